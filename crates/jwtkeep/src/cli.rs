@@ -1,0 +1,238 @@
+//! Every command and flag, defined once. Help texts end with examples.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jwtkeep_core::strength::InputEncoding;
+use jwtkeep_core::Algorithm;
+
+/// JWT security as the default: strong secrets and keys, and checks for weak ones.
+#[derive(Debug, Parser)]
+#[command(
+    name = "jwtkeep",
+    version,
+    propagate_version = true,
+    after_help = "Examples:\n  jwtkeep gen secret                         one HS256 secret, base64url\n  jwtkeep gen secret --purpose access,refresh --env production --write\n  jwtkeep gen key --alg ES256 --out-dir keys/\n  printf '%s' \"$JWT_SECRET\" | jwtkeep check\n  jwtkeep check --dotenv .env.production .env.staging\n\nExit codes: 0 ok, 1 a finding (a weak secret), 2 a usage or input error."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Generate secrets and key pairs from the OS CSPRNG.
+    #[command(subcommand)]
+    Gen(GenCommand),
+    /// Check secrets for length, known-weak values, placeholders, patterns, entropy and reuse.
+    Check(CheckArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  jwtkeep completions bash > /etc/bash_completion.d/jwtkeep\n  jwtkeep completions zsh > \"${fpath[1]}/_jwtkeep\"\n  jwtkeep completions fish > ~/.config/fish/completions/jwtkeep.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GenCommand {
+    /// Generate HMAC secrets (HS256/384/512), one per purpose, in the format your framework reads.
+    Secret(GenSecretArgs),
+    /// Generate a key pair (RSA, EC P-256/384/521, Ed25519) as PEM, JWK and JWKS.
+    Key(GenKeyArgs),
+}
+
+/// How `gen secret` prints its secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SecretFormat {
+    /// URL-safe base64, no padding: one value a line.
+    Base64url,
+    /// Standard base64 with padding: one value a line.
+    Base64,
+    /// Lower-case hex: one value a line.
+    Hex,
+    /// NAME=value lines for a .env file.
+    Env,
+    /// A JSON document (the same as --json).
+    Json,
+    /// An `oct` JWK with alg, use and an RFC 7638 thumbprint kid (a JWKS for several).
+    Jwk,
+    /// A Kubernetes Secret manifest.
+    K8s,
+}
+
+/// The text encoding of a secret's value inside env, JSON and k8s output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ValueEncoding {
+    /// URL-safe base64, no padding.
+    Base64url,
+    /// Standard base64 with padding.
+    Base64,
+    /// Lower-case hex.
+    Hex,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  jwtkeep gen secret\n  jwtkeep gen secret --alg HS512 --format hex\n  jwtkeep gen secret --purpose access,refresh,email --format env\n  jwtkeep gen secret --purpose access,refresh --env production --write --gitignore\n  jwtkeep gen secret --purpose access --env production --write --rotate\n  jwtkeep gen secret --format k8s --purpose access,refresh --env staging\n  jwtkeep gen secret --count 3 --json"
+)]
+pub(crate) struct GenSecretArgs {
+    /// HMAC algorithm; sets the minimum size: HS256 32 bytes, HS384 48, HS512 64.
+    #[arg(long, default_value = "HS256", value_parser = parse_alg)]
+    pub(crate) alg: Algorithm,
+    /// Secret size in bytes: at least the algorithm's minimum.
+    #[arg(long, value_name = "N")]
+    pub(crate) bytes: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SecretFormat::Base64url, conflicts_with = "json")]
+    pub(crate) format: SecretFormat,
+    /// Encoding of the value inside env, json and k8s output.
+    #[arg(long, value_enum, default_value_t = ValueEncoding::Base64url)]
+    pub(crate) encoding: ValueEncoding,
+    /// One independent secret per purpose, named JWT_<PURPOSE>_SECRET.
+    #[arg(long, value_delimiter = ',', value_name = "PURPOSE,...", conflicts_with_all = ["name", "count"])]
+    pub(crate) purpose: Vec<String>,
+    /// Variable name of a single secret (default JWT_SECRET).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// Environment the secrets are for; with --write, the file is .env.<ENV>.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
+    /// Write the secrets into the .env file (created 0600; other lines kept) instead of printing them.
+    #[arg(long)]
+    pub(crate) write: bool,
+    /// The file --write updates (default .env.<ENV>, or .env).
+    #[arg(long, value_name = "PATH", requires = "write")]
+    pub(crate) file: Option<PathBuf>,
+    /// Replace existing values, keeping each old one as NAME_PREVIOUS for the rotation window.
+    #[arg(long, requires = "write")]
+    pub(crate) rotate: bool,
+    /// Add .env*, *.pem and *.key to .gitignore.
+    #[arg(long)]
+    pub(crate) gitignore: bool,
+    /// How many secrets to generate (named NAME_1 ... NAME_N).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) count: usize,
+    /// Name of the Kubernetes Secret (default jwt-secrets, or jwt-secrets-<ENV>).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) k8s_name: Option<String>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// What `gen key` prints when it does not write files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KeyFormat {
+    /// The private key (PKCS#8) and the public key (SPKI) as PEM.
+    Pem,
+    /// The private JWK.
+    Jwk,
+    /// The public JWK.
+    PublicJwk,
+    /// A JWKS holding the public JWK.
+    Jwks,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  jwtkeep gen key                           ES256 key pair as PEM\n  jwtkeep gen key --alg EdDSA --format jwk\n  jwtkeep gen key --alg RS256 --bits 4096 --out-dir keys/\n  jwtkeep gen key --alg ES384 --kid 2026-11 --format jwks"
+)]
+pub(crate) struct GenKeyArgs {
+    /// Algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.
+    #[arg(long, default_value = "ES256", value_parser = parse_alg)]
+    pub(crate) alg: Algorithm,
+    /// RSA modulus size: 2048, 3072 or 4096.
+    #[arg(long, default_value_t = jwtkeep_core::keypair::DEFAULT_RSA_BITS, value_name = "BITS")]
+    pub(crate) bits: usize,
+    /// Key id (default: the RFC 7638 thumbprint).
+    #[arg(long, value_name = "KID")]
+    pub(crate) kid: Option<String>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = KeyFormat::Pem, conflicts_with = "json")]
+    pub(crate) format: KeyFormat,
+    /// Write private.pem and private.jwk.json (0600), public.pem and jwks.json into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
+    /// Overwrite existing files in --out-dir.
+    #[arg(long, requires = "out_dir")]
+    pub(crate) force: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// How `check` decodes secret text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckEncoding {
+    /// Decide from the text's shape, and say what was assumed.
+    Auto,
+    /// The text's bytes as they are.
+    Raw,
+    /// Hexadecimal.
+    Hex,
+    /// Standard base64.
+    Base64,
+    /// URL-safe base64.
+    Base64url,
+}
+
+impl From<CheckEncoding> for InputEncoding {
+    fn from(value: CheckEncoding) -> Self {
+        match value {
+            CheckEncoding::Auto => InputEncoding::Auto,
+            CheckEncoding::Raw => InputEncoding::Raw,
+            CheckEncoding::Hex => InputEncoding::Hex,
+            CheckEncoding::Base64 => InputEncoding::Base64,
+            CheckEncoding::Base64url => InputEncoding::Base64Url,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The secret is never taken from the command line, where shell history and ps would keep it.\n\nExamples:\n  printf '%s' \"$JWT_SECRET\" | jwtkeep check\n  jwtkeep check < secret.txt\n  jwtkeep check --env-var JWT_SECRET --alg HS512\n  jwtkeep check --dotenv .env.production .env.staging --json"
+)]
+pub(crate) struct CheckArgs {
+    /// Refused: a secret on the command line lands in shell history and `ps`.
+    #[arg(hide = true, value_name = "SECRET")]
+    pub(crate) positional: Option<String>,
+    /// Algorithm the secret is for.
+    #[arg(long, default_value = "HS256", value_parser = parse_alg)]
+    pub(crate) alg: Algorithm,
+    /// How to decode the secret's text into key bytes.
+    #[arg(long, value_enum, default_value_t = CheckEncoding::Auto)]
+    pub(crate) encoding: CheckEncoding,
+    /// Read the secret from this environment variable (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) env_var: Vec<String>,
+    /// Check every signing secret in these .env files (*SECRET*, *JWT*KEY*, *SIGNING_KEY*).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub(crate) dotenv: Vec<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+fn parse_alg(text: &str) -> Result<Algorithm, String> {
+    text.parse::<Algorithm>().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn alg_none_is_refused_by_the_parser() {
+        let err = Cli::try_parse_from(["jwtkeep", "gen", "secret", "--alg", "none"]).unwrap_err();
+        assert!(err.to_string().contains("never accepted"));
+    }
+}

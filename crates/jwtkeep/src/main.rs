@@ -1,0 +1,53 @@
+//! The `jwtkeep` binary: argument parsing and presentation only. Every
+//! decision about secrets and keys lives in the library crates.
+
+mod cli;
+mod commands;
+mod dotenv;
+mod environment;
+mod files;
+mod output;
+
+use std::io::{self, Write as _};
+use std::process::ExitCode;
+
+use clap::{CommandFactory as _, Parser as _};
+
+use crate::cli::{Cli, Command, GenCommand};
+use crate::output::Outcome;
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Gen(GenCommand::Secret(args)) => commands::gen_secret::run(&args),
+        Command::Gen(GenCommand::Key(args)) => commands::gen_key::run(&args),
+        Command::Check(args) => commands::check::run(&args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "jwtkeep", &mut out);
+            output::stdout(&String::from_utf8_lossy(&out))?;
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Finding) => ExitCode::from(1),
+        // The reader went away (`| head`): not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = writeln!(io::stderr().lock(), "jwtkeep: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
