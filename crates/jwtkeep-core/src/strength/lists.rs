@@ -1,4 +1,4 @@
-//! The bundled lists, inflated once on first use and looked up in O(1).
+//! The bundled lists, looked up in O(1) from tables laid out at build time.
 //!
 //! - Known-weak JWT secrets: 103,979 HMAC secrets seen in the wild, from
 //!   wallarm/jwt-secrets (MIT; notice in `data/LICENSE-wallarm-jwt-secrets`).
@@ -6,95 +6,105 @@
 //!   (passwords, English Wikipedia, film and TV, names, surnames; MIT; notice in
 //!   `data/LICENSE-zxcvbn`).
 
-use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-static WEAK_DEFLATED: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/wallarm-jwt-secrets.txt.deflate"));
-static WORDS_DEFLATED: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/common-words.txt.deflate"));
+use super::fingerprint::{fingerprint, home_slot, RANKED_SLOT_BYTES, SET_SLOT_BYTES};
+
+static WEAK_DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/weak-secrets.deflate"));
+static WEAK_TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/weak-secrets.table"));
+static WEAK_COUNT: &str = include_str!(concat!(env!("OUT_DIR"), "/weak-secrets.count"));
+static WORDS_TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/common-words.table"));
 
 /// The known-weak secret list.
+#[derive(Debug)]
 pub struct WeakSecrets {
-    entries: Vec<&'static [u8]>,
-    set: HashSet<&'static [u8]>,
+    _private: (),
 }
 
 /// Common words with their frequency rank (1 = most common).
+#[derive(Debug)]
 pub struct Words {
-    ranks: HashMap<&'static str, u32>,
+    _private: (),
 }
 
-fn inflate(deflated: &[u8]) -> &'static [u8] {
-    // The data was compressed by our own build script; if it ever failed to
-    // inflate, an empty list makes every lookup miss rather than crash.
-    let bytes = miniz_oxide::inflate::decompress_to_vec(deflated).unwrap_or_default();
-    // Leaked once per process so that entries can borrow from it for 'static.
-    Box::leak(bytes.into_boxed_slice())
+fn slot(table: &[u8], slot_bytes: usize, index: usize) -> Option<(u64, &[u8])> {
+    let bytes = table.get(index * slot_bytes..(index + 1) * slot_bytes)?;
+    let (fp, rest) = bytes.split_first_chunk::<8>()?;
+    Some((u64::from_le_bytes(*fp), rest))
+}
+
+/// Probes `table` for `key`; returns the slot's payload (after the fingerprint).
+fn probe<'t>(table: &'t [u8], slot_bytes: usize, key: &[u8]) -> Option<&'t [u8]> {
+    let slots = table.len() / slot_bytes;
+    if slots == 0 {
+        return None;
+    }
+    let fp = fingerprint(key);
+    let mut at = home_slot(fp, slots);
+    for _ in 0..slots {
+        let (found, payload) = slot(table, slot_bytes, at)?;
+        if found == fp {
+            return Some(payload);
+        }
+        if found == 0 {
+            return None;
+        }
+        at = (at + 1) % slots;
+    }
+    None
 }
 
 impl WeakSecrets {
-    /// The bundled list (inflated on first call).
+    /// The bundled list.
     pub fn get() -> &'static WeakSecrets {
-        static LIST: OnceLock<WeakSecrets> = OnceLock::new();
-        LIST.get_or_init(|| {
-            let entries: Vec<&'static [u8]> = inflate(WEAK_DEFLATED)
-                .split(|&b| b == b'\n')
-                .filter(|line| !line.is_empty())
-                .collect();
-            let set = entries.iter().copied().collect();
-            WeakSecrets { entries, set }
-        })
+        static LIST: WeakSecrets = WeakSecrets { _private: () };
+        &LIST
     }
 
     /// Whether `secret` is on the list, exactly.
     pub fn contains(&self, secret: &[u8]) -> bool {
-        self.set.contains(secret)
+        !secret.is_empty() && probe(WEAK_TABLE, SET_SLOT_BYTES, secret).is_some()
     }
 
-    /// Every entry, in the list's order (for secret searches).
-    pub fn entries(&self) -> &[&'static [u8]] {
-        &self.entries
+    /// Every entry, in the list's order (for secret searches). Inflated on first call.
+    pub fn entries(&self) -> &'static [&'static [u8]] {
+        static ENTRIES: OnceLock<Vec<&'static [u8]>> = OnceLock::new();
+        ENTRIES.get_or_init(|| {
+            // Compressed by our own build script; should it ever fail to
+            // inflate, an empty list makes searches find nothing rather than crash.
+            let bytes = miniz_oxide::inflate::decompress_to_vec(WEAK_DEFLATED).unwrap_or_default();
+            // Leaked once per process so that entries can borrow it for 'static.
+            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+            bytes
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
     }
 
-    /// How many entries the list holds.
+    /// How many secrets the list holds.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        WEAK_COUNT.trim().parse().unwrap_or(0)
     }
 
-    /// Whether the list is empty (only if the bundled data failed to inflate).
+    /// Whether the list is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 }
 
 impl Words {
-    /// The bundled ranked word list (inflated on first call).
+    /// The bundled ranked word list.
     pub fn get() -> &'static Words {
-        static WORDS: OnceLock<Words> = OnceLock::new();
-        WORDS.get_or_init(|| {
-            let text = std::str::from_utf8(inflate(WORDS_DEFLATED)).unwrap_or_default();
-            let mut ranks = HashMap::with_capacity(90_000);
-            for (rank, word) in (1u32..).zip(text.lines()) {
-                ranks.entry(word).or_insert(rank);
-            }
-            Words { ranks }
-        })
+        static WORDS: Words = Words { _private: () };
+        &WORDS
     }
 
     /// The rank of a lower-case word, if it is on the list.
     pub fn rank(&self, lower: &str) -> Option<u32> {
-        self.ranks.get(lower).copied()
-    }
-
-    /// How many words the list holds.
-    pub fn len(&self) -> usize {
-        self.ranks.len()
-    }
-
-    /// Whether the list is empty (only if the bundled data failed to inflate).
-    pub fn is_empty(&self) -> bool {
-        self.ranks.is_empty()
+        let payload = probe(WORDS_TABLE, RANKED_SLOT_BYTES, lower.as_bytes())?;
+        let rank = payload.first_chunk::<4>()?;
+        Some(u32::from_le_bytes(*rank))
     }
 }
 
@@ -107,17 +117,25 @@ mod tests {
         let list = WeakSecrets::get();
         // 103,979 lines, one of them empty (the empty secret is checked on its own).
         assert_eq!(list.len(), 103_978);
+        assert_eq!(list.entries().len(), 103_978);
         assert!(list.contains(b"thisisthesecretkey"));
         assert!(list.contains(b"myJwtSecret"));
         assert!(!list.contains(b"myJwtSecreT-not-on-the-list-4f9a"));
+        assert!(!list.contains(b""));
+    }
+
+    #[test]
+    fn every_listed_secret_is_found() {
+        let list = WeakSecrets::get();
+        assert!(list.entries().iter().all(|e| list.contains(e)));
     }
 
     #[test]
     fn words_are_ranked_by_frequency() {
         let words = Words::get();
-        assert!(words.len() > 80_000);
         assert!(words.rank("password").unwrap() < 100);
         assert!(words.rank("secret").unwrap() < 5000);
+        assert!(words.rank("the").unwrap() < words.rank("elephant").unwrap());
         assert_eq!(words.rank("zzqxjw"), None);
     }
 }

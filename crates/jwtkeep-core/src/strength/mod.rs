@@ -7,6 +7,7 @@
 //! length and a CSPRNG origin make a secret strong.
 
 mod estimate;
+mod fingerprint;
 mod lists;
 mod placeholder;
 
@@ -109,6 +110,12 @@ fn guess_encoding(text: &str) -> InputEncoding {
         let standard = unpadded
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+        // Padding is the mark of standard base64; JOSE's base64url has none.
+        // Text in the shared alphabet decodes to the same bytes either way.
+        let padded = unpadded.len() != text.len();
+        if standard && padded && TextEncoding::Base64.decode(text).is_ok() {
+            return InputEncoding::Base64;
+        }
         if url && TextEncoding::Base64Url.decode(text).is_ok() {
             return InputEncoding::Base64Url;
         }
@@ -454,6 +461,25 @@ mod tests {
                     "{alg} {enc:?} {report:?}"
                 );
                 assert_eq!(report.bytes, secret.len());
+            }
+        }
+    }
+
+    #[test]
+    fn random_secrets_are_never_flagged() {
+        // An estimator that calls random keys weak teaches users to ignore it.
+        for _ in 0..150 {
+            for alg in Algorithm::HMAC {
+                let secret = Secret::generate(alg, None).unwrap();
+                for enc in [
+                    TextEncoding::Base64Url,
+                    TextEncoding::Base64,
+                    TextEncoding::Hex,
+                ] {
+                    let text = enc.encode(secret.expose());
+                    let report = check(&text, InputEncoding::Auto, alg).unwrap();
+                    assert!(report.findings.is_empty(), "{alg} {enc:?} {report:?}");
+                }
             }
         }
     }

@@ -1,0 +1,729 @@
+//! The real `jwtkeep` binary, run in temporary directories: exit codes, file
+//! modes, `--json` output, and that no secret reaches stderr.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use base64::Engine as _;
+use jwtkeep_core::encoding::{TextEncoding, BASE64, BASE64URL};
+use jwtkeep_core::{Algorithm, Jwk, JwkSet, SigningKey, VerifyingKey};
+use serde_json::Value;
+
+fn jwtkeep_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("JWT_SECRET")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn jwtkeep(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    jwtkeep_in(dir.path(), args, stdin)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A usage error: exit 2 and exactly one line on stderr.
+fn assert_usage_error(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(code(out), 2, "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
+    assert!(
+        err.starts_with("jwtkeep: ") || err.starts_with("error: "),
+        "{err}"
+    );
+    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+}
+
+// ---------------------------------------------------------------- gen secret
+
+#[test]
+fn gen_secret_default_is_32_random_bytes_in_base64url() {
+    let out = jwtkeep(&["gen", "secret"], None);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    let line = text.trim_end();
+    assert_eq!(line.len(), 43);
+    assert_eq!(BASE64URL.decode(line).unwrap().len(), 32);
+    let again = stdout(&jwtkeep(&["gen", "secret"], None));
+    assert_ne!(text, again);
+}
+
+#[test]
+fn every_algorithm_and_value_format_decodes_to_the_stated_length() {
+    for (alg, len) in [("HS256", 32), ("HS384", 48), ("HS512", 64)] {
+        for (format, enc) in [
+            ("base64url", TextEncoding::Base64Url),
+            ("base64", TextEncoding::Base64),
+            ("hex", TextEncoding::Hex),
+        ] {
+            let out = jwtkeep(&["gen", "secret", "--alg", alg, "--format", format], None);
+            assert_eq!(code(&out), 0);
+            let value = stdout(&out);
+            assert_eq!(
+                enc.decode(value.trim_end()).unwrap().len(),
+                len,
+                "{alg} {format}"
+            );
+        }
+        let out = jwtkeep(
+            &[
+                "gen", "secret", "--alg", alg, "--bytes", "100", "--format", "hex",
+            ],
+            None,
+        );
+        assert_eq!(
+            TextEncoding::Hex
+                .decode(stdout(&out).trim_end())
+                .unwrap()
+                .len(),
+            100
+        );
+    }
+}
+
+#[test]
+fn bytes_below_the_minimum_is_refused_naming_it() {
+    let out = jwtkeep(&["gen", "secret", "--alg", "HS384", "--bytes", "32"], None);
+    assert_usage_error(&out, "minimum of 48 bytes");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn unknown_and_none_algorithms_are_usage_errors() {
+    let out = jwtkeep(&["gen", "secret", "--alg", "HS999"], None);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("unknown algorithm"));
+    let out = jwtkeep(&["gen", "secret", "--alg", "none"], None);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("never accepted"));
+    let out = jwtkeep(&["gen", "secret", "--alg", "ES256"], None);
+    assert_usage_error(&out, "jwtkeep gen key --alg ES256");
+}
+
+#[test]
+fn purposes_get_independent_conventionally_named_secrets() {
+    let out = jwtkeep(
+        &[
+            "gen",
+            "secret",
+            "--purpose",
+            "access,refresh,email",
+            "--format",
+            "env",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    let pairs: Vec<(&str, &str)> = text.lines().map(|l| l.split_once('=').unwrap()).collect();
+    let names: Vec<&str> = pairs.iter().map(|p| p.0).collect();
+    assert_eq!(
+        names,
+        [
+            "JWT_ACCESS_SECRET",
+            "JWT_REFRESH_SECRET",
+            "JWT_EMAIL_SECRET"
+        ]
+    );
+    assert_ne!(pairs[0].1, pairs[1].1);
+    assert_ne!(pairs[1].1, pairs[2].1);
+    let out = jwtkeep(
+        &[
+            "gen",
+            "secret",
+            "--name",
+            "API_TOKEN_KEY",
+            "--format",
+            "env",
+        ],
+        None,
+    );
+    assert!(stdout(&out).starts_with("API_TOKEN_KEY="));
+}
+
+#[test]
+fn json_output_describes_each_secret() {
+    let out = jwtkeep(
+        &["gen", "secret", "--alg", "HS512", "--count", "3", "--json"],
+        None,
+    );
+    assert_eq!(code(&out), 0);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["alg"], "HS512");
+    assert_eq!(doc["bytes"], 64);
+    let secrets = doc["secrets"].as_array().unwrap();
+    assert_eq!(secrets.len(), 3);
+    assert_eq!(secrets[2]["name"], "JWT_SECRET_3");
+    for s in secrets {
+        let value = BASE64URL.decode(s["value"].as_str().unwrap()).unwrap();
+        assert_eq!(value.len(), 64);
+        let jwk = Jwk::symmetric(&value, Algorithm::Hs512, None);
+        assert_eq!(s["kid"], jwk.kid.unwrap().as_str());
+    }
+}
+
+#[test]
+fn jwk_format_is_an_oct_key_with_thumbprint_kid() {
+    let out = jwtkeep(
+        &["gen", "secret", "--format", "jwk", "--alg", "HS384"],
+        None,
+    );
+    let jwk: Jwk = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(jwk.kty, "oct");
+    assert_eq!(jwk.alg.as_deref(), Some("HS384"));
+    assert_eq!(jwk.use_.as_deref(), Some("sig"));
+    assert_eq!(
+        BASE64URL
+            .decode(jwk.k.as_ref().unwrap().expose())
+            .unwrap()
+            .len(),
+        48
+    );
+    assert_eq!(jwk.kid, Some(jwk.thumbprint().unwrap()));
+    let out = jwtkeep(
+        &[
+            "gen",
+            "secret",
+            "--format",
+            "jwk",
+            "--purpose",
+            "access,refresh",
+        ],
+        None,
+    );
+    let set: JwkSet = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(set.keys.len(), 2);
+}
+
+#[test]
+fn k8s_manifest_carries_base64_of_each_value() {
+    let out = jwtkeep(
+        &[
+            "gen",
+            "secret",
+            "--format",
+            "k8s",
+            "--purpose",
+            "access,refresh",
+            "--env",
+            "staging",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    assert!(text.starts_with("apiVersion: v1\nkind: Secret\nmetadata:\n  name: jwt-secrets-staging\ntype: Opaque\ndata:\n"));
+    for name in ["JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET"] {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap();
+        let data = line.split_once(": ").unwrap().1;
+        let value = BASE64.decode(data).unwrap();
+        let secret = BASE64URL.decode(&value).unwrap();
+        assert_eq!(secret.len(), 32);
+    }
+}
+
+// ------------------------------------------------------------ .env writing
+
+#[test]
+fn write_creates_env_file_0600_and_prints_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &[
+            "gen",
+            "secret",
+            "--purpose",
+            "access,refresh",
+            "--env",
+            "production",
+            "--write",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let path = dir.path().join(".env.production");
+    assert_eq!(mode(&path), 0o600);
+    let text = fs::read_to_string(&path).unwrap();
+    let access = text
+        .lines()
+        .find_map(|l| l.strip_prefix("JWT_ACCESS_SECRET="))
+        .unwrap();
+    assert_eq!(BASE64URL.decode(access).unwrap().len(), 32);
+    assert!(text.contains("JWT_REFRESH_SECRET="));
+    assert!(!stdout(&out).contains(access));
+    assert!(!stderr(&out).contains(access));
+    assert!(stdout(&out).contains("wrote JWT_ACCESS_SECRET, JWT_REFRESH_SECRET to .env.production"));
+}
+
+#[test]
+fn write_keeps_other_lines_and_refuses_to_overwrite_without_rotate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".env.production");
+    let original = "# settings\nPORT=8080\nJWT_ACCESS_SECRET=old-access-value\n\nexport DATABASE_URL='postgres://db'\n";
+    fs::write(&path, original).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+
+    let args = [
+        "gen",
+        "secret",
+        "--purpose",
+        "access,refresh",
+        "--env",
+        "production",
+        "--write",
+    ];
+    let out = jwtkeep_in(dir.path(), &args, None);
+    assert_usage_error(&out, "pass --rotate");
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        original,
+        "refusal must not change the file"
+    );
+
+    let mut rotate = args.to_vec();
+    rotate.push("--rotate");
+    let out = jwtkeep_in(dir.path(), &rotate, None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "# settings");
+    assert_eq!(lines[1], "PORT=8080");
+    assert!(
+        lines[2].starts_with("JWT_ACCESS_SECRET=")
+            && lines[2] != "JWT_ACCESS_SECRET=old-access-value"
+    );
+    assert_eq!(lines[3], "JWT_ACCESS_SECRET_PREVIOUS=old-access-value");
+    assert_eq!(lines[4], "");
+    assert_eq!(lines[5], "export DATABASE_URL='postgres://db'");
+    assert!(lines[6].starts_with("JWT_REFRESH_SECRET="));
+    assert_eq!(mode(&path), 0o600);
+    assert!(stderr(&out).contains("now 0600"));
+    assert!(!stderr(&out).contains("old-access-value"));
+}
+
+#[test]
+fn malformed_env_line_is_a_one_line_error_that_hides_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(".env"), "A=1\nsuper secret words\n").unwrap();
+    let out = jwtkeep_in(dir.path(), &["gen", "secret", "--write"], None);
+    assert_usage_error(&out, ".env line 2 is not KEY=value");
+    assert!(!stderr(&out).contains("super secret"));
+}
+
+#[test]
+fn warns_when_env_file_is_not_git_ignored_and_gitignore_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(git.success());
+    let out = jwtkeep_in(
+        dir.path(),
+        &["gen", "secret", "--env", "dev", "--write"],
+        None,
+    );
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains(".env.dev is not git-ignored"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = jwtkeep_in(
+        dir.path(),
+        &["gen", "secret", "--env", "test", "--write", "--gitignore"],
+        None,
+    );
+    assert_eq!(code(&out), 0);
+    assert!(!stderr(&out).contains("not git-ignored"));
+    let ignore = fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    for pattern in [".env*", "*.pem", "*.key"] {
+        assert!(ignore.lines().any(|l| l == pattern), "{ignore}");
+    }
+    let out = jwtkeep_in(
+        dir.path(),
+        &["gen", "secret", "--env", "stage", "--write"],
+        None,
+    );
+    assert!(!stderr(&out).contains("not git-ignored"));
+}
+
+// ------------------------------------------------------------------ gen key
+
+fn openssl(args: &[&str]) -> Output {
+    Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl must be installed")
+}
+
+#[test]
+fn every_key_algorithm_writes_files_that_openssl_parses_and_jwtkeep_verifies() {
+    for alg in ["RS256", "PS384", "ES256", "ES384", "ES512", "EdDSA"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = jwtkeep_in(
+            dir.path(),
+            &[
+                "gen",
+                "key",
+                "--alg",
+                alg,
+                "--bits",
+                "2048",
+                "--out-dir",
+                "keys",
+                "--json",
+            ],
+            None,
+        );
+        assert_eq!(code(&out), 0, "{alg}: {}", stderr(&out));
+        let keys = dir.path().join("keys");
+        assert_eq!(mode(&keys), 0o700);
+        assert_eq!(mode(&keys.join("private.pem")), 0o600);
+        assert_eq!(mode(&keys.join("private.jwk.json")), 0o600);
+        assert_eq!(mode(&keys.join("public.pem")), 0o644);
+
+        let private = keys.join("private.pem");
+        let public = keys.join("public.pem");
+        let parsed = openssl(&["pkey", "-in", private.to_str().unwrap(), "-noout"]);
+        assert!(
+            parsed.status.success(),
+            "{alg}: {}",
+            String::from_utf8_lossy(&parsed.stderr)
+        );
+        let derived = openssl(&["pkey", "-in", private.to_str().unwrap(), "-pubout"]);
+        assert_eq!(
+            String::from_utf8(derived.stdout).unwrap(),
+            fs::read_to_string(&public).unwrap()
+        );
+        let parsed = openssl(&["pkey", "-pubin", "-in", public.to_str().unwrap(), "-noout"]);
+        assert!(parsed.status.success(), "{alg}");
+
+        let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let jwks: JwkSet =
+            serde_json::from_str(&fs::read_to_string(keys.join("jwks.json")).unwrap()).unwrap();
+        let public_jwk = &jwks.keys[0];
+        assert!(!public_jwk.is_private());
+        assert_eq!(public_jwk.kid.as_deref(), doc["kid"].as_str());
+        assert_eq!(
+            public_jwk.thumbprint().unwrap(),
+            doc["kid"].as_str().unwrap()
+        );
+        let private_jwk: Jwk =
+            serde_json::from_str(&fs::read_to_string(keys.join("private.jwk.json")).unwrap())
+                .unwrap();
+        assert!(private_jwk.is_private());
+        assert_eq!(
+            private_jwk.thumbprint().unwrap(),
+            public_jwk.thumbprint().unwrap()
+        );
+
+        let algorithm: Algorithm = alg.parse().unwrap();
+        let (_, der) = jwtkeep_core::pem::decode(&fs::read_to_string(&private).unwrap()).unwrap();
+        let signer = SigningKey::from_pkcs8(algorithm, &der).unwrap();
+        let (_, spki) = jwtkeep_core::pem::decode(&fs::read_to_string(&public).unwrap()).unwrap();
+        let verifier = VerifyingKey::from_public_bytes(algorithm, &spki).unwrap();
+        let sig = signer.sign(b"eyJhbGciOiJFUzI1NiJ9.e30").unwrap();
+        assert!(
+            verifier.verify(b"eyJhbGciOiJFUzI1NiJ9.e30", &sig).is_ok(),
+            "{alg}"
+        );
+        assert!(
+            verifier.verify(b"eyJhbGciOiJFUzI1NiJ9.e31", &sig).is_err(),
+            "{alg}"
+        );
+    }
+}
+
+#[test]
+fn gen_key_prints_pem_and_jwks_and_refuses_small_rsa() {
+    let out = jwtkeep(&["gen", "key", "--alg", "EdDSA"], None);
+    let text = stdout(&out);
+    assert!(text.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    assert!(text.contains("-----BEGIN PUBLIC KEY-----\n"));
+    let out = jwtkeep(
+        &[
+            "gen", "key", "--alg", "ES384", "--kid", "2026-11", "--format", "jwks",
+        ],
+        None,
+    );
+    let set: JwkSet = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(set.keys[0].kid.as_deref(), Some("2026-11"));
+    assert_eq!(set.keys[0].crv.as_deref(), Some("P-384"));
+    let out = jwtkeep(&["gen", "key", "--alg", "RS256", "--bits", "1024"], None);
+    assert_usage_error(&out, "at least 2048 bits");
+    let out = jwtkeep(&["gen", "key", "--alg", "HS256"], None);
+    assert_usage_error(&out, "jwtkeep gen secret --alg HS256");
+}
+
+#[test]
+fn gen_key_refuses_to_overwrite_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        code(&jwtkeep_in(
+            dir.path(),
+            &["gen", "key", "--out-dir", "k"],
+            None
+        )),
+        0
+    );
+    let before = fs::read(dir.path().join("k/private.pem")).unwrap();
+    let out = jwtkeep_in(dir.path(), &["gen", "key", "--out-dir", "k"], None);
+    assert_usage_error(&out, "--force");
+    assert_eq!(fs::read(dir.path().join("k/private.pem")).unwrap(), before);
+    assert_eq!(
+        code(&jwtkeep_in(
+            dir.path(),
+            &["gen", "key", "--out-dir", "k", "--force"],
+            None
+        )),
+        0
+    );
+    assert_ne!(fs::read(dir.path().join("k/private.pem")).unwrap(), before);
+}
+
+// -------------------------------------------------------------------- check
+
+fn check(args: &[&str], secret: &str) -> Output {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    let out = jwtkeep(&all, Some(secret.as_bytes()));
+    assert!(
+        !secret.is_empty() && !stderr(&out).contains(secret),
+        "secret leaked to stderr"
+    );
+    assert!(!stdout(&out).contains(secret), "secret leaked to stdout");
+    out
+}
+
+fn finding_codes(out: &Output) -> Vec<String> {
+    let doc: Value = serde_json::from_str(&stdout(out)).unwrap();
+    doc["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn generated_secret_checks_strong() {
+    for alg in ["HS256", "HS384", "HS512"] {
+        for format in ["base64url", "base64", "hex"] {
+            let secret = stdout(&jwtkeep(
+                &["gen", "secret", "--alg", alg, "--format", format],
+                None,
+            ));
+            let out = check(&["--alg", alg, "--json"], &secret);
+            assert_eq!(code(&out), 0, "{alg} {format}: {}", stdout(&out));
+            let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+            assert_eq!(doc["verdict"], "strong");
+            let seen = doc["results"][0]["encoding"].as_str().unwrap();
+            // Unpadded base64 without + or / is base64url too, with the same bytes.
+            let ambiguous = format == "base64" && !secret.contains(['+', '/', '=']);
+            assert!(
+                seen == format || (ambiguous && seen == "base64url"),
+                "{format} read as {seen}"
+            );
+        }
+    }
+}
+
+#[test]
+fn known_weak_placeholder_short_and_patterned_secrets_are_findings() {
+    let cases = [
+        ("thisisthesecretkey", "known_weak"),
+        ("your-256-bit-secret", "placeholder"),
+        ("changeme-changeme-changeme-changeme", "placeholder"),
+        ("kQ0d3Lw9o7fZbU1h", "too_short"),
+        ("acme-production-secret-2024-jwt-key", "guessable_pattern"),
+        ("qwertyuiopasdfghjklzxcvbnm1234567890", "low_entropy"),
+        ("P@ssw0rdP@ssw0rdP@ssw0rdP@ssw0rd", "low_entropy"),
+    ];
+    for (secret, expected) in cases {
+        let out = check(&["--json"], secret);
+        assert_eq!(code(&out), 1, "{secret}");
+        let codes = finding_codes(&out);
+        assert!(codes.iter().any(|c| c == expected), "{secret}: {codes:?}");
+    }
+}
+
+#[test]
+fn check_text_output_states_the_assumed_encoding_and_fix() {
+    let out = check(&[], "myapp-secret-2024\n");
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("weak for HS256: 17 bytes (auto: used as text)"),
+        "{text}"
+    );
+    assert!(text.contains("fix: generate a new one: jwtkeep gen secret --alg HS256"));
+    let secret = stdout(&jwtkeep(&["gen", "secret", "--format", "hex"], None));
+    let out = check(&[], &secret);
+    assert!(
+        stdout(&out).contains("auto: decoded as hex"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_secret_on_the_command_line_is_refused_with_the_stdin_form() {
+    let out = jwtkeep(&["check", "hunter2hunter2"], None);
+    assert_usage_error(&out, "printf '%s' \"$JWT_SECRET\" | jwtkeep check");
+    assert!(!stderr(&out).contains("hunter2"));
+}
+
+#[test]
+fn env_var_source_is_checked_and_missing_variable_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
+        .args(["check", "--env-var", "MY_JWT_SECRET", "--json"])
+        .env("MY_JWT_SECRET", "supersecretkey")
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(!stdout(&out).contains("supersecretkey") && !stderr(&out).contains("supersecretkey"));
+    assert!(finding_codes(&out).contains(&"known_weak".to_owned()));
+    let out = jwtkeep(&["check", "--env-var", "JWTKEEP_TEST_UNSET_VARIABLE"], None);
+    assert_usage_error(&out, "is not set");
+}
+
+#[test]
+fn dotenv_files_are_scanned_and_reuse_is_found_across_purposes_and_environments() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = stdout(&jwtkeep(&["gen", "secret"], None))
+        .trim_end()
+        .to_owned();
+    let other = stdout(&jwtkeep(&["gen", "secret"], None))
+        .trim_end()
+        .to_owned();
+    fs::write(
+        dir.path().join(".env.production"),
+        format!("PORT=80\nJWT_ACCESS_SECRET={shared}\nJWT_REFRESH_SECRET={shared}\nJWT_EXPIRES_IN=15m\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join(".env.staging"),
+        format!("JWT_ACCESS_SECRET={shared}\nJWT_REFRESH_SECRET=\"{other}\"\n"),
+    )
+    .unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &[
+            "check",
+            "--dotenv",
+            ".env.production",
+            ".env.staging",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    for secret in [&shared, &other] {
+        assert!(!stdout(&out).contains(secret.as_str()) && !stderr(&out).contains(secret.as_str()));
+    }
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    let names: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap(), r["source"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("JWT_ACCESS_SECRET", ".env.production"),
+            ("JWT_REFRESH_SECRET", ".env.production"),
+            ("JWT_ACCESS_SECRET", ".env.staging"),
+            ("JWT_REFRESH_SECRET", ".env.staging"),
+        ]
+    );
+    let codes = |i: usize| -> Vec<&str> {
+        results[i]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect()
+    };
+    assert!(codes(0).is_empty());
+    assert_eq!(codes(1), ["reused_across_purposes"]);
+    assert_eq!(codes(2), ["reused_across_environments"]);
+    assert!(codes(3).is_empty());
+    assert_eq!(results[3]["verdict"], "strong");
+}
+
+#[test]
+fn unreadable_dotenv_is_a_usage_error() {
+    let out = jwtkeep(&["check", "--dotenv", "does-not-exist.env"], None);
+    assert_usage_error(&out, "cannot read does-not-exist.env");
+}
+
+// -------------------------------------------------------------- conventions
+
+#[test]
+fn every_command_has_help_with_examples_and_completions_exist() {
+    for cmd in [
+        &["gen", "secret"][..],
+        &["gen", "key"],
+        &["check"],
+        &["completions"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let out = jwtkeep(&args, None);
+        assert_eq!(code(&out), 0);
+        assert!(stdout(&out).contains("Examples:"), "{cmd:?}");
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let out = jwtkeep(&["completions", shell], None);
+        assert_eq!(code(&out), 0);
+        assert!(stdout(&out).contains("jwtkeep"));
+    }
+}
