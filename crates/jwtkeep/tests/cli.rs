@@ -344,6 +344,18 @@ fn write_keeps_other_lines_and_refuses_to_overwrite_without_rotate() {
 }
 
 #[test]
+fn environment_names_cannot_escape_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &["gen", "secret", "--env", "../x", "--write"],
+        None,
+    );
+    assert_usage_error(&out, "not a valid environment name");
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn malformed_env_line_is_a_one_line_error_that_hides_the_line() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join(".env"), "A=1\nsuper secret words\n").unwrap();

@@ -445,27 +445,6 @@ mod tests {
     }
 
     #[test]
-    fn generated_secrets_are_strong_in_every_encoding() {
-        for alg in Algorithm::HMAC {
-            let secret = Secret::generate(alg, None).unwrap();
-            for enc in [
-                TextEncoding::Base64Url,
-                TextEncoding::Base64,
-                TextEncoding::Hex,
-            ] {
-                let text = enc.encode(secret.expose());
-                let report = check(&text, InputEncoding::Auto, alg).unwrap();
-                assert_eq!(
-                    report.verdict(),
-                    Verdict::Strong,
-                    "{alg} {enc:?} {report:?}"
-                );
-                assert_eq!(report.bytes, secret.len());
-            }
-        }
-    }
-
-    #[test]
     fn random_secrets_are_never_flagged() {
         // An estimator that calls random keys weak teaches users to ignore it.
         for _ in 0..150 {
@@ -479,6 +458,8 @@ mod tests {
                     let text = enc.encode(secret.expose());
                     let report = check(&text, InputEncoding::Auto, alg).unwrap();
                     assert!(report.findings.is_empty(), "{alg} {enc:?} {report:?}");
+                    assert_eq!(report.verdict(), Verdict::Strong);
+                    assert_eq!(report.bytes, secret.len());
                 }
             }
         }

@@ -43,13 +43,17 @@ fn check_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether `text` is a purpose or environment label: letters, digits, `-` and `_`.
+fn is_label(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// `access` → `JWT_ACCESS_SECRET`.
 fn purpose_name(purpose: &str) -> Result<String> {
-    let ok = !purpose.is_empty()
-        && purpose
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !ok {
+    if !is_label(purpose) {
         bail!("--purpose {purpose:?} is not a valid purpose: use letters, digits, - and _ (for example access,refresh,email)");
     }
     Ok(format!(
@@ -147,11 +151,7 @@ fn target_file(args: &GenSecretArgs) -> PathBuf {
 
 fn check_env_name(args: &GenSecretArgs) -> Result<()> {
     if let Some(env) = &args.env {
-        let ok = !env.is_empty()
-            && env
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !ok {
+        if !is_label(env) {
             bail!("--env {env:?} is not a valid environment name: use letters, digits, - and _ (for example production)");
         }
     }
