@@ -24,6 +24,18 @@ pub mod tag {
 pub mod oid {
     /// rsaEncryption, 1.2.840.113549.1.1.1
     pub const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    /// id-ecPublicKey, 1.2.840.10045.2.1
+    pub const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+    /// prime256v1 (P-256), 1.2.840.10045.3.1.7
+    pub const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    /// secp384r1 (P-384), 1.3.132.0.34
+    pub const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+    /// secp521r1 (P-521), 1.3.132.0.35
+    pub const P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
+    /// id-Ed25519, 1.3.101.112
+    pub const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+    /// id-X25519, 1.3.101.110
+    pub const X25519: &[u8] = &[0x2b, 0x65, 0x6e];
 }
 
 /// A malformed or unexpected DER structure.
@@ -85,6 +97,11 @@ impl<'a> Reader<'a> {
             [0, rest @ ..] if !rest.is_empty() => Ok(rest),
             _ => Ok(content),
         }
+    }
+
+    /// Whether anything is left to read.
+    pub fn is_empty(&self) -> bool {
+        self.rest.is_empty()
     }
 
     /// Succeeds only when everything has been read.

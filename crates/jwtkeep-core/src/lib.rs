@@ -9,15 +9,19 @@
 pub mod alg;
 pub mod der;
 pub mod encoding;
+pub mod json;
 pub mod jwk;
+pub mod key;
 pub mod keypair;
 pub mod pem;
 pub mod primitive;
 pub mod secret;
 pub mod strength;
+pub mod untrusted;
 
 pub use alg::{Algorithm, AlgorithmError};
 pub use jwk::{Jwk, JwkSet};
+pub use key::{Key, KeyKind};
 pub use keypair::KeyPair;
 pub use primitive::{KeyError, SigningKey, VerifyingKey};
 pub use secret::{Secret, SecretError};

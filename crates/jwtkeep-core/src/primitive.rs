@@ -22,7 +22,7 @@ pub struct SigningKey {
 }
 
 enum SigningInner {
-    Hmac(Box<hmac::Key>),
+    Hmac(Box<hmac::Key>, usize),
     Rsa(signature::RsaKeyPair),
     Ecdsa(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
@@ -35,8 +35,8 @@ pub struct VerifyingKey {
 }
 
 enum VerifyingInner {
-    Hmac(Box<hmac::Key>),
-    Public(ParsedPublicKey),
+    Hmac { key: Box<hmac::Key>, len: usize },
+    Public { key: ParsedPublicKey, raw: Vec<u8> },
 }
 
 impl fmt::Debug for SigningKey {
@@ -97,6 +97,44 @@ pub enum KeyError {
         /// What was being done.
         operation: &'static str,
     },
+    /// The key is valid but too weak to be trusted.
+    #[error("weak key: {reason}")]
+    Weak {
+        /// Why.
+        reason: &'static str,
+    },
+    /// A JWK member the key type requires is absent.
+    #[error("the JWK lacks the member \"{member}\"")]
+    MissingMember {
+        /// The member.
+        member: &'static str,
+    },
+    /// A JWK member is not valid base64url or has the wrong length.
+    #[error("the JWK member \"{member}\" is not valid")]
+    InvalidMember {
+        /// The member.
+        member: &'static str,
+    },
+    /// The JWK names an algorithm jwtkeep does not know (or `none`).
+    #[error("the key's \"alg\" is not a supported JWS algorithm")]
+    UnknownKeyAlg,
+    /// The key declares one algorithm and another was asked for.
+    #[error("the key is bound to {key}, not {asked}")]
+    AlgConflict {
+        /// What the key declares.
+        key: Algorithm,
+        /// What was asked for.
+        asked: Algorithm,
+    },
+    /// The key declares no algorithm and none was given.
+    #[error("the key declares no \"alg\": name the algorithm explicitly")]
+    AlgRequired,
+    /// `use` or `key_ops` forbid signatures.
+    #[error("the key's \"use\" or \"key_ops\" do not allow signatures")]
+    UseForbidsSignatures,
+    /// The JWK `kty` is not oct, RSA, EC or OKP.
+    #[error("unsupported key type; expected kty oct, RSA, EC or OKP")]
+    UnsupportedKeyType,
 }
 
 impl KeyError {
@@ -109,6 +147,14 @@ impl KeyError {
             KeyError::UnsupportedRsaBits { .. } => "unsupported_rsa_bits",
             KeyError::Rejected { .. } => "key_rejected",
             KeyError::Crypto { .. } => "crypto_failure",
+            KeyError::Weak { .. } => "weak_key",
+            KeyError::MissingMember { .. } => "jwk_missing_member",
+            KeyError::InvalidMember { .. } => "jwk_invalid_member",
+            KeyError::UnknownKeyAlg => "unknown_key_alg",
+            KeyError::AlgConflict { .. } => "key_alg_conflict",
+            KeyError::AlgRequired => "key_alg_required",
+            KeyError::UseForbidsSignatures => "key_use_forbids_signatures",
+            KeyError::UnsupportedKeyType => "unsupported_kty",
         }
     }
 }
@@ -197,7 +243,7 @@ impl SigningKey {
     pub fn hmac(alg: Algorithm, secret: &Secret) -> Result<SigningKey, KeyError> {
         Ok(SigningKey {
             alg,
-            inner: SigningInner::Hmac(hmac_key(alg, secret)?),
+            inner: SigningInner::Hmac(hmac_key(alg, secret)?, secret.len()),
         })
     }
 
@@ -230,6 +276,67 @@ impl SigningKey {
         Ok(SigningKey { alg, inner })
     }
 
+    /// An RSA private key from PKCS#1 `RSAPrivateKey` DER, or an EC private key
+    /// from SEC1 `ECPrivateKey` DER, for `alg`.
+    pub fn from_der(alg: Algorithm, der: &[u8]) -> Result<SigningKey, KeyError> {
+        match alg.family() {
+            KeyFamily::Rsa => SigningKey::from_rsa_der(alg, der),
+            KeyFamily::Ec(_) => {
+                let ecdsa = ecdsa_signing(alg).ok_or(KeyError::Rejected {
+                    reason: "no ECDSA parameters",
+                })?;
+                let key = EcdsaKeyPair::from_private_key_der(ecdsa, der).map_err(|_| {
+                    KeyError::WrongKeyType {
+                        alg,
+                        expected: expected_for(alg),
+                    }
+                })?;
+                Ok(SigningKey::from_ecdsa(alg, key))
+            }
+            KeyFamily::Hmac | KeyFamily::Ed25519 => Err(KeyError::WrongKeyType {
+                alg,
+                expected: expected_for(alg),
+            }),
+        }
+    }
+
+    /// An RSA private key from PKCS#1 `RSAPrivateKey` DER.
+    pub fn from_rsa_der(alg: Algorithm, der: &[u8]) -> Result<SigningKey, KeyError> {
+        if alg.family() != KeyFamily::Rsa {
+            return Err(KeyError::WrongKeyType {
+                alg,
+                expected: expected_for(alg),
+            });
+        }
+        let key = signature::RsaKeyPair::from_der(der).map_err(|_| KeyError::Rejected {
+            reason: "the RSA private key is malformed or inconsistent",
+        })?;
+        let bits = key.public_modulus_len() * 8;
+        if bits < MIN_RSA_BITS {
+            return Err(KeyError::RsaTooSmall { bits });
+        }
+        Ok(SigningKey {
+            alg,
+            inner: SigningInner::Rsa(key),
+        })
+    }
+
+    /// Wraps a parsed ECDSA key pair (the caller has matched its curve to `alg`).
+    pub(crate) fn from_ecdsa(alg: Algorithm, key: EcdsaKeyPair) -> SigningKey {
+        SigningKey {
+            alg,
+            inner: SigningInner::Ecdsa(key),
+        }
+    }
+
+    /// Wraps a parsed Ed25519 key pair.
+    pub(crate) fn from_ed25519(key: Ed25519KeyPair) -> SigningKey {
+        SigningKey {
+            alg: Algorithm::EdDsa,
+            inner: SigningInner::Ed25519(key),
+        }
+    }
+
     /// The algorithm this key signs with.
     pub fn algorithm(&self) -> Algorithm {
         self.alg
@@ -239,7 +346,7 @@ impl SigningKey {
     pub fn sign(&self, input: &[u8]) -> Result<Vec<u8>, KeyError> {
         let failed = KeyError::Crypto { operation: "sign" };
         match &self.inner {
-            SigningInner::Hmac(key) => Ok(hmac::sign(key, input).as_ref().to_vec()),
+            SigningInner::Hmac(key, _) => Ok(hmac::sign(key, input).as_ref().to_vec()),
             SigningInner::Rsa(key) => {
                 let padding = rsa_signing(self.alg).ok_or(failed.clone())?;
                 let mut sig = vec![0u8; key.public_modulus_len()];
@@ -258,9 +365,12 @@ impl SigningKey {
     /// The matching verifying key.
     pub fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
         match &self.inner {
-            SigningInner::Hmac(key) => Ok(VerifyingKey {
+            SigningInner::Hmac(key, len) => Ok(VerifyingKey {
                 alg: self.alg,
-                inner: VerifyingInner::Hmac(key.clone()),
+                inner: VerifyingInner::Hmac {
+                    key: key.clone(),
+                    len: *len,
+                },
             }),
             SigningInner::Rsa(key) => {
                 VerifyingKey::from_public_bytes(self.alg, key.public_key().as_ref())
@@ -280,7 +390,10 @@ impl VerifyingKey {
     pub fn hmac(alg: Algorithm, secret: &Secret) -> Result<VerifyingKey, KeyError> {
         Ok(VerifyingKey {
             alg,
-            inner: VerifyingInner::Hmac(hmac_key(alg, secret)?),
+            inner: VerifyingInner::Hmac {
+                key: hmac_key(alg, secret)?,
+                len: secret.len(),
+            },
         })
     }
 
@@ -297,7 +410,10 @@ impl VerifyingKey {
         })?;
         Ok(VerifyingKey {
             alg,
-            inner: VerifyingInner::Public(key),
+            inner: VerifyingInner::Public {
+                key,
+                raw: der.to_vec(),
+            },
         })
     }
 
@@ -306,13 +422,29 @@ impl VerifyingKey {
         self.alg
     }
 
+    /// The public key bytes as given (SPKI or raw); empty for HMAC.
+    pub fn public_bytes(&self) -> &[u8] {
+        match &self.inner {
+            VerifyingInner::Hmac { .. } => &[],
+            VerifyingInner::Public { raw, .. } => raw,
+        }
+    }
+
+    /// The HMAC secret's length in bytes, when this is an HMAC key made from a secret.
+    pub fn hmac_len(&self) -> Option<usize> {
+        match &self.inner {
+            VerifyingInner::Hmac { len, .. } => Some(*len),
+            VerifyingInner::Public { .. } => None,
+        }
+    }
+
     /// Checks `signature` over `input`; constant-time for HMAC.
     pub fn verify(&self, input: &[u8], signature: &[u8]) -> Result<(), BadSignature> {
         match &self.inner {
-            VerifyingInner::Hmac(key) => {
+            VerifyingInner::Hmac { key, .. } => {
                 hmac::verify(key, input, signature).map_err(|_| BadSignature)
             }
-            VerifyingInner::Public(key) => {
+            VerifyingInner::Public { key, .. } => {
                 key.verify_sig(input, signature).map_err(|_| BadSignature)
             }
         }
