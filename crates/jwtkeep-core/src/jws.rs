@@ -1,0 +1,222 @@
+//! JWS compact serialization: strict parsing of the three segments and the
+//! protected header, and signing. Nothing here decides whether a token is
+//! trusted; that is the verifier's job, in its fixed order.
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use crate::alg::Algorithm;
+use crate::encoding::BASE64URL;
+use crate::json;
+use crate::key::Key;
+use crate::primitive::KeyError;
+use crate::untrusted::Untrusted;
+use crate::verify::VerifyError;
+
+/// The default largest token accepted, in bytes.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// Nesting allowed in a protected header.
+pub const MAX_HEADER_DEPTH: usize = 4;
+/// Nesting allowed in a JWT payload.
+pub const MAX_PAYLOAD_DEPTH: usize = 16;
+
+/// A protected header as it arrived, before the signature is checked.
+/// Nothing in it is trusted: it only says which key the token claims.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnverifiedHeader {
+    /// The algorithm named (always a supported one: `none` and unknown names are refused).
+    pub alg: Algorithm,
+    /// The key id named.
+    pub kid: Option<String>,
+    /// The declared type.
+    pub typ: Option<String>,
+    /// Every member as it arrived.
+    pub members: Map<String, Value>,
+}
+
+/// A token split into its parts, header parsed, signature decoded.
+#[derive(Debug)]
+pub(crate) struct Parts<'t> {
+    pub(crate) header: UnverifiedHeader,
+    pub(crate) signing_input: &'t str,
+    pub(crate) payload_b64: &'t str,
+    pub(crate) signature: Vec<u8>,
+}
+
+fn decode_segment(segment: &str, part: &'static str) -> Result<Vec<u8>, VerifyError> {
+    BASE64URL
+        .decode(segment)
+        .map_err(|_| VerifyError::InvalidEncoding { part })
+}
+
+fn header_string(
+    members: &Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<String>, VerifyError> {
+    match members.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(VerifyError::InvalidHeader {
+            reason: match name {
+                "kid" => "\"kid\" must be a string",
+                "typ" => "\"typ\" must be a string",
+                _ => "a header member has the wrong type",
+            },
+        }),
+    }
+}
+
+/// Reads and checks a protected header: `alg` a supported algorithm (never
+/// `none`), no `crit` extension (none is understood), no `b64: false`.
+pub fn parse_header(bytes: &[u8]) -> Result<UnverifiedHeader, VerifyError> {
+    let members =
+        json::parse_object(bytes, MAX_HEADER_DEPTH).map_err(VerifyError::from_header_json)?;
+    let alg = match members.get("alg") {
+        Some(Value::String(name)) if name.trim().eq_ignore_ascii_case("none") => {
+            return Err(VerifyError::AlgNone)
+        }
+        Some(Value::String(name)) => {
+            Algorithm::from_jose_name(name).ok_or_else(|| VerifyError::UnsupportedAlg {
+                alg: Untrusted::new(name),
+            })?
+        }
+        Some(_) => {
+            return Err(VerifyError::InvalidHeader {
+                reason: "\"alg\" must be a string",
+            })
+        }
+        None => {
+            return Err(VerifyError::InvalidHeader {
+                reason: "\"alg\" is missing",
+            })
+        }
+    };
+    if members.contains_key("crit") {
+        return Err(VerifyError::CritUnsupported);
+    }
+    match members.get("b64") {
+        None | Some(Value::Bool(true)) => {}
+        Some(_) => return Err(VerifyError::B64Unsupported),
+    }
+    Ok(UnverifiedHeader {
+        alg,
+        kid: header_string(&members, "kid")?,
+        typ: header_string(&members, "typ")?,
+        members,
+    })
+}
+
+/// Splits a compact JWS strictly: at most `max_bytes`, exactly three
+/// segments, canonical unpadded base64url, a valid protected header.
+pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Parts<'_>, VerifyError> {
+    if token.len() > max_bytes {
+        return Err(VerifyError::TooLarge { max: max_bytes });
+    }
+    let mut segments = token.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(VerifyError::Malformed);
+    };
+    if header_b64.is_empty() {
+        return Err(VerifyError::Malformed);
+    }
+    // The header first, so that an unsigned `alg: none` token is named as such.
+    let header = parse_header(&decode_segment(header_b64, "header")?)?;
+    if signature_b64.is_empty() {
+        return Err(VerifyError::Malformed);
+    }
+    // The payload is decoded later, only after the signature has been checked,
+    // but its encoding is held to the same standard now.
+    if !payload_b64
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(VerifyError::InvalidEncoding { part: "payload" });
+    }
+    let signature = decode_segment(signature_b64, "signature")?;
+    let signing_input = token
+        .get(..header_b64.len() + 1 + payload_b64.len())
+        .ok_or(VerifyError::Malformed)?;
+    Ok(Parts {
+        header,
+        signing_input,
+        payload_b64,
+        signature,
+    })
+}
+
+/// Decodes the payload segment (only after the signature has verified).
+pub(crate) fn decode_payload(payload_b64: &str) -> Result<Vec<u8>, VerifyError> {
+    decode_segment(payload_b64, "payload")
+}
+
+/// What goes into the protected header besides `alg`.
+#[derive(Clone, Debug, Default)]
+pub struct HeaderFields {
+    /// `typ`, for explicit typing (RFC 8725 §3.11): `at+jwt`, `refresh+jwt`, ...
+    pub typ: Option<String>,
+    /// `kid`; by default the key's own id.
+    pub kid: Option<String>,
+}
+
+/// Why a token could not be signed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The key can verify but not sign (a public key).
+    #[error("the key is public: signing needs the private key or secret")]
+    NotPrivate,
+    /// Signing failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The payload could not be serialised.
+    #[error("the claims could not be serialised as JSON")]
+    Serialize,
+}
+
+impl SignError {
+    /// A stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignError::NotPrivate => "key_not_private",
+            SignError::Key(e) => e.code(),
+            SignError::Serialize => "serialize_failed",
+        }
+    }
+}
+
+/// Signs `payload` bytes with `key` as a compact JWS. The header's `alg` is
+/// always the key's own.
+pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<String, SignError> {
+    let signer = key.signing_key().ok_or(SignError::NotPrivate)?;
+    let mut header = Map::new();
+    header.insert("alg".to_owned(), Value::from(key.algorithm().name()));
+    if let Some(kid) = fields.kid.as_deref().or(key.kid()) {
+        header.insert("kid".to_owned(), Value::from(kid));
+    }
+    if let Some(typ) = &fields.typ {
+        header.insert("typ".to_owned(), Value::from(typ.as_str()));
+    }
+    let header_json = serde_json::to_vec(&header).map_err(|_| SignError::Serialize)?;
+    let mut token = BASE64URL.encode(header_json);
+    token.push('.');
+    token.push_str(&BASE64URL.encode(payload));
+    let signature = signer.sign(token.as_bytes())?;
+    token.push('.');
+    token.push_str(&BASE64URL.encode(signature));
+    Ok(token)
+}
+
+/// Signs JWT claims with `key` as a compact JWS.
+pub fn sign_claims(
+    key: &Key,
+    fields: &HeaderFields,
+    claims: &Map<String, Value>,
+) -> Result<String, SignError> {
+    let payload = serde_json::to_vec(claims).map_err(|_| SignError::Serialize)?;
+    sign_bytes(key, fields, &payload)
+}

@@ -1,0 +1,428 @@
+//! Verification, in exactly this order (DESIGN.md, "Flow of a verification"):
+//! size and strict parse → key by `kid` → header `alg` equals the key's →
+//! signature → only then the payload → claims policy. Each step has its own
+//! error; any doubt is a rejection.
+
+use serde_json::{Map, Value};
+
+use crate::claims::{ClaimTypeError, Claims};
+use crate::json::{self, JsonError};
+use crate::jws::{self, UnverifiedHeader, MAX_PAYLOAD_DEPTH, MAX_TOKEN_BYTES};
+use crate::ring::KeyRing;
+use crate::untrusted::Untrusted;
+
+/// The default clock-skew allowance, in seconds.
+pub const DEFAULT_LEEWAY_SECS: u64 = 30;
+/// The largest leeway a policy may allow, in seconds.
+pub const MAX_LEEWAY_SECS: u64 = 300;
+
+/// Why a token was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// Longer than the size limit.
+    #[error("token is larger than {max} bytes")]
+    TooLarge {
+        /// The limit.
+        max: usize,
+    },
+    /// Not three dot-separated segments (or JSON serialization).
+    #[error("token is not a compact JWS of three segments")]
+    Malformed,
+    /// A segment is not canonical unpadded base64url.
+    #[error("the {part} is not canonical base64url")]
+    InvalidEncoding {
+        /// header, payload or signature.
+        part: &'static str,
+    },
+    /// The protected header is not acceptable JSON or has wrong member types.
+    #[error("invalid header: {reason}")]
+    InvalidHeader {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The header repeats a member.
+    #[error("invalid header: duplicate member {name}")]
+    DuplicateHeaderMember {
+        /// The repeated name.
+        name: Untrusted,
+    },
+    /// `alg: none`, in any spelling.
+    #[error("alg \"none\" is never accepted")]
+    AlgNone,
+    /// An algorithm jwtkeep does not support.
+    #[error("unsupported algorithm {alg}")]
+    UnsupportedAlg {
+        /// The name, escaped.
+        alg: Untrusted,
+    },
+    /// A `crit` header: jwtkeep understands no extension.
+    #[error("the header lists critical extensions (crit), none of which is supported")]
+    CritUnsupported,
+    /// `b64: false` (RFC 7797).
+    #[error("unencoded payloads (b64: false) are not supported")]
+    B64Unsupported,
+    /// No `kid`, and the ring needs one.
+    #[error("the token names no key (kid), and the key ring needs one")]
+    KidRequired,
+    /// The `kid` names no key in the ring.
+    #[error("the token's kid names no known key")]
+    UnknownKid,
+    /// The named key is retired.
+    #[error("the token's key is retired")]
+    KeyRetired,
+    /// The header's `alg` is not the key's algorithm.
+    #[error("the token's alg does not match the key's algorithm")]
+    AlgMismatch,
+    /// The signature does not verify.
+    #[error("signature does not verify")]
+    BadSignature,
+    /// The payload is not a JSON object (or has duplicate members, or is too deep).
+    #[error("invalid payload: {reason}")]
+    InvalidPayload {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A registered claim has the wrong type or range.
+    #[error("invalid claim: {0}")]
+    InvalidClaim(ClaimTypeError),
+    /// A required claim is absent.
+    #[error("required claim \"{claim}\" is missing")]
+    MissingClaim {
+        /// The claim's name.
+        claim: String,
+    },
+    /// `exp` has passed.
+    #[error("token has expired")]
+    Expired,
+    /// `nbf` is in the future.
+    #[error("token is not valid yet (nbf)")]
+    NotYetValid,
+    /// `iat` is in the future.
+    #[error("token was issued in the future (iat)")]
+    IssuedInFuture,
+    /// `exp` is further from `iat` than the policy allows.
+    #[error("token lifetime exceeds the maximum of {max_secs} seconds")]
+    LifetimeTooLong {
+        /// The policy's maximum.
+        max_secs: u64,
+    },
+    /// `iss` is not the expected issuer.
+    #[error("issuer does not match")]
+    IssuerMismatch,
+    /// No audience matches.
+    #[error("audience does not match")]
+    AudienceMismatch,
+    /// `typ` is not the expected type.
+    #[error("token type (typ) does not match")]
+    TypeMismatch,
+}
+
+impl VerifyError {
+    /// A stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VerifyError::TooLarge { .. } => "token_too_large",
+            VerifyError::Malformed => "malformed_token",
+            VerifyError::InvalidEncoding { .. } => "invalid_encoding",
+            VerifyError::InvalidHeader { .. } => "invalid_header",
+            VerifyError::DuplicateHeaderMember { .. } => "duplicate_member",
+            VerifyError::AlgNone => "alg_none",
+            VerifyError::UnsupportedAlg { .. } => "unsupported_alg",
+            VerifyError::CritUnsupported => "crit_unsupported",
+            VerifyError::B64Unsupported => "b64_unsupported",
+            VerifyError::KidRequired => "kid_required",
+            VerifyError::UnknownKid => "unknown_kid",
+            VerifyError::KeyRetired => "key_retired",
+            VerifyError::AlgMismatch => "alg_mismatch",
+            VerifyError::BadSignature => "bad_signature",
+            VerifyError::InvalidPayload { .. } => "invalid_payload",
+            VerifyError::InvalidClaim(_) => "invalid_claim",
+            VerifyError::MissingClaim { .. } => "missing_claim",
+            VerifyError::Expired => "token_expired",
+            VerifyError::NotYetValid => "token_not_yet_valid",
+            VerifyError::IssuedInFuture => "issued_in_future",
+            VerifyError::LifetimeTooLong { .. } => "lifetime_too_long",
+            VerifyError::IssuerMismatch => "issuer_mismatch",
+            VerifyError::AudienceMismatch => "audience_mismatch",
+            VerifyError::TypeMismatch => "type_mismatch",
+        }
+    }
+
+    pub(crate) fn from_header_json(e: JsonError) -> VerifyError {
+        match e {
+            JsonError::DuplicateMember { name } => VerifyError::DuplicateHeaderMember { name },
+            JsonError::TooDeep { .. } => VerifyError::InvalidHeader {
+                reason: "nested too deeply",
+            },
+            JsonError::NotObject => VerifyError::InvalidHeader {
+                reason: "not a JSON object",
+            },
+        }
+    }
+}
+
+/// What a token must satisfy besides its signature. `exp` is always required.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    leeway_secs: u64,
+    max_lifetime_secs: Option<u64>,
+    issuer: Option<String>,
+    audiences: Vec<String>,
+    typ: Option<String>,
+    required_claims: Vec<String>,
+    max_token_bytes: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            leeway_secs: DEFAULT_LEEWAY_SECS,
+            max_lifetime_secs: None,
+            issuer: None,
+            audiences: Vec::new(),
+            typ: None,
+            required_claims: Vec::new(),
+            max_token_bytes: MAX_TOKEN_BYTES,
+        }
+    }
+}
+
+/// `typ` values compare case-insensitively, with `application/` optional (RFC 7515 §4.1.9).
+fn normalise_typ(typ: &str) -> String {
+    let lower = typ.to_ascii_lowercase();
+    lower
+        .strip_prefix("application/")
+        .map_or(lower.clone(), str::to_owned)
+}
+
+impl Policy {
+    /// The default policy: `exp` required, 30 s leeway, 8 KiB tokens.
+    pub fn new() -> Policy {
+        Policy::default()
+    }
+
+    /// Clock-skew allowance, capped at [`MAX_LEEWAY_SECS`].
+    pub fn leeway_secs(mut self, secs: u64) -> Policy {
+        self.leeway_secs = secs.min(MAX_LEEWAY_SECS);
+        self
+    }
+
+    /// The longest lifetime accepted (`exp` − `iat`, or `exp` − now without `iat`).
+    pub fn max_lifetime_secs(mut self, secs: u64) -> Policy {
+        self.max_lifetime_secs = Some(secs);
+        self
+    }
+
+    /// The issuer `iss` must equal.
+    pub fn issuer(mut self, iss: impl Into<String>) -> Policy {
+        self.issuer = Some(iss.into());
+        self
+    }
+
+    /// An audience `aud` must contain (any one of those given).
+    pub fn audience(mut self, aud: impl Into<String>) -> Policy {
+        self.audiences.push(aud.into());
+        self
+    }
+
+    /// The `typ` the header must declare (explicit typing, RFC 8725 §3.11).
+    pub fn typ(mut self, typ: impl Into<String>) -> Policy {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// A claim that must be present.
+    pub fn require_claim(mut self, claim: impl Into<String>) -> Policy {
+        self.required_claims.push(claim.into());
+        self
+    }
+
+    /// The largest token accepted, in bytes.
+    pub fn max_token_bytes(mut self, bytes: usize) -> Policy {
+        self.max_token_bytes = bytes;
+        self
+    }
+
+    fn check_typ(&self, header: &UnverifiedHeader) -> Result<(), VerifyError> {
+        if let Some(expected) = &self.typ {
+            let matches = header
+                .typ
+                .as_deref()
+                .is_some_and(|t| normalise_typ(t) == normalise_typ(expected));
+            if !matches {
+                return Err(VerifyError::TypeMismatch);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_claims(&self, claims: &Claims, now: i64) -> Result<(), VerifyError> {
+        let leeway = i64::try_from(self.leeway_secs).unwrap_or(0);
+        let exp = claims.exp.ok_or_else(|| VerifyError::MissingClaim {
+            claim: "exp".to_owned(),
+        })?;
+        if now >= exp.saturating_add(leeway) {
+            return Err(VerifyError::Expired);
+        }
+        if claims
+            .nbf
+            .is_some_and(|nbf| nbf > now.saturating_add(leeway))
+        {
+            return Err(VerifyError::NotYetValid);
+        }
+        if claims
+            .iat
+            .is_some_and(|iat| iat > now.saturating_add(leeway))
+        {
+            return Err(VerifyError::IssuedInFuture);
+        }
+        if let Some(max) = self.max_lifetime_secs {
+            let start = claims.iat.or(claims.nbf).unwrap_or(now);
+            let lifetime = u64::try_from(exp.saturating_sub(start)).unwrap_or(0);
+            if lifetime > max {
+                return Err(VerifyError::LifetimeTooLong { max_secs: max });
+            }
+        }
+        if let Some(iss) = &self.issuer {
+            match &claims.iss {
+                Some(actual) if actual == iss => {}
+                Some(_) => return Err(VerifyError::IssuerMismatch),
+                None => {
+                    return Err(VerifyError::MissingClaim {
+                        claim: "iss".to_owned(),
+                    })
+                }
+            }
+        }
+        if !self.audiences.is_empty() {
+            if claims.aud.is_empty() {
+                return Err(VerifyError::MissingClaim {
+                    claim: "aud".to_owned(),
+                });
+            }
+            if !claims.aud.iter().any(|a| self.audiences.contains(a)) {
+                return Err(VerifyError::AudienceMismatch);
+            }
+        }
+        for claim in &self.required_claims {
+            if !claims.all.contains_key(claim) {
+                return Err(VerifyError::MissingClaim {
+                    claim: claim.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A token whose signature and claims have been checked. Only the verifier
+/// makes these.
+#[derive(Clone, Debug)]
+pub struct Verified<C> {
+    header: UnverifiedHeader,
+    kid: String,
+    payload: C,
+}
+
+impl<C> Verified<C> {
+    /// The protected header (verified: it was covered by the signature).
+    pub fn header(&self) -> &Map<String, Value> {
+        &self.header.members
+    }
+
+    /// The algorithm that verified.
+    pub fn algorithm(&self) -> crate::alg::Algorithm {
+        self.header.alg
+    }
+
+    /// The `kid` of the key that verified.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The verified payload.
+    pub fn payload(&self) -> &C {
+        &self.payload
+    }
+
+    /// The verified payload, by value.
+    pub fn into_payload(self) -> C {
+        self.payload
+    }
+}
+
+/// Verifies tokens against a key ring and a policy.
+#[derive(Debug)]
+pub struct Verifier {
+    ring: KeyRing,
+    policy: Policy,
+}
+
+impl Verifier {
+    /// A verifier for `ring` under `policy`.
+    pub fn new(ring: KeyRing, policy: Policy) -> Verifier {
+        Verifier { ring, policy }
+    }
+
+    /// The key ring.
+    pub fn ring(&self) -> &KeyRing {
+        &self.ring
+    }
+
+    /// Steps 1–4: parse, choose the key, match the algorithm, check the signature.
+    fn signature_at<'t>(
+        &self,
+        token: &'t str,
+        now: i64,
+    ) -> Result<(jws::Parts<'t>, String), VerifyError> {
+        let parts = jws::split(token, self.policy.max_token_bytes)?;
+        let key = self
+            .ring
+            .verification_key_at(parts.header.kid.as_deref(), now)?;
+        if parts.header.alg != key.key().algorithm() {
+            return Err(VerifyError::AlgMismatch);
+        }
+        key.key()
+            .verifying_key()
+            .verify(parts.signing_input.as_bytes(), &parts.signature)
+            .map_err(|_| VerifyError::BadSignature)?;
+        Ok((parts, key.kid().to_owned()))
+    }
+
+    /// Verifies a JWT as of `now` (seconds since the epoch).
+    pub fn verify_at(&self, token: &str, now: i64) -> Result<Verified<Claims>, VerifyError> {
+        let (parts, kid) = self.signature_at(token, now)?;
+        self.policy.check_typ(&parts.header)?;
+        let payload = jws::decode_payload(parts.payload_b64)?;
+        let map = json::parse_object(&payload, MAX_PAYLOAD_DEPTH).map_err(|e| {
+            VerifyError::InvalidPayload {
+                reason: e.to_string(),
+            }
+        })?;
+        let claims = Claims::from_map(map).map_err(VerifyError::InvalidClaim)?;
+        self.policy.check_claims(&claims, now)?;
+        Ok(Verified {
+            header: parts.header,
+            kid,
+            payload: claims,
+        })
+    }
+
+    /// Verifies the signature of a JWS whose payload is not a JWT (no claims
+    /// policy), returning the payload bytes. Key and algorithm rules still apply.
+    pub fn verify_signature_only_at(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Verified<Vec<u8>>, VerifyError> {
+        let (parts, kid) = self.signature_at(token, now)?;
+        self.policy.check_typ(&parts.header)?;
+        let payload = jws::decode_payload(parts.payload_b64)?;
+        Ok(Verified {
+            header: parts.header,
+            kid,
+            payload,
+        })
+    }
+}
