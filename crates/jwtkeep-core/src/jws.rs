@@ -190,12 +190,15 @@ impl SignError {
 }
 
 /// Signs `payload` bytes with `key` as a compact JWS. The header's `alg` is
-/// always the key's own.
+/// always the key's own; its `kid` is the one asked for, else the key's id,
+/// else the key's RFC 7638 thumbprint.
 pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<String, SignError> {
     let signer = key.signing_key().ok_or(SignError::NotPrivate)?;
     let mut header = Map::new();
     header.insert("alg".to_owned(), Value::from(key.algorithm().name()));
-    if let Some(kid) = fields.kid.as_deref().or(key.kid()) {
+    // The key's id, else its thumbprint (never for HMAC secrets, which have none).
+    let thumbprint = Some(key.thumbprint()).filter(|t| !t.is_empty());
+    if let Some(kid) = fields.kid.as_deref().or(key.kid()).or(thumbprint) {
         header.insert("kid".to_owned(), Value::from(kid));
     }
     if let Some(typ) = &fields.typ {

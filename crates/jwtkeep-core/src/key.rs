@@ -219,16 +219,15 @@ impl Key {
         }
         let signing = SigningKey::hmac(alg, secret)?;
         let verifying = VerifyingKey::hmac(alg, secret)?;
-        let thumbprint = Jwk::symmetric(secret.expose(), alg, Some(String::new()))
-            .thumbprint()
-            .unwrap_or_default();
+        // No thumbprint for a secret: a published hash of a possibly weak
+        // secret is an offline guessing oracle.
         Ok(Key {
             alg,
             kid,
             verifying,
             signing: Some(signing),
             public_jwk: None,
-            thumbprint,
+            thumbprint: String::new(),
         })
     }
 
@@ -244,9 +243,7 @@ impl Key {
         match (jwk.kty.as_str(), alg.family()) {
             ("oct", KeyFamily::Hmac) => {
                 let secret = Secret::from_bytes(private_member(&jwk.k, "k")?);
-                let mut key = Key::from_secret(&secret, alg, kid)?;
-                key.thumbprint = thumbprint;
-                Ok(key)
+                Key::from_secret(&secret, alg, kid)
             }
             ("RSA", KeyFamily::Rsa) => {
                 let n = member(jwk.n.as_deref(), "n")?;
@@ -433,7 +430,8 @@ impl Key {
         self
     }
 
-    /// The RFC 7638 thumbprint of the key.
+    /// The RFC 7638 thumbprint of the key; empty for HMAC secrets, whose
+    /// thumbprint would let anyone test guesses of the secret offline.
     pub fn thumbprint(&self) -> &str {
         &self.thumbprint
     }

@@ -10,6 +10,7 @@ pub mod alg;
 pub mod claims;
 pub mod der;
 pub mod encoding;
+pub mod inspect;
 pub mod json;
 pub mod jwk;
 pub mod jws;

@@ -74,6 +74,13 @@ impl Secret {
     }
 }
 
+/// A random identifier (a `jti`, a family id): 16 bytes from the OS CSPRNG, base64url.
+pub fn random_id() -> Result<String, SecretError> {
+    use base64::Engine as _;
+    let bytes = Secret::random(16)?;
+    Ok(crate::encoding::BASE64URL.encode(bytes.expose()))
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret({} bytes, redacted)", self.0.len())

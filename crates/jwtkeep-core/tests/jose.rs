@@ -511,10 +511,9 @@ fn typ_confusion_between_access_refresh_and_id_tokens_is_rejected() {
 #[test]
 fn keys_of_the_wrong_type_are_rejected_as_alg_mismatch() {
     let es384 = KeyPair::generate(Algorithm::Es384, 0, None).unwrap();
-    let verifier = Verifier::new(
-        KeyRing::single(Key::from_jwk(&es384.public_jwk(), None).unwrap()),
-        Policy::new(),
-    );
+    let ours = Key::from_jwk(&es384.public_jwk(), None).unwrap();
+    let our_kid = ours.thumbprint().to_owned();
+    let verifier = Verifier::new(KeyRing::single(ours), Policy::new());
     let es256 = Key::from_pem(
         &KeyPair::generate(Algorithm::Es256, 0, None)
             .unwrap()
@@ -523,8 +522,16 @@ fn keys_of_the_wrong_type_are_rejected_as_alg_mismatch() {
         None,
     )
     .unwrap();
-    let token = sign_claims(&es256, &HeaderFields::default(), &claims(json!({}))).unwrap();
+    // The attacker names our key but signs with a key of another type.
+    let fields = HeaderFields {
+        kid: Some(our_kid),
+        ..HeaderFields::default()
+    };
+    let token = sign_claims(&es256, &fields, &claims(json!({}))).unwrap();
     assert_eq!(reject(&verifier, &token), VerifyError::AlgMismatch);
+    // Naming no known key at all is refused before any signature check.
+    let token = sign_claims(&es256, &HeaderFields::default(), &claims(json!({}))).unwrap();
+    assert_eq!(reject(&verifier, &token), VerifyError::UnknownKid);
 }
 
 #[test]

@@ -26,6 +26,12 @@ pub(crate) enum Command {
     Gen(GenCommand),
     /// Check secrets for length, known-weak values, placeholders, patterns, entropy and reuse.
     Check(CheckArgs),
+    /// Sign, verify and inspect tokens, strictly (RFC 8725).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Inspect keys: type, size, thumbprint, and whether jwtkeep accepts them.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  jwtkeep completions bash > /etc/bash_completion.d/jwtkeep\n  jwtkeep completions zsh > \"${fpath[1]}/_jwtkeep\"\n  jwtkeep completions fish > ~/.config/fish/completions/jwtkeep.fish"
@@ -42,6 +48,148 @@ pub(crate) enum GenCommand {
     Secret(GenSecretArgs),
     /// Generate a key pair (RSA, EC P-256/384/521, Ed25519) as PEM, JWK and JWKS.
     Key(GenKeyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Sign a JWT: iat, exp (always) and a random jti are added.
+    Sign(TokenSignArgs),
+    /// Verify a JWT: algorithm bound to the key, exp required, iss/aud/typ checked.
+    Verify(TokenVerifyArgs),
+    /// Show a token's header and claims, UNVERIFIED, with lint findings.
+    Inspect(TokenInspectArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Show a key's type, size and thumbprint, and whether jwtkeep accepts it.
+    Inspect(KeyInspectArgs),
+}
+
+/// Where a key comes from. HMAC secrets never come from argv.
+#[derive(Debug, Args)]
+pub(crate) struct KeySourceArgs {
+    /// Key file: a JWK, a JWKS (the key is chosen by kid) or PEM (PKCS#8, SPKI, PKCS#1, SEC1).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_env", "secret_file"])]
+    pub(crate) key: Option<PathBuf>,
+    /// Read the HMAC secret from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "secret_file")]
+    pub(crate) secret_env: Option<String>,
+    /// Read the HMAC secret from this file (one trailing newline is ignored).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) secret_file: Option<PathBuf>,
+    /// How the secret's text becomes key bytes.
+    #[arg(long, value_enum, default_value_t = CheckEncoding::Raw)]
+    pub(crate) secret_encoding: CheckEncoding,
+    /// Algorithm(s): must agree with the key's own; required for PEM keys and JWKs without alg.
+    #[arg(long, value_name = "ALG[,ALG...]", value_delimiter = ',', value_parser = parse_alg)]
+    pub(crate) alg: Vec<Algorithm>,
+    /// Key id to give a single key.
+    #[arg(long, value_name = "KID")]
+    pub(crate) kid: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  jwtkeep token sign --key keys/private.pem --alg ES256 --sub user-1 --aud api --iss https://auth.example\n  jwtkeep token sign --secret-env JWT_SECRET --sub user-1 --exp 5m --typ at+jwt\n  jwtkeep token sign --key private.jwk.json --claims-json claims.json --claim role=admin --claim level=3"
+)]
+pub(crate) struct TokenSignArgs {
+    #[command(flatten)]
+    pub(crate) source: KeySourceArgs,
+    /// Subject (sub).
+    #[arg(long)]
+    pub(crate) sub: Option<String>,
+    /// Issuer (iss).
+    #[arg(long)]
+    pub(crate) iss: Option<String>,
+    /// Audience (aud); repeat for several.
+    #[arg(long)]
+    pub(crate) aud: Vec<String>,
+    /// Lifetime: 30s, 15m, 1h, 7d (default 15m).
+    #[arg(long, default_value = "15m", value_name = "DURATION")]
+    pub(crate) exp: String,
+    /// Token type (typ header), for example at+jwt.
+    #[arg(long)]
+    pub(crate) typ: Option<String>,
+    /// A claim NAME=VALUE; VALUE is read as JSON when it parses, else as a string.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub(crate) claim: Vec<String>,
+    /// Claims from a JSON object file, or - for stdin.
+    #[arg(long, value_name = "FILE|-")]
+    pub(crate) claims_json: Option<PathBuf>,
+    /// Sign as of this Unix time instead of now.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub(crate) now: Option<i64>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  jwtkeep token verify \"$TOKEN\" --key jwks.json --iss https://auth.example --aud api --typ at+jwt\n  echo \"$TOKEN\" | jwtkeep token verify --secret-env JWT_SECRET --json\n  jwtkeep token verify \"$TOKEN\" --key public.pem --alg RS256 --now 1300819300\n\nExit codes: 0 valid, 1 rejected (the token or the key), 2 usage or I/O error."
+)]
+pub(crate) struct TokenVerifyArgs {
+    /// The token, or - (or nothing) to read it from stdin.
+    #[arg(value_name = "TOKEN")]
+    pub(crate) token: Option<String>,
+    #[command(flatten)]
+    pub(crate) source: KeySourceArgs,
+    /// Required issuer (iss), compared exactly.
+    #[arg(long)]
+    pub(crate) iss: Option<String>,
+    /// Accepted audience (aud); repeat for several.
+    #[arg(long)]
+    pub(crate) aud: Vec<String>,
+    /// Required token type (typ), for example at+jwt.
+    #[arg(long)]
+    pub(crate) typ: Option<String>,
+    /// Clock-skew allowance in seconds (default 30, at most 300).
+    #[arg(long, value_name = "SECS", default_value_t = jwtkeep_core::verify::DEFAULT_LEEWAY_SECS)]
+    pub(crate) leeway: u64,
+    /// Verify as of this Unix time (for debugging and reproducible tests).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub(crate) now: Option<i64>,
+    /// Reject tokens whose lifetime (exp - iat) exceeds this: 15m, 1h, 1d.
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) max_age: Option<String>,
+    /// A claim that must be present; repeat for several.
+    #[arg(long, value_name = "CLAIM")]
+    pub(crate) require: Vec<String>,
+    /// Check the signature only: for JWS whose payload is not a JWT.
+    #[arg(long)]
+    pub(crate) signature_only: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Nothing is verified: use `jwtkeep token verify` to trust a token.\n\nExamples:\n  jwtkeep token inspect \"$TOKEN\"\n  pbpaste | jwtkeep token inspect --json"
+)]
+pub(crate) struct TokenInspectArgs {
+    /// The token, or - (or nothing) to read it from stdin.
+    #[arg(value_name = "TOKEN")]
+    pub(crate) token: Option<String>,
+    /// Judge expiry as of this Unix time.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub(crate) now: Option<i64>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 the key is usable, 1 jwtkeep refuses it, 2 usage or I/O error.\n\nExamples:\n  jwtkeep key inspect --key keys/public.pem --alg ES256\n  jwtkeep key inspect --key jwks.json --json\n  jwtkeep key inspect --secret-env JWT_SECRET --alg HS512"
+)]
+pub(crate) struct KeyInspectArgs {
+    #[command(flatten)]
+    pub(crate) source: KeySourceArgs,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// How `gen secret` prints its secrets.

@@ -2,10 +2,12 @@
 //! decision about secrets and keys lives in the library crates.
 
 mod cli;
+mod clock;
 mod commands;
 mod dotenv;
 mod environment;
 mod files;
+mod keysource;
 mod output;
 
 use std::io::{self, Write as _};
@@ -13,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser as _};
 
-use crate::cli::{Cli, Command, GenCommand};
+use crate::cli::{Cli, Command, GenCommand, KeyCommand, TokenCommand};
 use crate::output::Outcome;
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
@@ -21,6 +23,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Gen(GenCommand::Secret(args)) => commands::gen_secret::run(&args),
         Command::Gen(GenCommand::Key(args)) => commands::gen_key::run(&args),
         Command::Check(args) => commands::check::run(&args),
+        Command::Token(TokenCommand::Sign(args)) => commands::token::sign(&args),
+        Command::Token(TokenCommand::Verify(args)) => commands::token::verify(&args),
+        Command::Token(TokenCommand::Inspect(args)) => commands::token::inspect(&args),
+        Command::Key(KeyCommand::Inspect(args)) => commands::key::inspect(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "jwtkeep", &mut out);

@@ -717,6 +717,371 @@ fn unreadable_dotenv_is_a_usage_error() {
     assert_usage_error(&out, "cannot read does-not-exist.env");
 }
 
+// ------------------------------------------------------------ token and key
+
+fn key_dir(alg: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &[
+            "gen",
+            "key",
+            "--alg",
+            alg,
+            "--bits",
+            "2048",
+            "--out-dir",
+            ".",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    dir
+}
+
+#[test]
+fn signed_tokens_verify_against_pem_jwk_and_jwks_for_every_asymmetric_algorithm() {
+    for alg in ["RS256", "PS512", "ES256", "ES512", "EdDSA"] {
+        let dir = key_dir(alg);
+        let out = jwtkeep_in(
+            dir.path(),
+            &[
+                "token",
+                "sign",
+                "--key",
+                "private.pem",
+                "--alg",
+                alg,
+                "--sub",
+                "u1",
+                "--aud",
+                "api",
+                "--iss",
+                "https://auth.example",
+                "--typ",
+                "at+jwt",
+                "--claim",
+                "scope=read write",
+                "--claim",
+                "level=3",
+            ],
+            None,
+        );
+        assert_eq!(code(&out), 0, "{alg}: {}", stderr(&out));
+        let token = stdout(&out).trim().to_owned();
+        for key in [
+            &["--key", "jwks.json"][..],
+            &["--key", "private.jwk.json"],
+            &["--key", "public.pem", "--alg", alg],
+        ] {
+            let mut args = vec!["token", "verify", token.as_str()];
+            args.extend_from_slice(key);
+            args.extend_from_slice(&[
+                "--iss",
+                "https://auth.example",
+                "--aud",
+                "api",
+                "--typ",
+                "at+jwt",
+                "--json",
+            ]);
+            let out = jwtkeep_in(dir.path(), &args, None);
+            assert_eq!(code(&out), 0, "{alg} {key:?}: {}", stdout(&out));
+            let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+            assert_eq!(doc["valid"], true);
+            assert_eq!(doc["claims"]["sub"], "u1");
+            assert_eq!(doc["claims"]["level"], 3);
+            assert_eq!(doc["claims"]["scope"], "read write");
+            assert_eq!(doc["header"]["alg"], alg);
+            let exp = doc["claims"]["exp"].as_i64().unwrap();
+            let iat = doc["claims"]["iat"].as_i64().unwrap();
+            assert_eq!(exp - iat, 900, "default lifetime is 15 minutes");
+            assert!(doc["claims"]["jti"].as_str().unwrap().len() >= 22);
+        }
+    }
+}
+
+#[test]
+fn verify_rejects_with_exit_1_and_a_stable_code() {
+    let dir = key_dir("ES256");
+    let sign = |extra: &[&str]| {
+        let mut args = vec![
+            "token",
+            "sign",
+            "--key",
+            "private.pem",
+            "--alg",
+            "ES256",
+            "--aud",
+            "api",
+            "--now",
+            "1800000000",
+        ];
+        args.extend_from_slice(extra);
+        stdout(&jwtkeep_in(dir.path(), &args, None))
+            .trim()
+            .to_owned()
+    };
+    let token = sign(&[]);
+    let cases: [(&[&str], &str); 5] = [
+        (&["--now", "1800003600"], "token_expired"),
+        (
+            &["--aud", "other", "--now", "1800000000"],
+            "audience_mismatch",
+        ),
+        (&["--typ", "at+jwt", "--now", "1800000000"], "type_mismatch"),
+        (
+            &["--iss", "https://auth.example", "--now", "1800000000"],
+            "missing_claim",
+        ),
+        (
+            &["--require", "scope", "--now", "1800000000"],
+            "missing_claim",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec![
+            "token",
+            "verify",
+            token.as_str(),
+            "--key",
+            "jwks.json",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = jwtkeep_in(dir.path(), &args, None);
+        assert_eq!(code(&out), 1, "{extra:?}");
+        let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(doc["valid"], false);
+        assert_eq!(doc["error"], expected, "{extra:?}");
+    }
+    // A token signed by another key: its kid names no key in this JWKS.
+    let other = key_dir("ES256");
+    let foreign = stdout(&jwtkeep_in(
+        other.path(),
+        &["token", "sign", "--key", "private.pem", "--alg", "ES256"],
+        None,
+    ));
+    let out = jwtkeep_in(
+        dir.path(),
+        &[
+            "token",
+            "verify",
+            foreign.trim(),
+            "--key",
+            "jwks.json",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap()["error"],
+        "unknown_kid"
+    );
+}
+
+#[test]
+fn hmac_tokens_take_secrets_from_env_or_file_never_argv() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = stdout(&jwtkeep(&["gen", "secret"], None)).trim().to_owned();
+    fs::write(dir.path().join("secret.txt"), format!("{secret}\n")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
+        .args([
+            "token",
+            "sign",
+            "--secret-env",
+            "MY_SECRET",
+            "--sub",
+            "u",
+            "--exp",
+            "5m",
+        ])
+        .env("MY_SECRET", &secret)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let token = stdout(&out).trim().to_owned();
+    assert!(!stderr(&out).contains(&secret));
+    let out = jwtkeep_in(
+        dir.path(),
+        &["token", "verify", "-", "--secret-file", "secret.txt"],
+        Some(token.as_bytes()),
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(!stdout(&out).contains(&secret));
+    // The wrong algorithm for the key is a rejection, not a silent switch.
+    let out = jwtkeep_in(
+        dir.path(),
+        &[
+            "token",
+            "verify",
+            &token,
+            "--secret-file",
+            "secret.txt",
+            "--alg",
+            "HS384",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    // There is no --secret flag at all.
+    let out = jwtkeep_in(dir.path(), &["token", "sign", "--secret", "abc"], None);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn verify_and_sign_usage_errors_exit_2() {
+    let dir = key_dir("ES256");
+    assert_usage_error(
+        &jwtkeep_in(
+            dir.path(),
+            &["token", "verify", "x.y.z", "--key", "public.pem"],
+            None,
+        ),
+        "pass exactly one --alg",
+    );
+    assert_usage_error(
+        &jwtkeep_in(
+            dir.path(),
+            &["token", "verify", "x.y.z", "--key", "missing.pem"],
+            None,
+        ),
+        "cannot read missing.pem",
+    );
+    assert_usage_error(
+        &jwtkeep_in(
+            dir.path(),
+            &[
+                "token",
+                "verify",
+                "x.y.z",
+                "--key",
+                "jwks.json",
+                "--leeway",
+                "9999",
+            ],
+            None,
+        ),
+        "--leeway 9999",
+    );
+    assert_usage_error(
+        &jwtkeep_in(dir.path(), &["token", "sign", "--key", "jwks.json"], None),
+        "private key",
+    );
+    assert_usage_error(
+        &jwtkeep_in(
+            dir.path(),
+            &[
+                "token",
+                "sign",
+                "--key",
+                "private.pem",
+                "--alg",
+                "ES256",
+                "--exp",
+                "soon",
+            ],
+            None,
+        ),
+        "is not a duration",
+    );
+    assert_usage_error(
+        &jwtkeep_in(
+            dir.path(),
+            &[
+                "token",
+                "sign",
+                "--key",
+                "private.pem",
+                "--alg",
+                "ES256",
+                "--claim",
+                "exp=1",
+            ],
+            None,
+        ),
+        "set exp, which jwtkeep sets itself",
+    );
+}
+
+#[test]
+fn inspect_labels_tokens_unverified_and_lints_them() {
+    let header = BASE64URL.encode(br#"{"alg":"none","jku":"https://evil.example/jwks"}"#);
+    let payload = BASE64URL.encode(br#"{"sub":"u","password":"hunter2"}"#);
+    let token = format!("{header}.{payload}.");
+    let out = jwtkeep(&["token", "inspect", &token], None);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.starts_with("UNVERIFIED"));
+    for code in [
+        "alg_none",
+        "header_key_reference",
+        "missing_exp",
+        "sensitive_claim",
+    ] {
+        assert!(text.contains(code), "{code}: {text}");
+    }
+    let out = jwtkeep(&["token", "inspect", "--json"], Some(token.as_bytes()));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["verified"], false);
+    assert_eq!(doc["header"]["alg"], "none");
+    assert_usage_error(
+        &jwtkeep(&["token", "inspect", "not-a-token"], None),
+        "cannot decode the token",
+    );
+}
+
+#[test]
+fn key_inspect_reports_usable_keys_and_refuses_weak_ones() {
+    let dir = key_dir("RS256");
+    let out = jwtkeep_in(
+        dir.path(),
+        &[
+            "key",
+            "inspect",
+            "--key",
+            "public.pem",
+            "--alg",
+            "RS256",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["keys"][0]["bits"], 2048);
+    assert_eq!(doc["keys"][0]["kind"], "public");
+    let jwks: JwkSet =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("jwks.json")).unwrap()).unwrap();
+    assert_eq!(
+        doc["keys"][0]["thumbprint"],
+        jwks.keys[0].kid.clone().unwrap()
+    );
+    // An RSA key with e = 3 is refused.
+    let mut weak = jwks.keys[0].clone();
+    weak.e = Some("Aw".into());
+    fs::write(
+        dir.path().join("weak.json"),
+        serde_json::to_string(&weak).unwrap(),
+    )
+    .unwrap();
+    let out = jwtkeep_in(dir.path(), &["key", "inspect", "--key", "weak.json"], None);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).starts_with("refused: weak_key"));
+    // A PEM public key offered for HMAC is the RS/HS confusion: refused.
+    let out = jwtkeep_in(
+        dir.path(),
+        &["key", "inspect", "--key", "public.pem", "--alg", "HS256"],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("wrong_key_type"));
+}
+
 // -------------------------------------------------------------- conventions
 
 #[test]

@@ -3,3 +3,5 @@
 pub(crate) mod check;
 pub(crate) mod gen_key;
 pub(crate) mod gen_secret;
+pub(crate) mod key;
+pub(crate) mod token;
