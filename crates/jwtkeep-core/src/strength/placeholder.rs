@@ -58,7 +58,12 @@ pub fn is_placeholder(text: &str) -> bool {
         "fixme",
         "xxxx",
     ];
-    EXACT.contains(&folded.as_str()) || CONTAINS.iter().any(|p| folded.contains(p))
+    // A phrase must be a real share of the text (a quarter at least): random
+    // text contains "xxxx" now and then.
+    EXACT.contains(&folded.as_str())
+        || CONTAINS
+            .iter()
+            .any(|p| folded.contains(p) && p.len() * 4 >= folded.len())
 }
 
 #[cfg(test)]
