@@ -8,8 +8,10 @@
 //! verify-only keys, so tokens signed before a rotation stay valid until they
 //! expire, and the next key is known to verifiers before it signs.
 
+use crate::alg::Algorithm;
 use crate::jwk::JwkSet;
 use crate::key::Key;
+use crate::primitive::KeyError;
 use crate::verify::VerifyError;
 
 /// Where a key is in its life at a given time.
@@ -124,6 +126,40 @@ impl KeyRing {
             keys: vec![RingKey::new(key, i64::MIN)],
             allow_missing_kid: true,
         }
+    }
+
+    /// A ring of every key in a JWK Set, each always active. Refused: two keys
+    /// with one `kid` (which key would verify is ambiguous), and a set mixing
+    /// HMAC secrets with public keys (a symmetric key in a key set invites the
+    /// RS/HS confusion, and key sets are meant to be published). `alg` is used
+    /// for keys without their own `alg`; a set of one key also accepts tokens
+    /// without `kid`.
+    pub fn from_jwk_set(set: &JwkSet, alg: Option<Algorithm>) -> Result<KeyRing, KeyError> {
+        let mut ring = KeyRing::new();
+        for jwk in &set.keys {
+            let key = Key::from_jwk(jwk, alg)?;
+            ring.insert(RingKey::new(key, i64::MIN))
+                .map_err(|_| KeyError::Rejected {
+                    reason: "the key set holds two keys with the same kid",
+                })?;
+        }
+        let hmac = ring
+            .keys
+            .iter()
+            .filter(|k| k.key.algorithm().is_hmac())
+            .count();
+        if hmac > 0 && hmac < ring.keys.len() {
+            return Err(KeyError::Rejected {
+                reason: "the key set mixes HMAC secrets with public keys",
+            });
+        }
+        if ring.keys.is_empty() {
+            return Err(KeyError::Rejected {
+                reason: "the key set is empty",
+            });
+        }
+        ring.allow_missing_kid = ring.keys.len() == 1;
+        Ok(ring)
     }
 
     /// Adds a key; refuses a second key with the same `kid`.

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Context as _, Result};
 use jwtkeep_core::primitive::KeyError;
 use jwtkeep_core::strength::{interpret, InputEncoding};
-use jwtkeep_core::{Algorithm, Jwk, JwkSet, Key, KeyRing, RingKey};
+use jwtkeep_core::{Algorithm, Jwk, JwkSet, Key, KeyRing};
 use zeroize::Zeroizing;
 
 use crate::cli::KeySourceArgs;
@@ -54,9 +54,10 @@ fn check_allowed(key: Key, algs: &[Algorithm]) -> Result<Key, KeyError> {
     Ok(key)
 }
 
-/// Loads every key the arguments name. The outer error is a usage or I/O
-/// problem (exit 2); the inner one a key jwtkeep refuses (exit 1 for verify).
-pub(crate) fn load_keys(args: &KeySourceArgs) -> Result<Result<Vec<Key>, KeyError>> {
+/// Loads every key the arguments name into a ring (one key: it also accepts
+/// tokens without `kid`). The outer error is a usage or I/O problem (exit 2);
+/// the inner one a key jwtkeep refuses (exit 1 for verify).
+pub(crate) fn load_keys(args: &KeySourceArgs) -> Result<Result<KeyRing, KeyError>> {
     let algs = &args.alg;
     if let Some(var) = &args.secret_env {
         let text = environment::secret_var(var)
@@ -99,35 +100,30 @@ pub(crate) fn load_keys(args: &KeySourceArgs) -> Result<Result<Vec<Key>, KeyErro
             )
         })?;
         if value.get("keys").is_some() {
-            let set: JwkSet = serde_json::from_value(value)
+            let mut set: JwkSet = serde_json::from_value(value)
                 .map_err(|_| anyhow::anyhow!("{} is not a valid JWKS", path.display()))?;
-            let mut keys = Vec::new();
-            for jwk in &set.keys {
-                // A JWKS may hold keys for other algorithms; --alg picks among them.
-                let declared = jwk.alg.as_deref().and_then(Algorithm::from_jose_name);
-                if let (Some(alg), false) = (declared, algs.is_empty()) {
-                    if !algs.contains(&alg) {
-                        continue;
-                    }
-                }
-                match Key::from_jwk(jwk, single_alg(algs)) {
-                    Ok(key) => keys.push(key),
-                    Err(e) => return Ok(Err(e)),
-                }
+            // A JWKS may hold keys for other algorithms; --alg picks among them.
+            if !algs.is_empty() {
+                set.keys.retain(|jwk| {
+                    jwk.alg
+                        .as_deref()
+                        .and_then(Algorithm::from_jose_name)
+                        .is_none_or(|alg| algs.contains(&alg))
+                });
             }
-            if keys.is_empty() {
+            if set.keys.is_empty() {
                 bail!(
                     "{} holds no key for the algorithms asked for",
                     path.display()
                 );
             }
-            return Ok(Ok(keys));
+            return Ok(KeyRing::from_jwk_set(&set, single_alg(algs)));
         }
         let jwk: Jwk = serde_json::from_value(value)
             .map_err(|_| anyhow::anyhow!("{} is not a valid JWK", path.display()))?;
         return Ok(Key::from_jwk(&jwk, single_alg(algs))
             .and_then(|k| check_allowed(k, algs))
-            .map(|k| vec![with_kid(k, args)]));
+            .map(|k| KeyRing::single(with_kid(k, args))));
     }
     if trimmed.starts_with("-----BEGIN") {
         let Some(alg) = single_alg(algs) else {
@@ -135,7 +131,7 @@ pub(crate) fn load_keys(args: &KeySourceArgs) -> Result<Result<Vec<Key>, KeyErro
                 "a PEM key declares no algorithm: pass exactly one --alg (for example --alg ES256)"
             );
         };
-        return Ok(Key::from_pem(&text, alg, args.kid.clone()).map(|k| vec![k]));
+        return Ok(Key::from_pem(&text, alg, args.kid.clone()).map(KeyRing::single));
     }
     bail!(
         "{} is neither a JWK, a JWKS nor a PEM key; HMAC secrets go in --secret-file",
@@ -150,7 +146,7 @@ fn with_kid(key: Key, args: &KeySourceArgs) -> Key {
     }
 }
 
-fn secret_key(text: &str, args: &KeySourceArgs) -> Result<Vec<Key>, KeyError> {
+fn secret_key(text: &str, args: &KeySourceArgs) -> Result<KeyRing, KeyError> {
     let alg = match args.alg.as_slice() {
         [] => Algorithm::Hs256,
         [one] => *one,
@@ -165,23 +161,5 @@ fn secret_key(text: &str, args: &KeySourceArgs) -> Result<Vec<Key>, KeyError> {
     let interpreted = interpret(text, encoding).map_err(|_| KeyError::Rejected {
         reason: "the secret does not decode in the --secret-encoding given",
     })?;
-    Key::from_secret(&interpreted.secret, alg, args.kid.clone()).map(|k| vec![k])
-}
-
-/// A ring of the loaded keys, each always active. One key also verifies tokens without `kid`.
-pub(crate) fn ring(keys: Vec<Key>) -> Result<KeyRing, KeyError> {
-    if keys.len() == 1 {
-        if let Some(key) = keys.into_iter().next() {
-            return Ok(KeyRing::single(key));
-        }
-        return Ok(KeyRing::new());
-    }
-    let mut ring = KeyRing::new();
-    for key in keys {
-        ring.insert(RingKey::new(key, i64::MIN))
-            .map_err(|_| KeyError::Rejected {
-                reason: "the key set holds two keys with the same kid",
-            })?;
-    }
-    Ok(ring)
+    Key::from_secret(&interpreted.secret, alg, args.kid.clone()).map(KeyRing::single)
 }

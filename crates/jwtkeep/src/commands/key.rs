@@ -31,8 +31,8 @@ fn describe(key: &Key) -> Value {
 
 /// Runs `key inspect`.
 pub(crate) fn inspect(args: &KeyInspectArgs) -> Result<Outcome> {
-    let keys = match load_keys(&args.source)? {
-        Ok(keys) => keys,
+    let ring = match load_keys(&args.source)? {
+        Ok(ring) => ring,
         Err(e) => {
             if args.json {
                 output::json(
@@ -44,12 +44,13 @@ pub(crate) fn inspect(args: &KeyInspectArgs) -> Result<Outcome> {
             return Ok(Outcome::Finding);
         }
     };
-    let described: Vec<Value> = keys.iter().map(describe).collect();
+    let keys: Vec<&Key> = ring.keys().iter().map(|k| k.key()).collect();
+    let described: Vec<Value> = keys.iter().map(|k| describe(k)).collect();
     if args.json {
         output::json(&json!({"usable": true, "keys": described}))?;
     } else {
         let mut out = String::new();
-        for (key, doc) in keys.iter().zip(&described) {
+        for (key, doc) in keys.iter().copied().zip(&described) {
             out.push_str(&format!(
                 "usable for {}: {} key, {} bits",
                 key.algorithm(),

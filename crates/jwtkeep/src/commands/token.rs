@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cli::{TokenInspectArgs, TokenSignArgs, TokenVerifyArgs};
 use crate::clock::{format_utc, now_unix, parse_duration};
-use crate::keysource::{load_keys, ring};
+use crate::keysource::load_keys;
 use crate::output::{self, Outcome};
 
 /// The largest token or claims document read from stdin or a file.
@@ -50,13 +50,14 @@ fn pretty(value: &Value) -> String {
 
 /// Runs `token sign`.
 pub(crate) fn sign(args: &TokenSignArgs) -> Result<Outcome> {
-    let keys = load_keys(&args.source)?.map_err(|e| anyhow::anyhow!("the key was refused: {e}"))?;
-    let [key] = keys.as_slice() else {
+    let ring = load_keys(&args.source)?.map_err(|e| anyhow::anyhow!("the key was refused: {e}"))?;
+    let [ring_key] = ring.keys() else {
         bail!(
             "the key set holds {} keys: signing needs exactly one private key file",
-            keys.len()
+            ring.keys().len()
         );
     };
+    let key = ring_key.key();
     if key.signing_key().is_none() {
         bail!("the key is public: signing needs the private key (private.pem or private.jwk.json)");
     }
@@ -138,13 +139,9 @@ pub(crate) fn verify(args: &TokenVerifyArgs) -> Result<Outcome> {
         );
     }
     let token = token_text(args.token.as_deref())?;
-    let keys = match load_keys(&args.source)? {
-        Ok(keys) => keys,
-        Err(e) => return rejected(args.json, e.code(), &format!("the key was refused: {e}")),
-    };
-    let ring = match ring(keys) {
+    let ring = match load_keys(&args.source)? {
         Ok(ring) => ring,
-        Err(e) => return rejected(args.json, e.code(), &e.to_string()),
+        Err(e) => return rejected(args.json, e.code(), &format!("the key was refused: {e}")),
     };
     let mut policy = Policy::new().leeway_secs(args.leeway);
     if let Some(iss) = &args.iss {
