@@ -697,5 +697,7 @@ fn jwks_lists_public_keys_only_newest_first_including_the_next_published_key() {
     assert_eq!(ring.signing_key_at(NOW + 3600).unwrap().kid(), next_kid);
 }
 
+#[path = "jose/primitives.rs"]
+mod primitives;
 #[path = "jose/wycheproof.rs"]
 mod wycheproof;
