@@ -699,5 +699,7 @@ fn jwks_lists_public_keys_only_newest_first_including_the_next_published_key() {
 
 #[path = "jose/primitives.rs"]
 mod primitives;
+#[path = "jose/properties.rs"]
+mod properties;
 #[path = "jose/wycheproof.rs"]
 mod wycheproof;
