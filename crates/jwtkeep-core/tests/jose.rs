@@ -697,9 +697,27 @@ fn jwks_lists_public_keys_only_newest_first_including_the_next_published_key() {
     assert_eq!(ring.signing_key_at(NOW + 3600).unwrap().kid(), next_kid);
 }
 
+#[path = "../../../fuzz/harness.rs"]
+mod harness;
 #[path = "jose/primitives.rs"]
 mod primitives;
 #[path = "jose/properties.rs"]
 mod properties;
 #[path = "jose/wycheproof.rs"]
 mod wycheproof;
+
+/// The fuzz target's corpus, replayed through the same harness the fuzzer runs.
+#[test]
+fn fuzz_corpus_replays_cleanly() {
+    let dir = format!("{}/../../fuzz/corpus/verify", env!("CARGO_MANIFEST_DIR"));
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        harness::check(&std::fs::read(&path).unwrap());
+        replayed += 1;
+    }
+    assert!(replayed >= 19, "{replayed}");
+}
