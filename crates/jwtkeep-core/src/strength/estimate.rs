@@ -136,11 +136,16 @@ struct Match {
 
 /// Estimates how many guesses `text` would take.
 pub fn estimate(text: &str) -> Estimate {
-    let all: Vec<char> = text.chars().collect();
+    estimate_chars(&text.chars().collect::<Vec<_>>(), true)
+}
+
+/// The estimate of `all`; repeated blocks are themselves estimated without
+/// looking for repeats inside them, which keeps the work linear in practice.
+fn estimate_chars(all: &[char], with_repeats: bool) -> Estimate {
     let analysed = all.len().min(MAX_ANALYSED_CHARS);
     let chars = all.get(..analysed).unwrap_or_default();
-    let per_char = brute_force_bits_per_char(&all);
-    let matches = find_matches(chars);
+    let per_char = brute_force_bits_per_char(all);
+    let matches = find_matches(chars, with_repeats);
     let (bits, used) = cheapest_split(chars.len(), &matches, per_char);
     let guessable: Vec<&Match> = used
         .iter()
@@ -201,13 +206,15 @@ fn brute_force_bits_per_char(chars: &[char]) -> f64 {
     f64::from(cardinality).log2()
 }
 
-fn find_matches(chars: &[char]) -> Vec<Match> {
+fn find_matches(chars: &[char], with_repeats: bool) -> Vec<Match> {
     let mut matches = Vec::new();
     dictionary_matches(chars, &mut matches);
     known_secret_matches(chars, &mut matches);
     keyboard_matches(chars, &mut matches);
     sequence_matches(chars, &mut matches);
-    repeat_matches(chars, &mut matches);
+    if with_repeats {
+        repeat_matches(chars, &mut matches);
+    }
     digit_matches(chars, &mut matches);
     separator_matches(chars, &mut matches);
     matches
@@ -524,6 +531,8 @@ fn sequence_matches(chars: &[char], out: &mut Vec<Match>) {
 
 fn repeat_matches(chars: &[char], out: &mut Vec<Match>) {
     const MAX_BLOCK: usize = 32;
+    // Each distinct block is estimated once.
+    let mut block_bits: std::collections::HashMap<&[char], f64> = std::collections::HashMap::new();
     for start in 0..chars.len() {
         let rest = chars.len() - start;
         for block in 1..=(rest / 2).min(MAX_BLOCK) {
@@ -540,12 +549,13 @@ fn repeat_matches(chars: &[char], out: &mut Vec<Match>) {
             if reps < 2 || block * reps < 3 {
                 continue;
             }
-            let base_text: String = base.iter().collect();
-            let base_bits = if block == 1 {
-                brute_force_bits_per_char(base).max(f64::from(26u8).log2())
-            } else {
-                estimate(&base_text).bits
-            };
+            let base_bits = *block_bits.entry(base).or_insert_with(|| {
+                if block == 1 {
+                    brute_force_bits_per_char(base).max(f64::from(26u8).log2())
+                } else {
+                    estimate_chars(base, false).bits
+                }
+            });
             out.push(Match {
                 start,
                 end: start + reps * block,
@@ -618,7 +628,7 @@ mod tests {
                 || bits("p4ssw0rd") < 20.0
         );
         let walk: Vec<char> = "zxcvbnmasdfghjkl".chars().collect();
-        assert!(find_matches(&walk)
+        assert!(find_matches(&walk, true)
             .iter()
             .any(|m| m.kind == PatternKind::KeyboardWalk && m.end - m.start == 7));
         assert!(bits("zxcvbnmasdfghjkl") < 40.0);
