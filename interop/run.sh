@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Interoperability: tokens jwtkeep signs with every algorithm verify in PyJWT
+# (with cryptography) and in panva/jose on Node, against the JWKS jwtkeep
+# wrote; tokens they sign verify in jwtkeep. Usage: interop/run.sh [JWTKEEP_BINARY]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${1:-$here/../target/debug/jwtkeep}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The peers, pinned, installed beside this script (not into the system).
+python3 -m venv "$here/.venv" >/dev/null 2>&1 || true
+"$here/.venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
+(cd "$here" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1 || npm install --silent --no-audit --no-fund >/dev/null)
+
+algs="HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA"
+for alg in $algs; do
+  dir="$work/$alg"
+  mkdir -p "$dir"
+  if [[ $alg == HS* ]]; then
+    "$bin" gen secret --alg "$alg" --format jwk > "$dir/secret.jwk.json"
+    key=(--key "$dir/secret.jwk.json")
+  else
+    "$bin" gen key --alg "$alg" --bits 2048 --out-dir "$dir" > /dev/null
+    key=(--key "$dir/jwks.json")
+  fi
+  sign_key=("${key[@]}")
+  [[ $alg == HS* ]] || sign_key=(--key "$dir/private.pem" --alg "$alg")
+  "$bin" token sign "${sign_key[@]}" --sub interop --aud peers --iss jwtkeep --typ JWT > "$dir/jwtkeep.token"
+  echo "${key[*]}" > "$dir/verify-args"
+done
+
+passed=0
+failed=0
+peer_report() { while read -r line; do echo "$line"; case $line in ok*) passed=$((passed + 1));; FAIL*) failed=$((failed + 1));; esac; done; }
+
+peer_report < <("$here/.venv/bin/python" "$here/peers.py" "$work" || true)
+peer_report < <(node "$here/peers.mjs" "$work" || true)
+
+for alg in $algs; do
+  dir="$work/$alg"
+  read -r -a key < "$dir/verify-args"
+  for peer in pyjwt jose; do
+    if [[ -f $dir/$peer.token ]] && "$bin" token verify "$(cat "$dir/$peer.token")" "${key[@]}" --iss "$peer" --aud jwtkeep > /dev/null; then
+      echo "ok   jwtkeep verifies $peer $alg"; passed=$((passed + 1))
+    else
+      echo "FAIL jwtkeep verifies $peer $alg"; failed=$((failed + 1))
+    fi
+  done
+done
+# Four checks per algorithm; a peer that dies before reporting must not pass.
+expected=$((4 * $(wc -w <<< "$algs")))
+if [ "$passed" -ne "$expected" ]; then
+  failed=$((failed + expected - passed - failed))
+fi
+echo "interop: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -eq "$expected" ]
