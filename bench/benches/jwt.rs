@@ -13,7 +13,9 @@ use jwt_simple::prelude::{
     ECDSAP256KeyPairLike, ECDSAP256PublicKeyLike, EdDSAKeyPairLike, EdDSAPublicKeyLike, MACLike,
     RSAKeyPairLike, RSAPublicKeyLike,
 };
-use jwtkeep_core::{sign_claims, Algorithm, HeaderFields, Key, KeyPair, KeyRing, Policy, Secret, Verifier};
+use jwtkeep_core::{
+    sign_claims, Algorithm, HeaderFields, Key, KeyPair, KeyRing, Policy, Secret, Verifier,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -58,11 +60,14 @@ fn claims_map() -> Map<String, Value> {
 
 fn jwt_simple_claims() -> jwt_simple::prelude::JWTClaims<Custom> {
     let c = claims();
-    jwt_simple::prelude::Claims::with_custom_claims(Custom { scope: c.scope }, jwt_simple::prelude::Duration::from_secs(900))
-        .with_issuer(c.iss)
-        .with_subject(c.sub)
-        .with_audience(c.aud)
-        .with_jwt_id(c.jti)
+    jwt_simple::prelude::Claims::with_custom_claims(
+        Custom { scope: c.scope },
+        jwt_simple::prelude::Duration::from_secs(900),
+    )
+    .with_issuer(c.iss)
+    .with_subject(c.sub)
+    .with_audience(c.aud)
+    .with_jwt_id(c.jti)
 }
 
 fn jwt_simple_options() -> jwt_simple::prelude::VerificationOptions {
@@ -74,7 +79,10 @@ fn jwt_simple_options() -> jwt_simple::prelude::VerificationOptions {
 }
 
 fn jwtkeep_verifier(key: Key) -> Verifier {
-    Verifier::new(KeyRing::single(key), Policy::new().issuer(ISS).audience(AUD))
+    Verifier::new(
+        KeyRing::single(key),
+        Policy::new().issuer(ISS).audience(AUD),
+    )
 }
 
 fn jsonwebtoken_validation(alg: jsonwebtoken::Algorithm) -> jsonwebtoken::Validation {
@@ -97,7 +105,9 @@ fn live_claims() -> StdClaims {
 fn signing_input(token: &str) -> (&[u8], Vec<u8>) {
     use base64::Engine as _;
     let at = token.rfind('.').unwrap_or(0);
-    let sig = jwtkeep_core::encoding::BASE64URL.decode(&token[at + 1..]).unwrap_or_default();
+    let sig = jwtkeep_core::encoding::BASE64URL
+        .decode(&token[at + 1..])
+        .unwrap_or_default();
     (token[..at].as_bytes(), sig)
 }
 
@@ -124,21 +134,39 @@ fn hs256(c: &mut Criterion) {
     let input = input.to_vec();
 
     let mut g = c.benchmark_group("HS256 sign");
-    g.bench_function("jwtkeep", |b| b.iter(|| sign_claims(&key, &HeaderFields::default(), black_box(&map)).unwrap()));
-    g.bench_function("jsonwebtoken", |b| b.iter(|| jsonwebtoken::encode(&header, black_box(&claims()), &jwt_enc).unwrap()));
-    g.bench_function("jwt-simple", |b| b.iter(|| js_key.authenticate(black_box(jwt_simple_claims())).unwrap()));
-    g.bench_function("raw HMAC", |b| b.iter(|| aws_lc_rs::hmac::sign(&hkey, black_box(&input))));
+    g.bench_function("jwtkeep", |b| {
+        b.iter(|| sign_claims(&key, &HeaderFields::default(), black_box(&map)).unwrap())
+    });
+    g.bench_function("jsonwebtoken", |b| {
+        b.iter(|| jsonwebtoken::encode(&header, black_box(&claims()), &jwt_enc).unwrap())
+    });
+    g.bench_function("jwt-simple", |b| {
+        b.iter(|| js_key.authenticate(black_box(jwt_simple_claims())).unwrap())
+    });
+    g.bench_function("raw HMAC", |b| {
+        b.iter(|| aws_lc_rs::hmac::sign(&hkey, black_box(&input)))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("HS256 verify");
-    g.bench_function("jwtkeep", |b| b.iter(|| verifier.verify_at(black_box(&jk_token), NOW).unwrap()));
+    g.bench_function("jwtkeep", |b| {
+        b.iter(|| verifier.verify_at(black_box(&jk_token), NOW).unwrap())
+    });
     g.bench_function("jsonwebtoken", |b| {
-        b.iter(|| jsonwebtoken::decode::<StdClaims>(black_box(&jwt_token), &jwt_dec, &validation).unwrap())
+        b.iter(|| {
+            jsonwebtoken::decode::<StdClaims>(black_box(&jwt_token), &jwt_dec, &validation).unwrap()
+        })
     });
     g.bench_function("jwt-simple", |b| {
-        b.iter(|| js_key.verify_token::<Custom>(black_box(&js_token), Some(js_options.clone())).unwrap())
+        b.iter(|| {
+            js_key
+                .verify_token::<Custom>(black_box(&js_token), Some(js_options.clone()))
+                .unwrap()
+        })
     });
-    g.bench_function("raw HMAC", |b| b.iter(|| aws_lc_rs::hmac::verify(&hkey, black_box(&input), &tag).unwrap()));
+    g.bench_function("raw HMAC", |b| {
+        b.iter(|| aws_lc_rs::hmac::verify(&hkey, black_box(&input), &tag).unwrap())
+    });
     g.finish();
 }
 
@@ -162,7 +190,10 @@ fn asymmetric(
         Algorithm::EdDsa => jsonwebtoken::EncodingKey::from_ed_der(pair.pkcs8_der()),
         _ => jsonwebtoken::EncodingKey::from_rsa_pem(pair.private_pem().as_bytes()).unwrap(),
     };
-    let jwt_dec = jsonwebtoken::DecodingKey::from_jwk(&serde_json::from_value(serde_json::to_value(pair.public_jwk()).unwrap()).unwrap()).unwrap();
+    let jwt_dec = jsonwebtoken::DecodingKey::from_jwk(
+        &serde_json::from_value(serde_json::to_value(pair.public_jwk()).unwrap()).unwrap(),
+    )
+    .unwrap();
     let header = jsonwebtoken::Header::new(jwt_alg);
     let validation = jsonwebtoken_validation(jwt_alg);
     let jwt_token = jsonwebtoken::encode(&header, &live_claims(), &jwt_enc).unwrap();
@@ -171,8 +202,12 @@ fn asymmetric(
     let input = input.to_vec();
 
     let mut g = c.benchmark_group(format!("{alg} sign"));
-    g.bench_function("jwtkeep", |b| b.iter(|| sign_claims(&key, &HeaderFields::default(), black_box(&map)).unwrap()));
-    g.bench_function("jsonwebtoken", |b| b.iter(|| jsonwebtoken::encode(&header, black_box(&claims()), &jwt_enc).unwrap()));
+    g.bench_function("jwtkeep", |b| {
+        b.iter(|| sign_claims(&key, &HeaderFields::default(), black_box(&map)).unwrap())
+    });
+    g.bench_function("jsonwebtoken", |b| {
+        b.iter(|| jsonwebtoken::encode(&header, black_box(&claims()), &jwt_enc).unwrap())
+    });
     if let Some((js_sign, _)) = &jwt_simple_pair {
         g.bench_function("jwt-simple", |b| b.iter(js_sign));
     }
@@ -180,19 +215,30 @@ fn asymmetric(
     g.finish();
 
     let mut g = c.benchmark_group(format!("{alg} verify"));
-    g.bench_function("jwtkeep", |b| b.iter(|| verifier.verify_at(black_box(&jk_token), NOW).unwrap()));
+    g.bench_function("jwtkeep", |b| {
+        b.iter(|| verifier.verify_at(black_box(&jk_token), NOW).unwrap())
+    });
     g.bench_function("jsonwebtoken", |b| {
-        b.iter(|| jsonwebtoken::decode::<StdClaims>(black_box(&jwt_token), &jwt_dec, &validation).unwrap())
+        b.iter(|| {
+            jsonwebtoken::decode::<StdClaims>(black_box(&jwt_token), &jwt_dec, &validation).unwrap()
+        })
     });
     if let Some((js_sign, js_verify)) = &jwt_simple_pair {
         let token = js_sign();
-        g.bench_function("jwt-simple", |b| b.iter(|| assert!(js_verify(black_box(&token)))));
+        g.bench_function("jwt-simple", |b| {
+            b.iter(|| assert!(js_verify(black_box(&token))))
+        });
     }
-    g.bench_function("raw primitive", |b| b.iter(|| assert!(raw_verify(black_box(&input), &signature))));
+    g.bench_function("raw primitive", |b| {
+        b.iter(|| assert!(raw_verify(black_box(&input), &signature)))
+    });
     g.finish();
 }
 
-fn public_key(pair: &KeyPair, alg: &'static dyn sig::VerificationAlgorithm) -> sig::ParsedPublicKey {
+fn public_key(
+    pair: &KeyPair,
+    alg: &'static dyn sig::VerificationAlgorithm,
+) -> sig::ParsedPublicKey {
     sig::ParsedPublicKey::new(alg, pair.spki_der()).unwrap()
 }
 
@@ -203,14 +249,19 @@ fn rs256_and_ps256(c: &mut Criterion) {
     let js = jwt_simple::prelude::RS256KeyPair::from_der(pair.pkcs8_der()).unwrap();
     let js_pk = js.public_key();
     let js_sign = || js.sign(jwt_simple_claims()).unwrap();
-    let js_verify = |t: &str| js_pk.verify_token::<Custom>(t, Some(jwt_simple_options())).is_ok();
+    let js_verify = |t: &str| {
+        js_pk
+            .verify_token::<Custom>(t, Some(jwt_simple_options()))
+            .is_ok()
+    };
     asymmetric(
         c,
         Algorithm::Rs256,
         jsonwebtoken::Algorithm::RS256,
         &|m| {
             let mut out = vec![0; rsa.public_modulus_len()];
-            rsa.sign(&sig::RSA_PKCS1_SHA256, &SystemRandom::new(), m, &mut out).unwrap();
+            rsa.sign(&sig::RSA_PKCS1_SHA256, &SystemRandom::new(), m, &mut out)
+                .unwrap();
             out
         },
         &|m, s| pk.verify_sig(m, s).is_ok(),
@@ -223,14 +274,19 @@ fn rs256_and_ps256(c: &mut Criterion) {
     let js = jwt_simple::prelude::PS256KeyPair::from_der(pair.pkcs8_der()).unwrap();
     let js_pk = js.public_key();
     let js_sign = || js.sign(jwt_simple_claims()).unwrap();
-    let js_verify = |t: &str| js_pk.verify_token::<Custom>(t, Some(jwt_simple_options())).is_ok();
+    let js_verify = |t: &str| {
+        js_pk
+            .verify_token::<Custom>(t, Some(jwt_simple_options()))
+            .is_ok()
+    };
     asymmetric(
         c,
         Algorithm::Ps256,
         jsonwebtoken::Algorithm::PS256,
         &|m| {
             let mut out = vec![0; rsa.public_modulus_len()];
-            rsa.sign(&sig::RSA_PSS_SHA256, &SystemRandom::new(), m, &mut out).unwrap();
+            rsa.sign(&sig::RSA_PSS_SHA256, &SystemRandom::new(), m, &mut out)
+                .unwrap();
             out
         },
         &|m, s| pk.verify_sig(m, s).is_ok(),
@@ -241,12 +297,17 @@ fn rs256_and_ps256(c: &mut Criterion) {
 
 fn es256(c: &mut Criterion) {
     let pair = KeyPair::generate(Algorithm::Es256, 0, None).unwrap();
-    let ec = sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, pair.pkcs8_der()).unwrap();
+    let ec = sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, pair.pkcs8_der())
+        .unwrap();
     let pk = public_key(&pair, &sig::ECDSA_P256_SHA256_FIXED);
     let js = jwt_simple::prelude::ES256KeyPair::from_der(pair.pkcs8_der()).unwrap();
     let js_pk = js.public_key();
     let js_sign = || js.sign(jwt_simple_claims()).unwrap();
-    let js_verify = |t: &str| js_pk.verify_token::<Custom>(t, Some(jwt_simple_options())).is_ok();
+    let js_verify = |t: &str| {
+        js_pk
+            .verify_token::<Custom>(t, Some(jwt_simple_options()))
+            .is_ok()
+    };
     asymmetric(
         c,
         Algorithm::Es256,
@@ -265,7 +326,11 @@ fn eddsa(c: &mut Criterion) {
     let js = jwt_simple::prelude::Ed25519KeyPair::from_der(pair.pkcs8_der()).unwrap();
     let js_pk = js.public_key();
     let js_sign = || js.sign(jwt_simple_claims()).unwrap();
-    let js_verify = |t: &str| js_pk.verify_token::<Custom>(t, Some(jwt_simple_options())).is_ok();
+    let js_verify = |t: &str| {
+        js_pk
+            .verify_token::<Custom>(t, Some(jwt_simple_options()))
+            .is_ok()
+    };
     asymmetric(
         c,
         Algorithm::EdDsa,
