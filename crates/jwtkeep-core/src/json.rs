@@ -29,9 +29,16 @@ pub enum JsonError {
     },
 }
 
-struct Strict {
+pub(crate) struct Strict {
     depth: usize,
     max: usize,
+}
+
+impl Strict {
+    /// A seed for a value nested `depth` levels deep, at most `max` deep.
+    pub(crate) fn at(depth: usize, max: usize) -> Strict {
+        Strict { depth, max }
+    }
 }
 
 #[derive(Debug)]
@@ -126,6 +133,114 @@ impl<'de> Visitor<'de> for Strict {
             out.insert(key, value);
         }
         Ok(Value::Object(out))
+    }
+}
+
+/// A member name, borrowed from the input when it has no escapes.
+struct Name<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Name<'de>, E> {
+                Ok(Name(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Name<'de>, E> {
+                Ok(Name(std::borrow::Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// Handles the top-level members of an object, one at a time, for
+/// [`walk_object`]. A handler that refuses a member records why in itself
+/// and returns any error; the walk then reports the handler's reason.
+pub(crate) trait MemberHandler<'de> {
+    /// Consumes the value of member `name` from `map`. Nested values must be
+    /// read with [`Strict::at`]`(1, max_depth)` to keep the strict rules.
+    fn member<A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+        max_depth: usize,
+    ) -> Result<(), A::Error>;
+}
+
+struct Walk<'h, H> {
+    handler: &'h mut H,
+    max: usize,
+}
+
+impl<'de, H: MemberHandler<'de>> Visitor<'de> for Walk<'_, H> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Most objects here have a handful of members: a short list beats hashing.
+        let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::with_capacity(8);
+        let mut seen_set: Option<std::collections::HashSet<std::borrow::Cow<'de, str>>> = None;
+        while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
+            let duplicate = match &mut seen_set {
+                Some(set) => !set.insert(name.clone()),
+                None => {
+                    let dup = seen.contains(&name);
+                    if !dup && seen.len() == 32 {
+                        let mut set: std::collections::HashSet<_> = seen.drain(..).collect();
+                        set.insert(name.clone());
+                        seen_set = Some(set);
+                    } else if !dup {
+                        seen.push(name.clone());
+                    }
+                    dup
+                }
+            };
+            if duplicate {
+                return Err(de::Error::custom(Refusal(JsonError::DuplicateMember {
+                    name: Untrusted::new(&name),
+                })));
+            }
+            self.handler.member(&name, &mut map, self.max)?;
+        }
+        Ok(())
+    }
+}
+
+/// Walks one JSON object in a single pass: member names are checked for
+/// duplicates at every depth and nesting is bounded, as in [`parse_object`],
+/// while `handler` reads each top-level member into typed fields without
+/// building a map. `Err(None)` means the handler refused a member (its reason
+/// is in the handler); `Err(Some(_))` that the JSON itself was refused.
+pub(crate) fn walk_object<'de, H: MemberHandler<'de>>(
+    bytes: &'de [u8],
+    max_depth: usize,
+    handler: &mut H,
+    handler_refused: impl Fn(&H) -> bool,
+) -> Result<(), Option<JsonError>> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let walked = de::Deserializer::deserialize_map(
+        &mut deserializer,
+        Walk {
+            handler: &mut *handler,
+            max: max_depth.max(1),
+        },
+    )
+    .and_then(|()| deserializer.end());
+    match walked {
+        Ok(()) => Ok(()),
+        Err(_) if handler_refused(handler) => Err(None),
+        Err(e) => Err(Some(classify(bytes, max_depth, &e))),
     }
 }
 

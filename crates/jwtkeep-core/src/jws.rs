@@ -7,11 +7,12 @@ use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
 use crate::encoding::BASE64URL;
-use crate::json;
+use crate::json::{self, MemberHandler, Strict};
 use crate::key::Key;
 use crate::primitive::KeyError;
 use crate::untrusted::Untrusted;
 use crate::verify::VerifyError;
+use serde::de::{self, MapAccess};
 
 /// The default largest token accepted, in bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -30,8 +31,15 @@ pub struct UnverifiedHeader {
     pub kid: Option<String>,
     /// The declared type.
     pub typ: Option<String>,
-    /// Every member as it arrived.
-    pub members: Map<String, Value>,
+    /// The header's JSON, as decoded.
+    raw: Vec<u8>,
+}
+
+impl UnverifiedHeader {
+    /// Every member as it arrived (parsed on request: verification does not need it).
+    pub fn members(&self) -> Map<String, Value> {
+        json::parse_object(&self.raw, MAX_HEADER_DEPTH).unwrap_or_default()
+    }
 }
 
 /// A token split into its parts, header parsed, signature decoded.
@@ -49,60 +57,95 @@ fn decode_segment(segment: &str, part: &'static str) -> Result<Vec<u8>, VerifyEr
         .map_err(|_| VerifyError::InvalidEncoding { part })
 }
 
-fn header_string(
-    members: &Map<String, Value>,
-    name: &'static str,
-) -> Result<Option<String>, VerifyError> {
-    match members.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(VerifyError::InvalidHeader {
-            reason: match name {
-                "kid" => "\"kid\" must be a string",
-                "typ" => "\"typ\" must be a string",
-                _ => "a header member has the wrong type",
-            },
-        }),
+/// Reads the protected header's members in one strict pass.
+#[derive(Default)]
+struct HeaderHandler {
+    alg: Option<Algorithm>,
+    kid: Option<String>,
+    typ: Option<String>,
+    refusal: Option<VerifyError>,
+}
+
+impl HeaderHandler {
+    fn refuse<E: de::Error>(&mut self, why: VerifyError) -> E {
+        self.refusal = Some(why);
+        E::custom("header refused")
+    }
+}
+
+impl<'de> MemberHandler<'de> for HeaderHandler {
+    fn member<A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+        max: usize,
+    ) -> Result<(), A::Error> {
+        let value = map.next_value_seed(Strict::at(1, max))?;
+        match (name, value) {
+            ("alg", Value::String(alg)) => {
+                if alg.trim().eq_ignore_ascii_case("none") {
+                    return Err(self.refuse(VerifyError::AlgNone));
+                }
+                match Algorithm::from_jose_name(&alg) {
+                    Some(alg) => self.alg = Some(alg),
+                    None => {
+                        return Err(self.refuse(VerifyError::UnsupportedAlg {
+                            alg: Untrusted::new(&alg),
+                        }))
+                    }
+                }
+            }
+            ("alg", _) => {
+                return Err(self.refuse(VerifyError::InvalidHeader {
+                    reason: "\"alg\" must be a string",
+                }))
+            }
+            ("kid", Value::String(kid)) => self.kid = Some(kid),
+            ("kid", _) => {
+                return Err(self.refuse(VerifyError::InvalidHeader {
+                    reason: "\"kid\" must be a string",
+                }))
+            }
+            ("typ", Value::String(typ)) => self.typ = Some(typ),
+            ("typ", _) => {
+                return Err(self.refuse(VerifyError::InvalidHeader {
+                    reason: "\"typ\" must be a string",
+                }))
+            }
+            // jwtkeep understands no extension, so any `crit` is refused.
+            ("crit", _) => return Err(self.refuse(VerifyError::CritUnsupported)),
+            ("b64", Value::Bool(true)) => {}
+            ("b64", _) => return Err(self.refuse(VerifyError::B64Unsupported)),
+            // Other members (including jwk, jku, x5u, x5c) are never used.
+            _ => {}
+        }
+        Ok(())
     }
 }
 
 /// Reads and checks a protected header: `alg` a supported algorithm (never
 /// `none`), no `crit` extension (none is understood), no `b64: false`.
 pub fn parse_header(bytes: &[u8]) -> Result<UnverifiedHeader, VerifyError> {
-    let members =
-        json::parse_object(bytes, MAX_HEADER_DEPTH).map_err(VerifyError::from_header_json)?;
-    let alg = match members.get("alg") {
-        Some(Value::String(name)) if name.trim().eq_ignore_ascii_case("none") => {
-            return Err(VerifyError::AlgNone)
+    let mut handler = HeaderHandler::default();
+    match json::walk_object(bytes, MAX_HEADER_DEPTH, &mut handler, |h| {
+        h.refusal.is_some()
+    }) {
+        Ok(()) => {}
+        Err(Some(e)) => return Err(VerifyError::from_header_json(e)),
+        Err(None) => {
+            return Err(handler
+                .refusal
+                .unwrap_or(VerifyError::InvalidHeader { reason: "refused" }))
         }
-        Some(Value::String(name)) => {
-            Algorithm::from_jose_name(name).ok_or_else(|| VerifyError::UnsupportedAlg {
-                alg: Untrusted::new(name),
-            })?
-        }
-        Some(_) => {
-            return Err(VerifyError::InvalidHeader {
-                reason: "\"alg\" must be a string",
-            })
-        }
-        None => {
-            return Err(VerifyError::InvalidHeader {
-                reason: "\"alg\" is missing",
-            })
-        }
-    };
-    if members.contains_key("crit") {
-        return Err(VerifyError::CritUnsupported);
     }
-    match members.get("b64") {
-        None | Some(Value::Bool(true)) => {}
-        Some(_) => return Err(VerifyError::B64Unsupported),
-    }
+    let alg = handler.alg.ok_or(VerifyError::InvalidHeader {
+        reason: "\"alg\" is missing",
+    })?;
     Ok(UnverifiedHeader {
         alg,
-        kid: header_string(&members, "kid")?,
-        typ: header_string(&members, "typ")?,
-        members,
+        kid: handler.kid,
+        typ: handler.typ,
+        raw: bytes.to_vec(),
     })
 }
 

@@ -5,8 +5,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::claims::{ClaimTypeError, Claims};
-use crate::json::{self, JsonError};
+use crate::claims::{ClaimTypeError, Claims, ClaimsError};
+use crate::json::JsonError;
 use crate::jws::{self, UnverifiedHeader, MAX_PAYLOAD_DEPTH, MAX_TOKEN_BYTES};
 use crate::ring::KeyRing;
 use crate::untrusted::Untrusted;
@@ -306,7 +306,7 @@ impl Policy {
             }
         }
         for claim in &self.required_claims {
-            if !claims.all.contains_key(claim) {
+            if !claims.contains(claim) {
                 return Err(VerifyError::MissingClaim {
                     claim: claim.clone(),
                 });
@@ -327,8 +327,8 @@ pub struct Verified<C> {
 
 impl<C> Verified<C> {
     /// The protected header (verified: it was covered by the signature).
-    pub fn header(&self) -> &Map<String, Value> {
-        &self.header.members
+    pub fn header(&self) -> Map<String, Value> {
+        self.header.members()
     }
 
     /// The algorithm that verified.
@@ -395,12 +395,12 @@ impl Verifier {
         let (parts, kid) = self.signature_at(token, now)?;
         self.policy.check_typ(&parts.header)?;
         let payload = jws::decode_payload(parts.payload_b64)?;
-        let map = json::parse_object(&payload, MAX_PAYLOAD_DEPTH).map_err(|e| {
-            VerifyError::InvalidPayload {
+        let claims = Claims::parse(&payload, MAX_PAYLOAD_DEPTH).map_err(|e| match e {
+            ClaimsError::Type(e) => VerifyError::InvalidClaim(e),
+            ClaimsError::Json(e) => VerifyError::InvalidPayload {
                 reason: e.to_string(),
-            }
+            },
         })?;
-        let claims = Claims::from_map(map).map_err(VerifyError::InvalidClaim)?;
         self.policy.check_claims(&claims, now)?;
         Ok(Verified {
             header: parts.header,

@@ -107,7 +107,7 @@ fn rfc7515_a1_is_a_valid_jwt_until_its_expiry() {
     let token = v["token"].as_str().unwrap();
     let verified = verifier.verify_at(token, 1_300_819_300).unwrap();
     assert_eq!(verified.payload().iss.as_deref(), Some("joe"));
-    assert_eq!(verified.payload().all["http://example.com/is_root"], true);
+    assert_eq!(verified.payload().extra["http://example.com/is_root"], true);
     assert_eq!(
         verifier.verify_at(token, 1_300_819_380 + 30).unwrap_err(),
         VerifyError::Expired

@@ -170,7 +170,7 @@ pub(crate) fn verify(args: &TokenVerifyArgs) -> Result<Outcome> {
                     Err(_) => Value::Null,
                 };
                 (
-                    v.header().clone(),
+                    v.header(),
                     ("payload", payload),
                     v.kid().to_owned(),
                     v.algorithm(),
@@ -181,8 +181,8 @@ pub(crate) fn verify(args: &TokenVerifyArgs) -> Result<Outcome> {
     } else {
         match verifier.verify_at(&token, now) {
             Ok(v) => (
-                v.header().clone(),
-                ("claims", Value::Object(v.payload().all.clone())),
+                v.header(),
+                ("claims", Value::Object(v.payload().to_map())),
                 v.kid().to_owned(),
                 v.algorithm(),
             ),
