@@ -237,24 +237,46 @@ impl SignError {
 /// else the key's RFC 7638 thumbprint.
 pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<String, SignError> {
     let signer = key.signing_key().ok_or(SignError::NotPrivate)?;
-    let mut header = Map::new();
-    header.insert("alg".to_owned(), Value::from(key.algorithm().name()));
+    // The header is written directly, members in sorted order: alg, kid, typ.
+    let mut header = String::with_capacity(128);
+    header.push_str("{\"alg\":\"");
+    header.push_str(key.algorithm().name());
+    header.push('"');
     // The key's id, else its thumbprint (never for HMAC secrets, which have none).
     let thumbprint = Some(key.thumbprint()).filter(|t| !t.is_empty());
     if let Some(kid) = fields.kid.as_deref().or(key.kid()).or(thumbprint) {
-        header.insert("kid".to_owned(), Value::from(kid));
+        header.push_str(",\"kid\":");
+        push_json_string(&mut header, kid);
     }
     if let Some(typ) = &fields.typ {
-        header.insert("typ".to_owned(), Value::from(typ.as_str()));
+        header.push_str(",\"typ\":");
+        push_json_string(&mut header, typ);
     }
-    let header_json = serde_json::to_vec(&header).map_err(|_| SignError::Serialize)?;
-    let mut token = BASE64URL.encode(header_json);
+    header.push('}');
+    let encoded = |n: usize| n.div_ceil(3) * 4;
+    let mut token =
+        String::with_capacity(encoded(header.len()) + encoded(payload.len()) + encoded(512) + 2);
+    BASE64URL.encode_string(header.as_bytes(), &mut token);
     token.push('.');
-    token.push_str(&BASE64URL.encode(payload));
+    BASE64URL.encode_string(payload, &mut token);
     let signature = signer.sign(token.as_bytes())?;
     token.push('.');
-    token.push_str(&BASE64URL.encode(signature));
+    BASE64URL.encode_string(signature, &mut token);
     Ok(token)
+}
+
+/// Appends `text` as a JSON string (RFC 8259 §7).
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// Signs JWT claims with `key` as a compact JWS.
@@ -265,4 +287,27 @@ pub fn sign_claims(
 ) -> Result<String, SignError> {
     let payload = serde_json::to_vec(claims).map_err(|_| SignError::Serialize)?;
     sign_bytes(key, fields, &payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    #[test]
+    fn header_values_with_quotes_and_control_characters_round_trip() {
+        let secret = Secret::generate(Algorithm::Hs256, None).unwrap();
+        let key = Key::from_secret(&secret, Algorithm::Hs256, None).unwrap();
+        let fields = HeaderFields {
+            typ: Some("at+jwt".into()),
+            kid: Some("k\"1\\\n\u{1}é".into()),
+        };
+        let token = sign_bytes(&key, &fields, b"{}").unwrap();
+        let header_b64 = token.split('.').next().unwrap();
+        let header = parse_header(&BASE64URL.decode(header_b64).unwrap()).unwrap();
+        assert_eq!(header.alg, Algorithm::Hs256);
+        assert_eq!(header.kid.as_deref(), Some("k\"1\\\n\u{1}é"));
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+        assert_eq!(header.members().len(), 3);
+    }
 }
