@@ -126,8 +126,12 @@ impl<'de> MemberHandler<'de> for HeaderHandler {
 /// Reads and checks a protected header: `alg` a supported algorithm (never
 /// `none`), no `crit` extension (none is understood), no `b64: false`.
 pub fn parse_header(bytes: &[u8]) -> Result<UnverifiedHeader, VerifyError> {
+    parse_header_owned(bytes.to_vec())
+}
+
+fn parse_header_owned(bytes: Vec<u8>) -> Result<UnverifiedHeader, VerifyError> {
     let mut handler = HeaderHandler::default();
-    match json::walk_object(bytes, MAX_HEADER_DEPTH, &mut handler, |h| {
+    match json::walk_object(&bytes, MAX_HEADER_DEPTH, &mut handler, |h| {
         h.refusal.is_some()
     }) {
         Ok(()) => {}
@@ -145,7 +149,7 @@ pub fn parse_header(bytes: &[u8]) -> Result<UnverifiedHeader, VerifyError> {
         alg,
         kid: handler.kid,
         typ: handler.typ,
-        raw: bytes.to_vec(),
+        raw: bytes,
     })
 }
 
@@ -168,18 +172,12 @@ pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Parts<'_>, VerifyEr
         return Err(VerifyError::Malformed);
     }
     // The header first, so that an unsigned `alg: none` token is named as such.
-    let header = parse_header(&decode_segment(header_b64, "header")?)?;
+    let header = parse_header_owned(decode_segment(header_b64, "header")?)?;
     if signature_b64.is_empty() {
         return Err(VerifyError::Malformed);
     }
-    // The payload is decoded later, only after the signature has been checked,
-    // but its encoding is held to the same standard now.
-    if !payload_b64
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(VerifyError::InvalidEncoding { part: "payload" });
-    }
+    // The payload is decoded only after the signature has been checked, by the
+    // same strict decoder; the signature covers its exact bytes meanwhile.
     let signature = decode_segment(signature_b64, "signature")?;
     let signing_input = token
         .get(..header_b64.len() + 1 + payload_b64.len())
