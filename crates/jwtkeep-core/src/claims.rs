@@ -144,6 +144,19 @@ impl Claims {
                     de::Error::custom("claim refused")
                 })
             }
+
+            fn slot(&self, name: &str) -> Option<u32> {
+                match name {
+                    "iss" => Some(0),
+                    "sub" => Some(1),
+                    "aud" => Some(2),
+                    "exp" => Some(3),
+                    "nbf" => Some(4),
+                    "iat" => Some(5),
+                    "jti" => Some(6),
+                    _ => None,
+                }
+            }
         }
         let mut handler = Handler {
             claims: Claims::default(),

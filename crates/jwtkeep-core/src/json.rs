@@ -173,6 +173,70 @@ pub(crate) trait MemberHandler<'de> {
         map: &mut A,
         max_depth: usize,
     ) -> Result<(), A::Error>;
+
+    /// A bit (below 64) for each member name the handler knows, so that
+    /// duplicates of those are found without comparing strings.
+    fn slot(&self, _name: &str) -> Option<u32> {
+        None
+    }
+}
+
+/// A scalar member value read without allocating when it is a plain string.
+pub(crate) enum Scalar<'de> {
+    /// A string (borrowed from the input when it has no escapes).
+    Str(std::borrow::Cow<'de, str>),
+    /// A boolean.
+    Bool(bool),
+    /// Anything else (a number, null, an array or an object), consumed.
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(std::borrow::Cow::Owned(v)))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Scalar::Other)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 struct Walk<'h, H> {
@@ -191,10 +255,17 @@ impl<'de, H: MemberHandler<'de>> Visitor<'de> for Walk<'_, H> {
         // Most objects here have a handful of members: a short list beats hashing.
         let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::with_capacity(8);
         let mut seen_set: Option<std::collections::HashSet<std::borrow::Cow<'de, str>>> = None;
+        let mut known: u64 = 0;
         while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
-            let duplicate = match &mut seen_set {
-                Some(set) => !set.insert(name.clone()),
-                None => {
+            let duplicate = match (self.handler.slot(&name), &mut seen_set) {
+                (Some(bit), _) => {
+                    let mask = 1u64.checked_shl(bit).unwrap_or(0);
+                    let dup = known & mask != 0;
+                    known |= mask;
+                    dup
+                }
+                (None, Some(set)) => !set.insert(name.clone()),
+                (None, None) => {
                     let dup = seen.contains(&name);
                     if !dup && seen.len() == 32 {
                         let mut set: std::collections::HashSet<_> = seen.drain(..).collect();

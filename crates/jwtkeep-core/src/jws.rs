@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
 use crate::encoding::BASE64URL;
-use crate::json::{self, MemberHandler, Strict};
+use crate::json::{self, MemberHandler, Scalar, Strict};
 use crate::key::Key;
 use crate::primitive::KeyError;
 use crate::untrusted::Untrusted;
@@ -80,46 +80,59 @@ impl<'de> MemberHandler<'de> for HeaderHandler {
         map: &mut A,
         max: usize,
     ) -> Result<(), A::Error> {
-        let value = map.next_value_seed(Strict::at(1, max))?;
-        match (name, value) {
-            ("alg", Value::String(alg)) => {
-                if alg.trim().eq_ignore_ascii_case("none") {
-                    return Err(self.refuse(VerifyError::AlgNone));
+        let not_string = |member: &'static str| VerifyError::InvalidHeader {
+            reason: match member {
+                "alg" => "\"alg\" must be a string",
+                "kid" => "\"kid\" must be a string",
+                _ => "\"typ\" must be a string",
+            },
+        };
+        match name {
+            "alg" => match map.next_value::<Scalar<'de>>()? {
+                Scalar::Str(alg) if alg.trim().eq_ignore_ascii_case("none") => {
+                    return Err(self.refuse(VerifyError::AlgNone))
                 }
-                match Algorithm::from_jose_name(&alg) {
+                Scalar::Str(alg) => match Algorithm::from_jose_name(&alg) {
                     Some(alg) => self.alg = Some(alg),
                     None => {
                         return Err(self.refuse(VerifyError::UnsupportedAlg {
                             alg: Untrusted::new(&alg),
                         }))
                     }
+                },
+                _ => return Err(self.refuse(not_string("alg"))),
+            },
+            "kid" | "typ" => match map.next_value::<Scalar<'de>>()? {
+                Scalar::Str(text) if name == "kid" => self.kid = Some(text.into_owned()),
+                Scalar::Str(text) => self.typ = Some(text.into_owned()),
+                _ => {
+                    return Err(self.refuse(not_string(if name == "kid" { "kid" } else { "typ" })))
                 }
-            }
-            ("alg", _) => {
-                return Err(self.refuse(VerifyError::InvalidHeader {
-                    reason: "\"alg\" must be a string",
-                }))
-            }
-            ("kid", Value::String(kid)) => self.kid = Some(kid),
-            ("kid", _) => {
-                return Err(self.refuse(VerifyError::InvalidHeader {
-                    reason: "\"kid\" must be a string",
-                }))
-            }
-            ("typ", Value::String(typ)) => self.typ = Some(typ),
-            ("typ", _) => {
-                return Err(self.refuse(VerifyError::InvalidHeader {
-                    reason: "\"typ\" must be a string",
-                }))
-            }
+            },
             // jwtkeep understands no extension, so any `crit` is refused.
-            ("crit", _) => return Err(self.refuse(VerifyError::CritUnsupported)),
-            ("b64", Value::Bool(true)) => {}
-            ("b64", _) => return Err(self.refuse(VerifyError::B64Unsupported)),
-            // Other members (including jwk, jku, x5u, x5c) are never used.
-            _ => {}
+            "crit" => return Err(self.refuse(VerifyError::CritUnsupported)),
+            "b64" => match map.next_value::<Scalar<'de>>()? {
+                Scalar::Bool(true) => {}
+                _ => return Err(self.refuse(VerifyError::B64Unsupported)),
+            },
+            // Other members (including jwk, jku, x5u, x5c) are never used,
+            // but are still held to the strict rules.
+            _ => {
+                map.next_value_seed(Strict::at(1, max))?;
+            }
         }
         Ok(())
+    }
+
+    fn slot(&self, name: &str) -> Option<u32> {
+        match name {
+            "alg" => Some(0),
+            "kid" => Some(1),
+            "typ" => Some(2),
+            "crit" => Some(3),
+            "b64" => Some(4),
+            _ => None,
+        }
     }
 }
 
