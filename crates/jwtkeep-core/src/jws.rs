@@ -296,7 +296,9 @@ pub fn sign_claims(
     fields: &HeaderFields,
     claims: &Map<String, Value>,
 ) -> Result<String, SignError> {
-    let payload = serde_json::to_vec(claims).map_err(|_| SignError::Serialize)?;
+    // Sized for typical claims so that serialising does not regrow the buffer.
+    let mut payload = Vec::with_capacity(512);
+    serde_json::to_writer(&mut payload, claims).map_err(|_| SignError::Serialize)?;
     sign_bytes(key, fields, &payload)
 }
 
