@@ -241,6 +241,25 @@ fn ecdsa_signing(curve: Curve) -> &'static signature::EcdsaSigningAlgorithm {
 }
 
 impl Key {
+    /// A public or private key with its public JWK (members beyond the key's own dropped).
+    fn asymmetric(
+        alg: Algorithm,
+        kid: Option<String>,
+        verifying: VerifyingKey,
+        signing: Option<SigningKey>,
+        jwk: &Jwk,
+        thumbprint: String,
+    ) -> Key {
+        Key {
+            alg,
+            kid,
+            verifying,
+            signing,
+            public_jwk: Some(jwk.to_public()),
+            thumbprint,
+        }
+    }
+
     /// An HMAC key from raw secret bytes.
     pub fn from_secret(
         secret: &Secret,
@@ -305,14 +324,9 @@ impl Key {
                 } else {
                     None
                 };
-                Ok(Key {
-                    alg,
-                    kid,
-                    verifying,
-                    signing,
-                    public_jwk: Some(jwk.to_public()),
-                    thumbprint,
-                })
+                Ok(Key::asymmetric(
+                    alg, kid, verifying, signing, jwk, thumbprint,
+                ))
             }
             ("EC", KeyFamily::Ec(curve)) => {
                 if jwk.crv.as_deref() != Some(curve.jwk_name()) {
@@ -349,14 +363,9 @@ impl Key {
                     }
                     None => None,
                 };
-                Ok(Key {
-                    alg,
-                    kid,
-                    verifying,
-                    signing,
-                    public_jwk: Some(jwk.to_public()),
-                    thumbprint,
-                })
+                Ok(Key::asymmetric(
+                    alg, kid, verifying, signing, jwk, thumbprint,
+                ))
             }
             ("OKP", KeyFamily::Ed25519) => {
                 match jwk.crv.as_deref() {
@@ -384,14 +393,9 @@ impl Key {
                     }
                     None => None,
                 };
-                Ok(Key {
-                    alg,
-                    kid,
-                    verifying,
-                    signing,
-                    public_jwk: Some(jwk.to_public()),
-                    thumbprint,
-                })
+                Ok(Key::asymmetric(
+                    alg, kid, verifying, signing, jwk, thumbprint,
+                ))
             }
             ("oct" | "RSA" | "EC" | "OKP", _) => Err(wrong_family(alg)),
             _ => Err(KeyError::UnsupportedKeyType),
