@@ -99,11 +99,6 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Whether anything is left to read.
-    pub fn is_empty(&self) -> bool {
-        self.rest.is_empty()
-    }
-
     /// Succeeds only when everything has been read.
     pub fn finish(self) -> Result<(), DerError> {
         if self.rest.is_empty() {

@@ -188,12 +188,19 @@ impl Default for Policy {
     }
 }
 
-/// `typ` values compare case-insensitively, with `application/` optional (RFC 7515 §4.1.9).
-fn normalise_typ(typ: &str) -> String {
-    let lower = typ.to_ascii_lowercase();
-    lower
-        .strip_prefix("application/")
-        .map_or(lower.clone(), str::to_owned)
+/// `typ` values compare case-insensitively, with `application/` optional
+/// (RFC 7515 §4.1.9). Compared in place: this runs on every verification.
+fn typ_matches(actual: &str, expected: &str) -> bool {
+    fn bare(typ: &str) -> &str {
+        const PREFIX: &str = "application/";
+        match typ.get(..PREFIX.len()) {
+            Some(head) if head.eq_ignore_ascii_case(PREFIX) => {
+                typ.get(PREFIX.len()..).unwrap_or(typ)
+            }
+            _ => typ,
+        }
+    }
+    bare(actual).eq_ignore_ascii_case(bare(expected))
 }
 
 impl Policy {
@@ -249,7 +256,7 @@ impl Policy {
             let matches = header
                 .typ
                 .as_deref()
-                .is_some_and(|t| normalise_typ(t) == normalise_typ(expected));
+                .is_some_and(|t| typ_matches(t, expected));
             if !matches {
                 return Err(VerifyError::TypeMismatch);
             }

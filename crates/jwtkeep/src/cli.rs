@@ -345,8 +345,8 @@ impl From<CheckEncoding> for InputEncoding {
 )]
 pub(crate) struct CheckArgs {
     /// Refused: a secret on the command line lands in shell history and `ps`.
-    #[arg(hide = true, value_name = "SECRET")]
-    pub(crate) positional: Option<String>,
+    #[arg(hide = true, value_name = "SECRET", value_parser = ArgvSecret::parse)]
+    pub(crate) positional: Option<ArgvSecret>,
     /// Algorithm the secret is for.
     #[arg(long, default_value = "HS256", value_parser = parse_alg)]
     pub(crate) alg: Algorithm,
@@ -362,6 +362,18 @@ pub(crate) struct CheckArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// Marks that someone typed a secret on the command line. Only its presence
+/// is used (to refuse it), so the text itself is not kept, and `Debug` shows
+/// nothing of it.
+#[derive(Clone, Debug)]
+pub(crate) struct ArgvSecret;
+
+impl ArgvSecret {
+    fn parse(_text: &str) -> Result<ArgvSecret, String> {
+        Ok(ArgvSecret)
+    }
 }
 
 fn parse_alg(text: &str) -> Result<Algorithm, String> {
