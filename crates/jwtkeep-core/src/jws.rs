@@ -42,13 +42,35 @@ impl UnverifiedHeader {
     }
 }
 
-/// A token split into its parts, header parsed, signature decoded.
+/// A token split into its parts, header parsed. The signature is decoded by
+/// the caller with [`decode_signature`], into a buffer that does not move.
 #[derive(Debug)]
 pub(crate) struct Parts<'t> {
     pub(crate) header: UnverifiedHeader,
     pub(crate) signing_input: &'t str,
     pub(crate) payload_b64: &'t str,
-    pub(crate) signature: Vec<u8>,
+    pub(crate) signature_b64: &'t str,
+}
+
+/// Signatures up to 512 bytes (RSA-4096 and every smaller algorithm) are
+/// decoded into a caller's stack buffer instead of a new allocation; the
+/// decoder asks for room for whole 3-byte groups, 171 of them for RSA-4096.
+pub(crate) const INLINE_SIGNATURE: usize = 513;
+
+/// Decodes the signature segment strictly, into `inline` when it fits there
+/// (`Ok(Ok(len))`), otherwise into a new vector (`Ok(Err(bytes))`).
+pub(crate) fn decode_signature(
+    segment: &str,
+    inline: &mut [u8; INLINE_SIGNATURE],
+) -> Result<Result<usize, Vec<u8>>, VerifyError> {
+    // The engine wants room for whole 3-byte groups before it starts.
+    if segment.len().div_ceil(4) * 3 <= inline.len() {
+        return BASE64URL
+            .decode_slice(segment, inline)
+            .map(Ok)
+            .map_err(|_| VerifyError::InvalidEncoding { part: "signature" });
+    }
+    decode_segment(segment, "signature").map(Err)
 }
 
 fn decode_segment(segment: &str, part: &'static str) -> Result<Vec<u8>, VerifyError> {
@@ -191,7 +213,6 @@ pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Parts<'_>, VerifyEr
     }
     // The payload is decoded only after the signature has been checked, by the
     // same strict decoder; the signature covers its exact bytes meanwhile.
-    let signature = decode_segment(signature_b64, "signature")?;
     let signing_input = token
         .get(..header_b64.len() + 1 + payload_b64.len())
         .ok_or(VerifyError::Malformed)?;
@@ -199,7 +220,7 @@ pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Parts<'_>, VerifyEr
         header,
         signing_input,
         payload_b64,
-        signature,
+        signature_b64,
     })
 }
 
@@ -322,5 +343,29 @@ mod tests {
         assert_eq!(header.kid.as_deref(), Some("k\"1\\\n\u{1}é"));
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
         assert_eq!(header.members().len(), 3);
+    }
+
+    #[test]
+    fn signatures_of_every_size_decode_inline_or_on_the_heap_alike() {
+        for len in [
+            32, 64, 132, 256, 384, 511, 512, 513, 514, 515, 516, 517, 1024,
+        ] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i: usize| u8::try_from(i * 7 % 251).unwrap())
+                .collect();
+            let segment = BASE64URL.encode(&bytes);
+            let mut inline = [0u8; INLINE_SIGNATURE];
+            let decoded = match decode_signature(&segment, &mut inline).unwrap() {
+                Ok(n) => inline[..n].to_vec(),
+                Err(heap) => heap,
+            };
+            assert_eq!(decoded, bytes, "{len} bytes");
+            let padded = format!("{segment}=");
+            assert!(
+                decode_signature(&padded, &mut inline).is_err(),
+                "{len} bytes padded"
+            );
+        }
+        assert!(decode_signature("AB+/", &mut [0u8; INLINE_SIGNATURE]).is_err());
     }
 }

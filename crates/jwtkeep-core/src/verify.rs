@@ -384,6 +384,13 @@ impl Verifier {
         now: i64,
     ) -> Result<(jws::Parts<'t>, String), VerifyError> {
         let parts = jws::split(token, self.policy.max_token_bytes)?;
+        // Decoded here, before the key is chosen, into a buffer that stays put.
+        let mut inline = [0u8; jws::INLINE_SIGNATURE];
+        let decoded = jws::decode_signature(parts.signature_b64, &mut inline)?;
+        let signature = match &decoded {
+            Ok(len) => inline.get(..*len).ok_or(VerifyError::Malformed)?,
+            Err(heap) => heap.as_slice(),
+        };
         let key = self
             .ring
             .verification_key_at(parts.header.kid.as_deref(), now)?;
@@ -392,7 +399,7 @@ impl Verifier {
         }
         key.key()
             .verifying_key()
-            .verify(parts.signing_input.as_bytes(), &parts.signature)
+            .verify(parts.signing_input.as_bytes(), signature)
             .map_err(|_| VerifyError::BadSignature)?;
         Ok((parts, key.kid().to_owned()))
     }
