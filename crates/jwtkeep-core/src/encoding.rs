@@ -138,7 +138,7 @@ fn hex_value(c: u8) -> Option<u8> {
 /// Decodes hex, either case.
 pub fn hex_decode(text: &str) -> Result<Zeroizing<Vec<u8>>, DecodeError> {
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(DecodeError::Hex);
     }
     let mut out = Zeroizing::new(Vec::with_capacity(bytes.len() / 2));

@@ -96,7 +96,7 @@ fn guess_encoding(text: &str) -> InputEncoding {
         has(u8::is_ascii_digit),
     );
     if text.len() >= 32
-        && text.len() % 2 == 0
+        && text.len().is_multiple_of(2)
         && all(u8::is_ascii_hexdigit)
         && digit
         && (lower != upper)

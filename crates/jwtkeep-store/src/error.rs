@@ -1,0 +1,68 @@
+//! The one error type of every store operation.
+
+/// Why a store operation did not happen. Messages never hold secrets.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The backend did not answer in time or at all. Nothing was changed, or
+    /// the change is not known to have happened; callers fail closed.
+    #[error("the {backend} store is unavailable: {reason}")]
+    Unavailable {
+        /// "sqlite" or "redis".
+        backend: &'static str,
+        /// What went wrong, without secrets.
+        reason: String,
+    },
+    /// A unique value is taken (a username, a key id).
+    #[error("{what} already exists")]
+    Conflict {
+        /// What was duplicated.
+        what: &'static str,
+    },
+    /// The thing asked for does not exist.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was missing.
+        what: &'static str,
+    },
+    /// The caller passed a value the store refuses (a weak password hash, an empty id).
+    #[error("invalid {what}: {reason}")]
+    Invalid {
+        /// Which value.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Stored data could not be read back (a newer schema, a damaged record).
+    #[error("stored data is unreadable: {reason}")]
+    Corrupt {
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// A stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Unavailable { .. } => "store_unavailable",
+            StoreError::Conflict { .. } => "conflict",
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::Invalid { .. } => "invalid_input",
+            StoreError::Corrupt { .. } => "store_corrupt",
+        }
+    }
+
+    pub(crate) fn invalid(what: &'static str, reason: impl Into<String>) -> StoreError {
+        StoreError::Invalid {
+            what,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn corrupt(reason: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! The state of the jwtkeep token service, behind one trait family with two
+//! backends that pass the same conformance suite:
+//!
+//! - [`SqliteStore`]: the embedded default, one file created 0600, WAL,
+//!   versioned migrations, no set-up;
+//! - [`RedisStore`]: for several instances, with a key prefix, TTLs equal to
+//!   the remaining token lifetime, Lua scripts for every read-modify-write,
+//!   and a pub/sub channel that tells every instance of a revocation at once.
+//!
+//! What is kept: revocations ([`Revocations`]), refresh-token families
+//! ([`Families`]), users ([`Users`]), rate-limit windows ([`RateLimits`]),
+//! signing keys sealed under a master key ([`SigningKeys`]) and security
+//! events ([`Events`]). The verifier never waits on the store: it consults a
+//! [`RevocationView`], an in-process copy kept fresh in the background that
+//! fails closed once it is older than its staleness bound.
+//!
+//! Time is a parameter (`now`, seconds since the epoch) everywhere, so that
+//! both backends can be tested at any instant; only the view's freshness is
+//! measured on the monotonic clock.
+
+mod error;
+mod events;
+mod families;
+mod keys;
+mod ratelimit;
+mod redis;
+mod revocation;
+mod sqlite;
+mod traits;
+mod users;
+mod view;
+
+pub use error::StoreError;
+pub use events::{Event, EventQuery};
+pub use families::{Family, FamilyLimits, NewFamily, RotateOutcome};
+pub use keys::{KeyRecord, MasterKey, SealError};
+pub use ratelimit::RateDecision;
+pub use redis::{RedisConfig, RedisStore};
+pub use revocation::{Changes, Revocation, RevocationSnapshot, Revoked};
+pub use sqlite::SqliteStore;
+pub use traits::{Events, Families, RateLimits, Revocations, SigningKeys, Store, Users};
+pub use users::{normalise_username, PasswordHash, User, UsernameError};
+pub use view::{RevocationView, ViewError, ViewSync};

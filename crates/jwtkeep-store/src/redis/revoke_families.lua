@@ -1,0 +1,20 @@
+-- Revokes a subject's live families; optionally sets a user's password first.
+-- KEYS: 1 subject's family set, 2 user hash (or '' when no password changes)
+-- ARGV: 1 reason, 2 now, 3 key prefix, 4 new password hash (or '')
+local now = tonumber(ARGV[2])
+if ARGV[4] ~= '' then
+  if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+  redis.call('HSET', KEYS[2], 'hash', ARGV[4], 'updated', now)
+end
+local n = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[3] .. 'fam:' .. id
+  local f = redis.call('HMGET', key, 'revoked_at', 'idle_exp', 'abs_exp')
+  if not f[2] then
+    redis.call('SREM', KEYS[1], id)
+  elseif (not f[1] or f[1] == '') and now < tonumber(f[2]) and now < tonumber(f[3]) then
+    redis.call('HSET', key, 'revoked_at', now, 'reason', ARGV[1])
+    n = n + 1
+  end
+end
+return n

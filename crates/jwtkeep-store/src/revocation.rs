@@ -1,0 +1,119 @@
+//! Revocations: what is denied, and the change feed that keeps every
+//! [`RevocationView`](crate::RevocationView) in step with the store.
+
+use serde::{Deserialize, Serialize};
+
+/// One revocation, as stored and as sent to the views.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Revocation {
+    /// One token, by issuer and `jti` (never by a hash of its text: a token can
+    /// be re-encoded), denied until its `exp`.
+    Token {
+        /// The token's `iss`.
+        issuer: String,
+        /// The token's `jti`.
+        jti: String,
+        /// The token's `exp`; the entry is forgotten after it.
+        exp: i64,
+    },
+    /// Every token of `subject` issued before `before` ("log out everywhere").
+    Subject {
+        /// The token's `sub`.
+        subject: String,
+        /// Tokens with `iat` strictly before this are revoked.
+        before: i64,
+    },
+    /// Every token issued before `before` (an emergency).
+    All {
+        /// Tokens with `iat` strictly before this are revoked.
+        before: i64,
+    },
+}
+
+impl Revocation {
+    /// Checks the values a backend would store, so both refuse the same input.
+    pub(crate) fn validate(&self) -> Result<(), crate::StoreError> {
+        let nonempty = |what: &'static str, v: &str| {
+            if v.is_empty() || v.len() > 1024 {
+                Err(crate::StoreError::invalid(what, "must be 1 to 1024 bytes"))
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            Revocation::Token { issuer, jti, .. } => {
+                nonempty("issuer", issuer)?;
+                nonempty("jti", jti)
+            }
+            Revocation::Subject { subject, .. } => nonempty("subject", subject),
+            Revocation::All { .. } => Ok(()),
+        }
+    }
+}
+
+/// Why a token is revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revoked {
+    /// Its `jti` is on the denylist.
+    Token,
+    /// Its subject was logged out everywhere after it was issued.
+    Subject,
+    /// Every token issued before a global cut-off is revoked.
+    All,
+}
+
+impl Revoked {
+    /// A stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Revoked::Token => "token_revoked",
+            Revoked::Subject => "subject_revoked",
+            Revoked::All => "all_revoked",
+        }
+    }
+}
+
+/// Everything revoked and still relevant at one instant, with the cursor of
+/// the change feed at that instant.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RevocationSnapshot {
+    /// Denied tokens whose `exp` has not passed, and the subject and global cut-offs.
+    pub entries: Vec<Revocation>,
+    /// Changes after this cursor are not in `entries`.
+    pub cursor: String,
+}
+
+/// Revocations made after a cursor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Changes {
+    /// The revocations in order, and the cursor after the last one.
+    Since {
+        /// New revocations, oldest first.
+        entries: Vec<Revocation>,
+        /// The cursor to ask from next time.
+        cursor: String,
+    },
+    /// The cursor is older than the retained feed: take a new snapshot.
+    Reload,
+}
+
+/// Whether a token with these facts is revoked: on the denylist, or issued
+/// (`iat`) before its subject's or the global cut-off. A token without `iat`
+/// is judged with `i64::MIN`, so any cut-off revokes it (fail closed).
+pub(crate) fn judge(
+    denied: bool,
+    subject_before: Option<i64>,
+    global_before: Option<i64>,
+    iat: i64,
+) -> Option<Revoked> {
+    if denied {
+        Some(Revoked::Token)
+    } else if subject_before.is_some_and(|before| iat < before) {
+        Some(Revoked::Subject)
+    } else if global_before.is_some_and(|before| iat < before) {
+        Some(Revoked::All)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,192 @@
+//! The trait family every backend implements. Each method is one atomic
+//! operation; `now` is seconds since the epoch.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::{
+    Changes, Event, EventQuery, Family, KeyRecord, NewFamily, PasswordHash, RateDecision,
+    Revocation, RevocationSnapshot, Revoked, RotateOutcome, StoreError, User,
+};
+
+/// Result of a store operation.
+pub(crate) type Result<T> = std::result::Result<T, StoreError>;
+
+/// Revocations and their change feed.
+pub trait Revocations {
+    /// Records a revocation durably before returning. A token revocation whose
+    /// `exp` has passed is accepted and dropped: the token is dead anyway.
+    fn revoke(&self, revocation: Revocation, now: i64) -> impl Future<Output = Result<()>> + Send;
+
+    /// Asks the store itself (not a view) whether a token is revoked.
+    fn is_revoked(
+        &self,
+        issuer: &str,
+        jti: &str,
+        subject: &str,
+        iat: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<Revoked>>> + Send;
+
+    /// Everything revoked and still relevant, with the feed's cursor.
+    fn snapshot(&self, now: i64) -> impl Future<Output = Result<RevocationSnapshot>> + Send;
+
+    /// Revocations after `cursor`, or [`Changes::Reload`] when the feed no longer reaches back that far.
+    fn changes_since(&self, cursor: &str) -> impl Future<Output = Result<Changes>> + Send;
+
+    /// Woken whenever a revocation may have been made (by this process, or
+    /// another one when the backend can tell); views wait on it between polls.
+    fn notifier(&self) -> Arc<Notify>;
+
+    /// Forgets what no longer matters at `now`: expired denials, expired
+    /// families, spent rate windows, old feed entries. Returns rows removed.
+    fn purge_expired(&self, now: i64) -> impl Future<Output = Result<u64>> + Send;
+}
+
+/// Refresh-token families.
+pub trait Families {
+    /// Creates a family whose current token is `family.jti`.
+    fn create_family(&self, family: NewFamily) -> impl Future<Output = Result<()>> + Send;
+
+    /// Rotates atomically: of many concurrent rotations presenting the same
+    /// current `jti`, exactly one makes `successor` current.
+    fn rotate_family(
+        &self,
+        id: &str,
+        presented: &str,
+        successor: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<RotateOutcome>> + Send;
+
+    /// One family.
+    fn family(&self, id: &str) -> impl Future<Output = Result<Option<Family>>> + Send;
+
+    /// The subject's live families.
+    fn families_of(
+        &self,
+        subject: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<Family>>> + Send;
+
+    /// Revokes one family; false if it did not exist or was revoked already.
+    fn revoke_family(
+        &self,
+        id: &str,
+        reason: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Revokes all of a subject's live families; returns how many.
+    fn revoke_families_of(
+        &self,
+        subject: &str,
+        reason: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+}
+
+/// Users.
+pub trait Users {
+    /// Creates a user under the normalised `username`; [`StoreError::Conflict`] if taken.
+    fn create_user(
+        &self,
+        username: &str,
+        hash: PasswordHash,
+        now: i64,
+    ) -> impl Future<Output = Result<User>> + Send;
+
+    /// A user by (not yet normalised) username.
+    fn user_by_name(&self, username: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    /// A user by id.
+    fn user_by_id(&self, id: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    /// Sets a new password hash and, in the same operation, revokes every
+    /// refresh family of the user. Returns the number of families revoked.
+    fn set_password(
+        &self,
+        id: &str,
+        hash: PasswordHash,
+        now: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Disables or enables a user.
+    fn set_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Rate limits.
+pub trait RateLimits {
+    /// Counts one hit on `key` in the fixed window of `window_secs` holding
+    /// `now`, atomically: concurrent hits are all counted, none twice.
+    fn hit(
+        &self,
+        key: &str,
+        limit: u64,
+        window_secs: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<RateDecision>> + Send;
+
+    /// Forgets `key`'s window (after a successful login, say).
+    fn reset(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Signing keys and the rotation lock.
+pub trait SigningKeys {
+    /// Stores a new key; [`StoreError::Conflict`] if its purpose already holds its kid.
+    fn put_key(&self, record: KeyRecord) -> impl Future<Output = Result<()>> + Send;
+
+    /// The keys of one purpose, oldest first.
+    fn keys(&self, purpose: &str) -> impl Future<Output = Result<Vec<KeyRecord>>> + Send;
+
+    /// Ends a key's signing and verifying at the given times.
+    fn set_key_schedule(
+        &self,
+        purpose: &str,
+        kid: &str,
+        active_until: Option<i64>,
+        verify_until: Option<i64>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Deletes a key (once retired).
+    fn delete_key(&self, purpose: &str, kid: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Takes the lock `name` for `holder` for `ttl_secs`, if nobody else holds
+    /// it; a holder may renew its own. Only one instance rotates at a time.
+    fn try_lock(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl_secs: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Releases the lock if `holder` holds it.
+    fn unlock(&self, name: &str, holder: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Security events.
+pub trait Events {
+    /// Appends one event.
+    fn record(&self, event: Event) -> impl Future<Output = Result<()>> + Send;
+
+    /// Events in a time range, optionally by name, oldest first.
+    fn events(&self, query: EventQuery) -> impl Future<Output = Result<Vec<Event>>> + Send;
+
+    /// Deletes events before `before` (the retention limit); returns how many.
+    fn purge_events(&self, before: i64) -> impl Future<Output = Result<u64>> + Send;
+}
+
+/// A complete store: what the token service needs.
+pub trait Store:
+    Revocations + Families + Users + RateLimits + SigningKeys + Events + Clone + Send + Sync + 'static
+{
+    /// "sqlite" or "redis".
+    fn backend(&self) -> &'static str;
+}

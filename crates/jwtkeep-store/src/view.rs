@@ -1,0 +1,306 @@
+//! The in-process revocation view: what the verifier consults on every
+//! request, synchronously and without a round trip. A background task keeps
+//! it in step with the store: woken at once by the store's notifier (Redis
+//! pub/sub, or a write in this process) and polling in any case. Past its
+//! staleness bound the view refuses to answer, so verification fails closed.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::traits::Revocations;
+use crate::{Changes, Revocation, Revoked, StoreError};
+
+/// Why the view cannot answer: verification must fail closed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViewError {
+    /// The view has not yet loaded the store's revocations.
+    #[error("the revocation view has not loaded yet")]
+    NotLoaded,
+    /// The last successful sync is older than the bound.
+    #[error("the revocation view is stale ({age_ms} ms since the last sync, bound {bound_ms} ms): {reason}")]
+    Stale {
+        /// Milliseconds since the last successful sync.
+        age_ms: u128,
+        /// The staleness bound, milliseconds.
+        bound_ms: u128,
+        /// The last sync error, if any.
+        reason: String,
+    },
+}
+
+impl ViewError {
+    /// A stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ViewError::NotLoaded => "revocations_not_loaded",
+            ViewError::Stale { .. } => "revocations_stale",
+        }
+    }
+}
+
+/// A 128-bit keyed fingerprint of (issuer, jti): the view holds a million
+/// denials in about 40 MB. Two different tokens sharing a fingerprint would
+/// make one of them look revoked: a rejection, never an acceptance, and with
+/// per-process random keys not something an attacker can aim at.
+#[derive(Clone)]
+struct Fingerprinter(RandomState, RandomState);
+
+impl Fingerprinter {
+    fn of(&self, issuer: &str, jti: &str) -> u128 {
+        let high = self.0.hash_one((issuer, jti));
+        let low = self.1.hash_one((issuer, jti));
+        (u128::from(high) << 64) | u128::from(low)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    denied: HashMap<u128, i64>,
+    subjects: HashMap<String, i64>,
+    global: Option<i64>,
+    cursor: Option<String>,
+    synced_at: Option<Instant>,
+    last_error: Option<String>,
+}
+
+impl State {
+    fn apply(&mut self, fp: &Fingerprinter, revocation: Revocation) {
+        match revocation {
+            Revocation::Token { issuer, jti, exp } => {
+                let slot = self.denied.entry(fp.of(&issuer, &jti)).or_insert(exp);
+                *slot = (*slot).max(exp);
+            }
+            Revocation::Subject { subject, before } => {
+                let slot = self.subjects.entry(subject).or_insert(before);
+                *slot = (*slot).max(before);
+            }
+            Revocation::All { before } => {
+                self.global = Some(self.global.map_or(before, |g| g.max(before)));
+            }
+        }
+    }
+}
+
+/// The in-process copy of the store's revocations. Cheap to clone; clones
+/// share one copy.
+#[derive(Clone)]
+pub struct RevocationView {
+    state: Arc<RwLock<State>>,
+    fingerprint: Fingerprinter,
+    max_staleness: Duration,
+}
+
+impl std::fmt::Debug for RevocationView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevocationView")
+            .field("max_staleness", &self.max_staleness)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RevocationView {
+    /// An empty view that answers only once it has loaded, and only while its
+    /// last sync is younger than `max_staleness`.
+    pub fn new(max_staleness: Duration) -> RevocationView {
+        RevocationView {
+            state: Arc::new(RwLock::new(State::default())),
+            fingerprint: Fingerprinter(RandomState::new(), RandomState::new()),
+            max_staleness,
+        }
+    }
+
+    /// Whether the token is revoked, as of the last sync; an error when the
+    /// view cannot vouch for its answer. `iat` is `i64::MIN` for a token
+    /// without one (any cut-off then revokes it).
+    pub fn check(
+        &self,
+        issuer: &str,
+        jti: &str,
+        subject: &str,
+        iat: i64,
+        now: i64,
+    ) -> Result<Option<Revoked>, ViewError> {
+        let state = self
+            .state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(synced_at) = state.synced_at else {
+            return Err(ViewError::NotLoaded);
+        };
+        let age = synced_at.elapsed();
+        if age > self.max_staleness {
+            return Err(ViewError::Stale {
+                age_ms: age.as_millis(),
+                bound_ms: self.max_staleness.as_millis(),
+                reason: state
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "no sync since".to_owned()),
+            });
+        }
+        let denied = state
+            .denied
+            .get(&self.fingerprint.of(issuer, jti))
+            .is_some_and(|&exp| exp > now);
+        Ok(crate::revocation::judge(
+            denied,
+            state.subjects.get(subject).copied(),
+            state.global,
+            iat,
+        ))
+    }
+
+    /// Denied tokens held (expired ones are dropped at each reload and purge).
+    pub fn denied_len(&self) -> usize {
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .denied
+            .len()
+    }
+
+    /// Time since the last successful sync, if any.
+    pub fn age(&self) -> Option<Duration> {
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .synced_at
+            .map(|t| t.elapsed())
+    }
+
+    /// Applies revocations directly (for tests and benchmarks of the view itself).
+    pub fn load(&self, entries: impl IntoIterator<Item = Revocation>) {
+        let mut state = self
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for entry in entries {
+            state.apply(&self.fingerprint, entry);
+        }
+        state.synced_at = Some(Instant::now());
+    }
+
+    /// Brings the view up to date with `store` once. On failure the view keeps
+    /// its data, remembers why, and turns stale when the bound passes.
+    pub async fn sync<S: Revocations + Sync>(&self, store: &S, now: i64) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let result = self.sync_inner(store, now).await;
+        let mut state = self
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &result {
+            Ok(()) => {
+                // The data reflects the store at least as of when the sync began.
+                state.synced_at = Some(started);
+                state.last_error = None;
+            }
+            Err(e) => state.last_error = Some(e.to_string()),
+        }
+        result
+    }
+
+    async fn sync_inner<S: Revocations + Sync>(
+        &self,
+        store: &S,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let cursor = self
+            .state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .cursor
+            .clone();
+        if let Some(cursor) = cursor {
+            match store.changes_since(&cursor).await? {
+                Changes::Since { entries, cursor } => {
+                    let mut state = self
+                        .state
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for entry in entries {
+                        state.apply(&self.fingerprint, entry);
+                    }
+                    state.cursor = Some(cursor);
+                    return Ok(());
+                }
+                Changes::Reload => {}
+            }
+        }
+        let snapshot = store.snapshot(now).await?;
+        let mut fresh = State::default();
+        for entry in snapshot.entries {
+            fresh.apply(&self.fingerprint, entry);
+        }
+        let mut state = self
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.denied = fresh.denied;
+        state.subjects = fresh.subjects;
+        state.global = fresh.global;
+        state.cursor = Some(snapshot.cursor);
+        Ok(())
+    }
+
+    /// Drops denials whose `exp` has passed.
+    pub fn purge(&self, now: i64) {
+        self.state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .denied
+            .retain(|_, exp| *exp > now);
+    }
+}
+
+/// Keeps a [`RevocationView`] in step with a store in the background.
+#[derive(Debug)]
+pub struct ViewSync {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ViewSync {
+    /// Spawns the sync task on the current runtime: a sync at once, then one
+    /// whenever the store's notifier fires and at least every `poll`. `clock`
+    /// gives the current time in seconds since the epoch.
+    pub fn spawn<S>(
+        store: S,
+        view: RevocationView,
+        poll: Duration,
+        clock: impl Fn() -> i64 + Send + 'static,
+    ) -> ViewSync
+    where
+        S: Revocations + Send + Sync + 'static,
+    {
+        let notify = store.notifier();
+        let task = tokio::spawn(async move {
+            let mut syncs: u64 = 0;
+            loop {
+                let notified = notify.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                let now = clock();
+                // Failures are kept in the view (it turns stale and says why).
+                let _ = view.sync(&store, now).await;
+                syncs = syncs.wrapping_add(1);
+                if syncs.is_multiple_of(600) {
+                    view.purge(now);
+                }
+                tokio::select! {
+                    () = &mut notified => {}
+                    () = tokio::time::sleep(poll) => {}
+                }
+            }
+        });
+        ViewSync { task }
+    }
+}
+
+impl Drop for ViewSync {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
