@@ -320,12 +320,18 @@ impl Revocations for RedisStore {
             .ok_or_else(|| StoreError::invalid("cursor", "not a cursor of this store"))?;
         let (feed, trimmed_key) = (self.feed_key(), self.key(&["revlog", "trimmed"]));
         let cursor = cursor.to_owned();
-        let (trimmed, rows): (Option<String>, StreamRows) = self
+        let (trimmed, newest, rows): (Option<String>, StreamRows, StreamRows) = self
             .run(|mut c| async move {
                 redis::pipe()
                     .get(trimmed_key)
+                    .cmd("XREVRANGE")
+                    .arg(&feed)
+                    .arg("+")
+                    .arg("-")
+                    .arg("COUNT")
+                    .arg(1)
                     .cmd("XRANGE")
-                    .arg(feed)
+                    .arg(&feed)
                     .arg(format!("({cursor}"))
                     .arg("+")
                     .arg("COUNT")
@@ -334,11 +340,17 @@ impl Revocations for RedisStore {
                     .await
             })
             .await?;
-        if trimmed
+        // Trimmed past the cursor, or the feed went back in time (Redis restarted
+        // without its data): what the view holds can no longer be patched.
+        let newest = newest
+            .first()
+            .and_then(|(id, _)| stream_id(id))
+            .unwrap_or((0, 0));
+        let trimmed_past = trimmed
             .as_deref()
             .and_then(stream_id)
-            .is_some_and(|t| from < t)
-        {
+            .is_some_and(|t| from < t);
+        if trimmed_past || newest < from {
             return Ok(Changes::Reload);
         }
         let mut entries = Vec::with_capacity(rows.len());

@@ -1,0 +1,212 @@
+//! What only the SQLite backend promises: the file's permissions, its schema
+//! versions, and that a process killed mid-write loses nothing it acknowledged.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::disallowed_methods,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+use std::io::{BufRead as _, BufReader};
+use std::os::unix::fs::PermissionsExt as _;
+use std::process::{Command, Stdio};
+
+use jwtkeep_store::{
+    Families as _, FamilyLimits, NewFamily, Revocation, Revocations as _, Revoked, RotateOutcome,
+    SqliteStore, StoreError,
+};
+
+fn now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn the_file_is_created_0600_and_a_looser_one_is_tightened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    store
+        .revoke(Revocation::All { before: 1 }, 2)
+        .await
+        .unwrap();
+    assert_eq!(mode(&path), 0o600);
+    let wal = dir.path().join("new.db-wal");
+    assert_eq!(
+        mode(&wal),
+        0o600,
+        "SQLite gives the WAL the database's permissions"
+    );
+
+    let loose = dir.path().join("loose.db");
+    std::fs::write(&loose, b"").unwrap();
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+    SqliteStore::open(&loose).await.unwrap();
+    assert_eq!(mode(&loose), 0o600);
+}
+
+#[tokio::test]
+async fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let t = now();
+    {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store
+            .revoke(
+                Revocation::Token {
+                    issuer: "i".into(),
+                    jti: "kept".into(),
+                    exp: t + 600,
+                },
+                t,
+            )
+            .await
+            .unwrap();
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(
+        store.is_revoked("i", "kept", "u", t, t).await.unwrap(),
+        Some(Revoked::Token)
+    );
+    drop(store);
+
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let err = SqliteStore::open(&path).await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("upgrade jwtkeep"), "{err}");
+}
+
+#[tokio::test]
+async fn garbage_in_place_of_a_database_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junk.db");
+    std::fs::write(&path, vec![0x42u8; 4096]).unwrap();
+    let err = SqliteStore::open(&path).await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+}
+
+/// The child half of the crash test: revokes and rotates until killed,
+/// printing each acknowledged write.
+#[test]
+#[ignore = "run by acknowledged_writes_survive_sigkill as a child process"]
+fn crash_child() {
+    let Ok(path) = std::env::var("JWTKEEP_CRASH_DB") else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let store = SqliteStore::open(&path).await.unwrap();
+        let t = now();
+        store
+            .create_family(NewFamily {
+                id: "fam".into(),
+                subject: "u".into(),
+                jti: "r0".into(),
+                now: t,
+                limits: FamilyLimits::default(),
+            })
+            .await
+            .unwrap();
+        for i in 0u64.. {
+            store
+                .revoke(
+                    Revocation::Token {
+                        issuer: "i".into(),
+                        jti: format!("j{i}"),
+                        exp: t + 3600,
+                    },
+                    t,
+                )
+                .await
+                .unwrap();
+            println!("ack revoke j{i}");
+            let out = store
+                .rotate_family("fam", &format!("r{i}"), &format!("r{}", i + 1), t)
+                .await
+                .unwrap();
+            assert!(matches!(out, RotateOutcome::Rotated { .. }));
+            println!("ack rotate r{}", i + 1);
+        }
+    });
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.db");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "crash_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("JWTKEEP_CRASH_DB", &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut acked_revokes = Vec::new();
+    let mut last_rotation = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(jti) = line.strip_prefix("ack revoke ") {
+            acked_revokes.push(jti.to_owned());
+        } else if let Some(jti) = line.strip_prefix("ack rotate ") {
+            last_rotation = Some(jti.to_owned());
+        }
+        if acked_revokes.len() == 150 {
+            // SIGKILL, in the middle of the stream of writes.
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+    assert_eq!(acked_revokes.len(), 150, "the child stopped early");
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    let t = now();
+    for jti in &acked_revokes {
+        assert_eq!(
+            store.is_revoked("i", jti, "u", t, t).await.unwrap(),
+            Some(Revoked::Token),
+            "acknowledged revocation {jti} was lost"
+        );
+    }
+    // The family is at the last acknowledged rotation or one past it (written, not yet printed).
+    let family = store.family("fam").await.unwrap().unwrap();
+    let last: u64 = last_rotation.unwrap()[1..].parse().unwrap();
+    let current: u64 = family.current_jti[1..].parse().unwrap();
+    assert!(
+        current == last || current == last + 1,
+        "current r{current}, last acked r{last}"
+    );
+    drop(store);
+    let integrity: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}
