@@ -93,6 +93,45 @@ async fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
 }
 
 #[tokio::test]
+async fn the_purger_removes_expired_rows_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("p.db")).await.unwrap();
+    let t = now();
+    for (jti, exp) in [("soon", t + 1), ("later", t + 600)] {
+        store
+            .revoke(
+                Revocation::Token {
+                    issuer: "i".into(),
+                    jti: jti.into(),
+                    exp,
+                },
+                t,
+            )
+            .await
+            .unwrap();
+    }
+    // The purger's clock runs ahead: "soon" has expired for it.
+    let _purger = jwtkeep_store::Purger::spawn(
+        store.clone(),
+        std::time::Duration::from_millis(20),
+        std::time::Duration::from_secs(3600),
+        move || t + 5,
+    );
+    let path = dir.path().join("p.db");
+    for _ in 0..500 {
+        let rows: i64 = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM denied_tokens", [], |r| r.get(0))
+            .unwrap();
+        if rows == 1 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the expired denial was never purged");
+}
+
+#[tokio::test]
 async fn garbage_in_place_of_a_database_is_reported_not_panicked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("junk.db");
