@@ -239,6 +239,122 @@ impl<'de> de::Deserialize<'de> for Scalar<'de> {
     }
 }
 
+/// Member names already seen in one object: a short list while objects are
+/// small (the usual case), a hash set past 32 names.
+#[derive(Default)]
+struct Seen<'de> {
+    list: Vec<std::borrow::Cow<'de, str>>,
+    set: Option<std::collections::HashSet<std::borrow::Cow<'de, str>>>,
+}
+
+impl<'de> Seen<'de> {
+    /// Records `name`; an error naming it if it was seen before.
+    fn insert<E: de::Error>(&mut self, name: std::borrow::Cow<'de, str>) -> Result<(), E> {
+        let duplicate = match &mut self.set {
+            Some(set) => set.contains(&name),
+            None => self.list.contains(&name),
+        };
+        if duplicate {
+            return Err(de::Error::custom(Refusal(JsonError::DuplicateMember {
+                name: Untrusted::new(&name),
+            })));
+        }
+        match &mut self.set {
+            Some(set) => {
+                set.insert(name);
+            }
+            None if self.list.len() == 32 => {
+                let mut set: std::collections::HashSet<_> = self.list.drain(..).collect();
+                set.insert(name);
+                self.set = Some(set);
+            }
+            None => self.list.push(name),
+        }
+        Ok(())
+    }
+}
+
+/// Checks a value by the strict rules (no duplicate members at any depth,
+/// bounded nesting) without building it.
+#[derive(Clone, Copy)]
+pub(crate) struct StrictSkip {
+    depth: usize,
+    max: usize,
+}
+
+impl StrictSkip {
+    /// A seed for a value nested `depth` levels deep, at most `max` deep.
+    pub(crate) fn at(depth: usize, max: usize) -> StrictSkip {
+        StrictSkip { depth, max }
+    }
+
+    fn deeper<E: de::Error>(self) -> Result<StrictSkip, E> {
+        if self.depth >= self.max {
+            return Err(E::custom(Refusal(JsonError::TooDeep { max: self.max })));
+        }
+        Ok(StrictSkip {
+            depth: self.depth + 1,
+            max: self.max,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for StrictSkip {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictSkip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let inner = self.deeper()?;
+        while seq.next_element_seed(inner)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let inner = self.deeper()?;
+        let mut seen = Seen::default();
+        while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
+            seen.insert(name)?;
+            map.next_value_seed(inner)?;
+        }
+        Ok(())
+    }
+}
+
 struct Walk<'h, H> {
     handler: &'h mut H,
     max: usize,
@@ -252,35 +368,21 @@ impl<'de, H: MemberHandler<'de>> Visitor<'de> for Walk<'_, H> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // Most objects here have a handful of members: a short list beats hashing.
-        let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::with_capacity(8);
-        let mut seen_set: Option<std::collections::HashSet<std::borrow::Cow<'de, str>>> = None;
+        // Known names are deduplicated by bit; the others by `Seen`.
+        let mut seen = Seen::default();
         let mut known: u64 = 0;
         while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
-            let duplicate = match (self.handler.slot(&name), &mut seen_set) {
-                (Some(bit), _) => {
+            match self.handler.slot(&name) {
+                Some(bit) => {
                     let mask = 1u64.checked_shl(bit).unwrap_or(0);
-                    let dup = known & mask != 0;
-                    known |= mask;
-                    dup
-                }
-                (None, Some(set)) => !set.insert(name.clone()),
-                (None, None) => {
-                    let dup = seen.contains(&name);
-                    if !dup && seen.len() == 32 {
-                        let mut set: std::collections::HashSet<_> = seen.drain(..).collect();
-                        set.insert(name.clone());
-                        seen_set = Some(set);
-                    } else if !dup {
-                        seen.push(name.clone());
+                    if known & mask != 0 {
+                        return Err(de::Error::custom(Refusal(JsonError::DuplicateMember {
+                            name: Untrusted::new(&name),
+                        })));
                     }
-                    dup
+                    known |= mask;
                 }
-            };
-            if duplicate {
-                return Err(de::Error::custom(Refusal(JsonError::DuplicateMember {
-                    name: Untrusted::new(&name),
-                })));
+                None => seen.insert(name.clone())?,
             }
             self.handler.member(&name, &mut map, self.max)?;
         }
@@ -304,6 +406,18 @@ pub(crate) fn walk_object<'de, H: MemberHandler<'de>>(
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(Some(JsonError::NotObject));
     };
+    walk_str(text, max_depth, handler, handler_refused)
+}
+
+/// [`walk_object`] over text already known to be UTF-8; strings the handler
+/// sees are borrowed from `text` when they hold no escapes.
+pub(crate) fn walk_str<'de, H: MemberHandler<'de>>(
+    text: &'de str,
+    max_depth: usize,
+    handler: &mut H,
+    handler_refused: impl Fn(&H) -> bool,
+) -> Result<(), Option<JsonError>> {
+    let bytes = text.as_bytes();
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let walked = de::Deserializer::deserialize_map(
         &mut deserializer,
