@@ -38,13 +38,7 @@ enum Audience {
 pub struct Claims {
     text: String,
     max_depth: usize,
-    iss: Option<Text>,
-    sub: Option<Text>,
-    jti: Option<Text>,
-    aud: Audience,
-    exp: Option<i64>,
-    nbf: Option<i64>,
-    iat: Option<i64>,
+    registered: Found,
 }
 
 /// A claim that does not have its registered type.
@@ -173,7 +167,7 @@ fn text_of(base: &str, s: Cow<'_, str>) -> Text {
 }
 
 /// The registered claims found in one pass.
-#[derive(Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 struct Found {
     iss: Option<Text>,
     sub: Option<Text>,
@@ -280,17 +274,11 @@ impl Claims {
                 ))
             }
         }
-        let found = handler.found;
+        let registered = handler.found;
         Ok(Claims {
             text,
             max_depth,
-            iss: found.iss,
-            sub: found.sub,
-            jti: found.jti,
-            aud: found.aud,
-            exp: found.exp,
-            nbf: found.nbf,
-            iat: found.iat,
+            registered,
         })
     }
 
@@ -309,22 +297,22 @@ impl Claims {
 
     /// Issuer.
     pub fn iss(&self) -> Option<&str> {
-        self.iss.as_ref().map(|t| self.resolve(t))
+        self.registered.iss.as_ref().map(|t| self.resolve(t))
     }
 
     /// Subject.
     pub fn sub(&self) -> Option<&str> {
-        self.sub.as_ref().map(|t| self.resolve(t))
+        self.registered.sub.as_ref().map(|t| self.resolve(t))
     }
 
     /// Token id.
     pub fn jti(&self) -> Option<&str> {
-        self.jti.as_ref().map(|t| self.resolve(t))
+        self.registered.jti.as_ref().map(|t| self.resolve(t))
     }
 
     /// Audiences (a single string is a list of one; none when `aud` is absent).
     pub fn aud(&self) -> impl Iterator<Item = &str> + '_ {
-        let (one, many): (Option<&Text>, &[Text]) = match &self.aud {
+        let (one, many): (Option<&Text>, &[Text]) = match &self.registered.aud {
             Audience::Absent => (None, &[]),
             Audience::One(t) => (Some(t), &[]),
             Audience::Many(all) => (None, all.as_slice()),
@@ -334,22 +322,22 @@ impl Claims {
 
     /// Whether `aud` is present (an empty array counts).
     pub fn has_aud(&self) -> bool {
-        self.aud != Audience::Absent
+        self.registered.aud != Audience::Absent
     }
 
     /// Expiry, seconds since the epoch.
     pub fn exp(&self) -> Option<i64> {
-        self.exp
+        self.registered.exp
     }
 
     /// Not before, seconds since the epoch.
     pub fn nbf(&self) -> Option<i64> {
-        self.nbf
+        self.registered.nbf
     }
 
     /// Issued at, seconds since the epoch.
     pub fn iat(&self) -> Option<i64> {
-        self.iat
+        self.registered.iat
     }
 
     /// The payload's JSON text, exactly as signed.
@@ -360,12 +348,12 @@ impl Claims {
     /// Whether the claim `name` is present.
     pub fn contains(&self, name: &str) -> bool {
         match name {
-            "iss" => self.iss.is_some(),
-            "sub" => self.sub.is_some(),
-            "jti" => self.jti.is_some(),
-            "exp" => self.exp.is_some(),
-            "nbf" => self.nbf.is_some(),
-            "iat" => self.iat.is_some(),
+            "iss" => self.registered.iss.is_some(),
+            "sub" => self.registered.sub.is_some(),
+            "jti" => self.registered.jti.is_some(),
+            "exp" => self.registered.exp.is_some(),
+            "nbf" => self.registered.nbf.is_some(),
+            "iat" => self.registered.iat.is_some(),
             "aud" => self.has_aud(),
             other => self.to_map().contains_key(other),
         }
@@ -399,9 +387,9 @@ impl fmt::Debug for Claims {
             .field("iss", &self.iss())
             .field("sub", &self.sub())
             .field("aud", &self.aud().collect::<Vec<_>>())
-            .field("exp", &self.exp)
-            .field("nbf", &self.nbf)
-            .field("iat", &self.iat)
+            .field("exp", &self.registered.exp)
+            .field("nbf", &self.registered.nbf)
+            .field("iat", &self.registered.iat)
             .field("jti", &self.jti())
             .finish_non_exhaustive()
     }
@@ -427,8 +415,8 @@ mod tests {
         assert_eq!(c.sub(), Some("plain"));
         assert_eq!(c.aud().collect::<Vec<_>>(), ["x", "yA"]);
         assert_eq!(c.jti(), Some("\u{e9}t\u{e9}"));
-        assert!(matches!(c.sub, Some(Text::At { .. })));
-        assert!(matches!(c.iss, Some(Text::Owned(_))));
+        assert!(matches!(c.registered.sub, Some(Text::At { .. })));
+        assert!(matches!(c.registered.iss, Some(Text::Owned(_))));
         assert_eq!(c.get("n"), Some(json!({"k": [1]})));
         assert_eq!(c.get("iss"), Some(json!("https://a.example")));
         assert!(c.contains("n") && !c.contains("m"));

@@ -289,13 +289,8 @@ impl StrictSkip {
     }
 
     fn deeper<E: de::Error>(self) -> Result<StrictSkip, E> {
-        if self.depth >= self.max {
-            return Err(E::custom(Refusal(JsonError::TooDeep { max: self.max })));
-        }
-        Ok(StrictSkip {
-            depth: self.depth + 1,
-            max: self.max,
-        })
+        let Strict { depth, max } = Strict::at(self.depth, self.max).deeper()?;
+        Ok(StrictSkip { depth, max })
     }
 }
 
