@@ -248,8 +248,8 @@ pub enum SignError {
     /// Signing failed.
     #[error(transparent)]
     Key(#[from] KeyError),
-    /// The payload could not be serialised.
-    #[error("the claims could not be serialised as JSON")]
+    /// The claims could not be serialised as a JSON object.
+    #[error("the claims could not be serialised as a JSON object")]
     Serialize,
 }
 
@@ -311,15 +311,20 @@ fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// Signs JWT claims with `key` as a compact JWS.
-pub fn sign_claims(
+/// Signs JWT claims with `key` as a compact JWS. `claims` is anything that
+/// serialises to a JSON object: a `serde_json::Map`, or the caller's own
+/// struct (no map built in between). Anything else is refused.
+pub fn sign_claims<C: serde::Serialize + ?Sized>(
     key: &Key,
     fields: &HeaderFields,
-    claims: &Map<String, Value>,
+    claims: &C,
 ) -> Result<String, SignError> {
     // Sized for typical claims so that serialising does not regrow the buffer.
     let mut payload = Vec::with_capacity(512);
     serde_json::to_writer(&mut payload, claims).map_err(|_| SignError::Serialize)?;
+    if payload.first() != Some(&b'{') {
+        return Err(SignError::Serialize);
+    }
     sign_bytes(key, fields, &payload)
 }
 
@@ -343,6 +348,28 @@ mod tests {
         assert_eq!(header.kid.as_deref(), Some("k\"1\\\n\u{1}é"));
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
         assert_eq!(header.members().len(), 3);
+    }
+
+    #[test]
+    fn claims_from_a_struct_sign_like_the_same_map_and_non_objects_are_refused() {
+        #[derive(serde::Serialize)]
+        struct Access<'a> {
+            exp: i64,
+            sub: &'a str,
+        }
+        let secret = Secret::generate(Algorithm::Hs256, None).unwrap();
+        let key = Key::from_secret(&secret, Algorithm::Hs256, None).unwrap();
+        let fields = HeaderFields::default();
+        // serde_json's map keeps its keys sorted: the struct lists them in that order.
+        let from_struct = sign_claims(&key, &fields, &Access { exp: 5, sub: "u" }).unwrap();
+        let map = serde_json::json!({"sub": "u", "exp": 5});
+        let from_map = sign_claims(&key, &fields, map.as_object().unwrap()).unwrap();
+        assert_eq!(from_struct, from_map);
+        assert_eq!(
+            sign_claims(&key, &fields, &[1, 2]),
+            Err(SignError::Serialize)
+        );
+        assert_eq!(sign_claims(&key, &fields, "text"), Err(SignError::Serialize));
     }
 
     #[test]
