@@ -291,9 +291,20 @@ pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<St
     BASE64URL.encode_string(header.as_bytes(), &mut token);
     token.push('.');
     BASE64URL.encode_string(payload, &mut token);
-    let signature = signer.sign(token.as_bytes())?;
+    // The signature is encoded where it lies (no copy to the heap), into room
+    // for the largest one (RSA-8192).
+    let mut encoded = [0u8; 1368];
+    let len = signer
+        .sign_with(token.as_bytes(), |signature| {
+            BASE64URL.encode_slice(signature, &mut encoded).ok()
+        })?
+        .ok_or(SignError::Serialize)?;
+    let signature = encoded
+        .get(..len)
+        .and_then(|e| std::str::from_utf8(e).ok())
+        .ok_or(SignError::Serialize)?;
     token.push('.');
-    BASE64URL.encode_string(signature, &mut token);
+    token.push_str(signature);
     Ok(token)
 }
 
@@ -369,7 +380,10 @@ mod tests {
             sign_claims(&key, &fields, &[1, 2]),
             Err(SignError::Serialize)
         );
-        assert_eq!(sign_claims(&key, &fields, "text"), Err(SignError::Serialize));
+        assert_eq!(
+            sign_claims(&key, &fields, "text"),
+            Err(SignError::Serialize)
+        );
     }
 
     #[test]

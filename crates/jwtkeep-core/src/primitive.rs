@@ -344,21 +344,31 @@ impl SigningKey {
 
     /// Signs `input` (for JWS, the ASCII `header.payload`).
     pub fn sign(&self, input: &[u8]) -> Result<Vec<u8>, KeyError> {
+        self.sign_with(input, <[u8]>::to_vec)
+    }
+
+    /// Signs `input` and hands the signature to `use_signature` without
+    /// copying it to the heap (except RSA's, whose size is the key's).
+    pub fn sign_with<R>(
+        &self,
+        input: &[u8],
+        use_signature: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R, KeyError> {
         let failed = KeyError::Crypto { operation: "sign" };
         match &self.inner {
-            SigningInner::Hmac(key, _) => Ok(hmac::sign(key, input).as_ref().to_vec()),
+            SigningInner::Hmac(key, _) => Ok(use_signature(hmac::sign(key, input).as_ref())),
             SigningInner::Rsa(key) => {
                 let padding = rsa_signing(self.alg).ok_or(failed.clone())?;
                 let mut sig = vec![0u8; key.public_modulus_len()];
                 key.sign(padding, &SystemRandom::new(), input, &mut sig)
                     .map_err(|_| failed)?;
-                Ok(sig)
+                Ok(use_signature(&sig))
             }
             SigningInner::Ecdsa(key) => key
                 .sign(&SystemRandom::new(), input)
-                .map(|sig| sig.as_ref().to_vec())
+                .map(|sig| use_signature(sig.as_ref()))
                 .map_err(|_| failed),
-            SigningInner::Ed25519(key) => Ok(key.sign(input).as_ref().to_vec()),
+            SigningInner::Ed25519(key) => Ok(use_signature(key.sign(input).as_ref())),
         }
     }
 
