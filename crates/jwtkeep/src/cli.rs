@@ -48,6 +48,21 @@ pub(crate) enum GenCommand {
     Secret(GenSecretArgs),
     /// Generate a key pair (RSA, EC P-256/384/521, Ed25519) as PEM, JWK and JWKS.
     Key(GenKeyArgs),
+    /// Write the generator web page (one self-contained HTML file that generates in the browser).
+    WebPage(GenWebPageArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The page generates secrets and key pairs with the browser's own CSPRNG; its\nContent-Security-Policy forbids every network connection. It works from file://.\n\nExamples:\n  jwtkeep gen web-page jwt-generator.html\n  jwtkeep gen web-page docs/jwt.html --force"
+)]
+pub(crate) struct GenWebPageArgs {
+    /// Where to write the page.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +79,21 @@ pub(crate) enum TokenCommand {
 pub(crate) enum KeyCommand {
     /// Show a key's type, size and thumbprint, and whether jwtkeep accepts it.
     Inspect(KeyInspectArgs),
+    /// Print the RFC 7638 thumbprint of each key in a JWK or JWKS file, computed from its members.
+    Thumbprint(KeyThumbprintArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The thumbprint is computed from the key's members, whatever its kid says, for\nevery key type (oct secrets included: it is the kid `jwtkeep gen secret --format jwk`\nwrites). A mismatch with the kid is reported.\n\nExamples:\n  jwtkeep key thumbprint --key jwks.json\n  jwtkeep key thumbprint --key secret.jwk.json --json"
+)]
+pub(crate) struct KeyThumbprintArgs {
+    /// A JWK or JWKS file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Where a key comes from. HMAC secrets never come from argv.

@@ -22,11 +22,13 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Gen(GenCommand::Secret(args)) => commands::gen_secret::run(&args),
         Command::Gen(GenCommand::Key(args)) => commands::gen_key::run(&args),
+        Command::Gen(GenCommand::WebPage(args)) => commands::web_page::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::Token(TokenCommand::Sign(args)) => commands::token::sign(&args),
         Command::Token(TokenCommand::Verify(args)) => commands::token::verify(&args),
         Command::Token(TokenCommand::Inspect(args)) => commands::token::inspect(&args),
         Command::Key(KeyCommand::Inspect(args)) => commands::key::inspect(&args),
+        Command::Key(KeyCommand::Thumbprint(args)) => commands::key::thumbprint(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "jwtkeep", &mut out);

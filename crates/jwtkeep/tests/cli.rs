@@ -1104,3 +1104,63 @@ fn every_command_has_help_with_examples_and_completions_exist() {
         assert!(stdout(&out).contains("jwtkeep"));
     }
 }
+
+#[test]
+fn gen_web_page_writes_the_page_once_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtkeep_in(dir.path(), &["gen", "web-page", "page.html"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = fs::read_to_string(dir.path().join("page.html")).unwrap();
+    let source =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/index.html")).unwrap();
+    assert_eq!(written, source);
+    assert!(written.contains("connect-src 'none'"));
+    let again = jwtkeep_in(dir.path(), &["gen", "web-page", "page.html"], None);
+    assert_eq!(code(&again), 2);
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    let forced = jwtkeep_in(
+        dir.path(),
+        &["gen", "web-page", "page.html", "--force"],
+        None,
+    );
+    assert_eq!(code(&forced), 0);
+}
+
+#[test]
+fn key_thumbprint_computes_rfc7638_for_every_key_type_and_flags_a_wrong_kid() {
+    let dir = tempfile::tempdir().unwrap();
+    // RFC 7638 §3.1's example key and thumbprint.
+    let rfc = r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}"#;
+    fs::write(dir.path().join("rfc.json"), rfc).unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &["key", "thumbprint", "--key", "rfc.json"],
+        None,
+    );
+    assert_eq!(code(&out), 1, "the kid is not the thumbprint: a finding");
+    assert!(stdout(&out).starts_with("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"));
+    assert!(stdout(&out).contains("kid 2011-04-29 is not the thumbprint"));
+
+    // An oct secret written by gen secret: the kid is its thumbprint.
+    let out = jwtkeep_in(dir.path(), &["gen", "secret", "--format", "jwk"], None);
+    fs::write(dir.path().join("oct.json"), &out.stdout).unwrap();
+    let jwk: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &["key", "thumbprint", "--key", "oct.json", "--json"],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["keys"][0]["thumbprint"], jwk["kid"]);
+    assert_eq!(doc["keys"][0]["kid_is_thumbprint"], true);
+
+    fs::write(dir.path().join("bad.json"), "not json").unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &["key", "thumbprint", "--key", "bad.json"],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("not JSON"), "{}", stderr(&out));
+}

@@ -5,3 +5,4 @@ pub(crate) mod gen_key;
 pub(crate) mod gen_secret;
 pub(crate) mod key;
 pub(crate) mod token;
+pub(crate) mod web_page;
