@@ -70,6 +70,34 @@ impl RingKey {
         }
     }
 
+    /// A key with a complete schedule, as a store keeps it: published from
+    /// `published_at`, signing from `active_from` until `active_until`,
+    /// verifying until `verify_until`. A publication after activation is
+    /// moved back to it (a key never signs before it can be verified).
+    pub fn scheduled(
+        key: Key,
+        published_at: i64,
+        active_from: i64,
+        active_until: Option<i64>,
+        verify_until: Option<i64>,
+    ) -> RingKey {
+        let mut ring_key = RingKey::new(key, active_from);
+        ring_key.published_at = published_at.min(active_from);
+        ring_key.active_until = active_until;
+        ring_key.verify_until = verify_until;
+        ring_key
+    }
+
+    /// When it is published, starts and stops signing, and stops verifying.
+    pub fn schedule(&self) -> (i64, i64, Option<i64>, Option<i64>) {
+        (
+            self.published_at,
+            self.active_from,
+            self.active_until,
+            self.verify_until,
+        )
+    }
+
     /// Publishes the key `seconds` before it becomes active.
     pub fn published_ahead(mut self, seconds: i64) -> RingKey {
         self.published_at = self.active_from.saturating_sub(seconds.max(0));

@@ -189,4 +189,7 @@ pub trait Store:
 {
     /// "sqlite" or "redis".
     fn backend(&self) -> &'static str;
+
+    /// Whether the backend answers (for readiness checks).
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 }

@@ -986,4 +986,10 @@ impl Store for RedisStore {
     fn backend(&self) -> &'static str {
         "redis"
     }
+
+    async fn ping(&self) -> Result<()> {
+        self.run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+            .await
+            .map(drop)
+    }
 }

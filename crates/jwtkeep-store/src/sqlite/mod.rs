@@ -1015,4 +1015,13 @@ impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+
+    async fn ping(&self) -> Result<()> {
+        self.with(true, |conn| {
+            conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
 }

@@ -1,0 +1,77 @@
+//! The routes.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{middleware, Json, Router};
+use jwtkeep_store::Store;
+
+use crate::{headers, ApiError, AppState};
+
+/// The application: every route, the security headers, the body limit and the timeout.
+pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+    let timeout = state.config.request_timeout;
+    let body_limit = state.config.body_limit_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz::<S>))
+        .route("/.well-known/jwks.json", get(jwks::<S>))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(move |request, next| {
+            headers::timeout(timeout, request, next)
+        }))
+        .layer(middleware::from_fn(headers::security_headers))
+        .with_state(state)
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
+    let now = (state.clock)();
+    if state.store.ping().await.is_err() {
+        return ApiError::unavailable("the store").into_response();
+    }
+    if !state.keys.ready(now) {
+        return ApiError::unavailable("a signing key").into_response();
+    }
+    Json(serde_json::json!({"status": "ready", "store": state.store.backend()})).into_response()
+}
+
+async fn jwks<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
+    let now = (state.clock)();
+    // Never cached past the moment the next key is published.
+    let max_age = state.keys.seconds_to_next_publication(now).min(3600);
+    let mut response = Json(state.keys.jwks(now)).into_response();
+    if let Ok(value) = format!("public, max-age={max_age}").parse() {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    response
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method: see /openapi.json",
+    )
+}
