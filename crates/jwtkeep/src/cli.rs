@@ -32,6 +32,8 @@ pub(crate) enum Command {
     /// Inspect keys: type, size, thumbprint, and whether jwtkeep accepts them.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Run the token service (SQLite in ./jwtkeep-data by default, or Redis for several instances).
+    Serve(ServeArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  jwtkeep completions bash > /etc/bash_completion.d/jwtkeep\n  jwtkeep completions zsh > \"${fpath[1]}/_jwtkeep\"\n  jwtkeep completions fish > ~/.config/fish/completions/jwtkeep.fish"
@@ -40,6 +42,25 @@ pub(crate) enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance.\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep\n  JWTKEEP_MASTER_KEY=... jwtkeep serve --store redis://127.0.0.1:6379/0"
+)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Directory for the SQLite store and the master key (created 0700).
+    #[arg(long, value_name = "DIR", default_value = "jwtkeep-data")]
+    pub(crate) data_dir: PathBuf,
+    /// Shared state in Redis instead of SQLite: redis://HOST:PORT/DB.
+    #[arg(long, value_name = "URL")]
+    pub(crate) store: Option<String>,
+    /// The tokens' issuer (`iss`); by default the listen address as an http URL.
+    #[arg(long, value_name = "URL")]
+    pub(crate) issuer: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,6 +29,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Token(TokenCommand::Inspect(args)) => commands::token::inspect(&args),
         Command::Key(KeyCommand::Inspect(args)) => commands::key::inspect(&args),
         Command::Key(KeyCommand::Thumbprint(args)) => commands::key::thumbprint(&args),
+        Command::Serve(args) => commands::serve::run(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "jwtkeep", &mut out);

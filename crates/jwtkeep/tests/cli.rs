@@ -1164,3 +1164,73 @@ fn key_thumbprint_computes_rfc7638_for_every_key_type_and_flags_a_wrong_kid() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("not JSON"), "{}", stderr(&out));
 }
+
+/// Sends one HTTP/1.1 GET and returns the whole response.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::Read as _;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_creates_a_private_data_dir_answers_on_loopback_and_stops_on_sigterm() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("JWTKEEP_MASTER_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("serve exited before listening")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("listening on http://") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let data = dir.path().join("jwtkeep-data");
+    assert_eq!(mode(&data) & 0o777, 0o700);
+    assert_eq!(mode(&data.join("master.key")) & 0o777, 0o600);
+    assert_eq!(mode(&data.join("jwtkeep.db")) & 0o777, 0o600);
+
+    let health = http_get(&addr, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(
+        health.contains("x-content-type-options: nosniff"),
+        "{health}"
+    );
+    let jwks = http_get(&addr, "/.well-known/jwks.json");
+    let body: Value = serde_json::from_str(jwks.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["keys"][0]["alg"], "ES256");
+    let missing = http_get(&addr, "/no-such-thing");
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    assert!(missing.contains(r#""error":"not_found""#), "{missing}");
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+
+    // A master key that others can read is refused, with the fix.
+    fs::set_permissions(data.join("master.key"), fs::Permissions::from_mode(0o644)).unwrap();
+    let out = jwtkeep_in(dir.path(), &["serve", "--listen", "127.0.0.1:0"], None);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+}
