@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 
-use jwtkeep_core::{Algorithm, JwkSet, Key, KeyError, KeyPair, KeyRing, RingKey};
+use jwtkeep_core::{Algorithm, JwkSet, Key, KeyError, KeyPair, KeyRing, Policy, RingKey, Verifier};
 use jwtkeep_store::{KeyRecord, MasterKey, SealError, Store, StoreError};
 
 use crate::Config;
@@ -40,9 +40,35 @@ pub enum KeysError {
     },
 }
 
-/// The signing keys of every purpose.
+/// The `typ` of each purpose's tokens (RFC 8725 §3.11: one kind can never pass for another).
+pub(crate) fn typ_of(purpose: &str) -> &'static str {
+    match purpose {
+        "access" => "at+jwt",
+        "refresh" => "refresh+jwt",
+        _ => "confirm+jwt",
+    }
+}
+
+/// What a token of `purpose` must satisfy besides its signature.
+fn policy_for(purpose: &str, config: &Config) -> Policy {
+    let audience = if purpose == "access" {
+        config.audience.clone()
+    } else {
+        // Refresh and confirmation tokens are for this service alone.
+        config.issuer.clone()
+    };
+    Policy::new()
+        .issuer(config.issuer.clone())
+        .audience(audience)
+        .typ(typ_of(purpose))
+        .require_claim("jti")
+        .require_claim("sub")
+        .require_claim("iat")
+}
+
+/// The signing keys of every purpose, each with the verifier of its tokens.
 pub struct KeyService {
-    rings: RwLock<BTreeMap<&'static str, KeyRing>>,
+    rings: RwLock<BTreeMap<&'static str, Verifier>>,
     master: MasterKey,
     algorithm: Algorithm,
     rotation_secs: i64,
@@ -95,7 +121,7 @@ impl KeyService {
                 .rings
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(purpose, ring);
+                .insert(purpose, Verifier::new(ring, policy_for(purpose, config)));
         }
         Ok(service)
     }
@@ -161,11 +187,28 @@ impl KeyService {
 
     /// Runs `f` on the ring of `purpose`.
     pub fn with_ring<R>(&self, purpose: &str, f: impl FnOnce(Option<&KeyRing>) -> R) -> R {
+        self.with_verifier(purpose, |v| f(v.map(Verifier::ring)))
+    }
+
+    /// Runs `f` on the verifier of `purpose`'s tokens.
+    pub fn with_verifier<R>(&self, purpose: &str, f: impl FnOnce(Option<&Verifier>) -> R) -> R {
         let rings = self
             .rings
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(rings.get(purpose))
+    }
+
+    /// Signs `claims` as a token of `purpose` with its newest active key.
+    pub fn sign<C: serde::Serialize>(&self, purpose: &str, claims: &C, now: i64) -> Option<String> {
+        self.with_ring(purpose, |ring| {
+            let key = ring?.signing_key_at(now)?;
+            let fields = jwtkeep_core::HeaderFields {
+                typ: Some(typ_of(purpose).to_owned()),
+                kid: Some(key.kid().to_owned()),
+            };
+            jwtkeep_core::sign_claims(key.key(), &fields, claims).ok()
+        })
     }
 
     /// The published access keys at `now`, newest first (refresh and

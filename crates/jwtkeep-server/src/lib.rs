@@ -5,9 +5,12 @@
 //! files after start-up. The binary (`jwtkeep serve`) opens the store, reads
 //! the master key, and hands both to [`Service::start`].
 
+mod auth;
 mod error;
+mod extract;
 mod headers;
 mod keys;
+pub mod passwords;
 mod routes;
 
 use std::sync::Arc;
@@ -15,7 +18,7 @@ use std::time::Duration;
 
 use axum::Router;
 use jwtkeep_core::Algorithm;
-use jwtkeep_store::{MasterKey, Store};
+use jwtkeep_store::{MasterKey, RevocationView, Store, ViewSync};
 
 pub use error::ApiError;
 pub use keys::{KeyService, KeysError, PURPOSES};
@@ -43,6 +46,12 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Longest a request may take.
     pub request_timeout: Duration,
+    /// Login attempts allowed per account and per client address in a window.
+    pub login_attempts: u64,
+    /// The login window, seconds.
+    pub login_window_secs: i64,
+    /// Past this age the revocation view refuses to answer (verification fails closed).
+    pub revocation_staleness: Duration,
 }
 
 impl Default for Config {
@@ -58,6 +67,9 @@ impl Default for Config {
             publish_ahead_secs: 3600,
             body_limit_bytes: 16 * 1024,
             request_timeout: Duration::from_secs(10),
+            login_attempts: 5,
+            login_window_secs: 15 * 60,
+            revocation_staleness: Duration::from_secs(5),
         }
     }
 }
@@ -72,6 +84,10 @@ pub struct AppState<S> {
     pub keys: KeyService,
     /// The current time, seconds since the epoch (a parameter, so tests can move it).
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// The in-process copy of the revocations that verification consults.
+    pub view: RevocationView,
+    /// Keeps `view` in step with the store while the service runs.
+    _sync: ViewSync,
 }
 
 /// The running service's parts.
@@ -88,11 +104,21 @@ impl Service {
         clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     ) -> Result<Router, KeysError> {
         let keys = KeyService::load_or_create(&store, master, &config, clock()).await?;
+        let view = RevocationView::new(config.revocation_staleness);
+        let sync_clock = Arc::clone(&clock);
+        let sync = ViewSync::spawn(
+            store.clone(),
+            view.clone(),
+            Duration::from_secs(1),
+            move || sync_clock(),
+        );
         let state = Arc::new(AppState {
             store,
             config,
             keys,
             clock,
+            view,
+            _sync: sync,
         });
         Ok(routes::router(state))
     }

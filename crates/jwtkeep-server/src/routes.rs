@@ -5,11 +5,11 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use jwtkeep_store::Store;
 
-use crate::{headers, ApiError, AppState};
+use crate::{auth, headers, ApiError, AppState};
 
 /// The application: every route, the security headers, the body limit and the timeout.
 pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
@@ -20,6 +20,8 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/readyz", get(readyz::<S>))
         .route("/.well-known/jwks.json", get(jwks::<S>))
         .route("/openapi.json", get(openapi))
+        .route("/v1/auth/login", post(auth::login::<S>))
+        .route("/v1/auth/me", get(auth::me::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

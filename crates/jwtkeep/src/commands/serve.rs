@@ -102,10 +102,14 @@ async fn serve<S: Store>(
     output::note(&format!(
         "listening on http://{local} ({described}); public keys at http://{local}/.well-known/jwks.json"
     ));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")
+    // The socket's address is the client address rate limits count by.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")
 }
 
 /// Resolves on Ctrl-C or SIGTERM: requests in flight finish, then the process exits 0.

@@ -1,0 +1,283 @@
+//! Login and the simplest protected resource.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jwtkeep_store::{normalise_username, Event, FamilyLimits, NewFamily, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::extract::{ApiJson, Bearer, ClientAddr};
+use crate::{passwords, ApiError, AppState};
+
+/// What a login sends.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+/// Claims of an access token (RFC 9068).
+#[derive(Serialize)]
+struct AccessClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    jti: &'a str,
+    client_id: &'a str,
+    scope: &'a str,
+}
+
+/// Claims of a refresh token: its family, and nothing a client needs to read.
+#[derive(Serialize)]
+struct RefreshClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    jti: &'a str,
+    fam: &'a str,
+}
+
+/// The login and refresh response.
+#[derive(Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    refresh_token: String,
+}
+
+pub(crate) fn store_error(e: &StoreError) -> ApiError {
+    match e {
+        StoreError::Invalid { .. } => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "a value in the request is not acceptable",
+        ),
+        _ => ApiError::unavailable("the store"),
+    }
+}
+
+fn random_id() -> Result<String, ApiError> {
+    jwtkeep_core::secret::random_id().map_err(|_| ApiError::unavailable("the random generator"))
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "the username or the password is wrong",
+    )
+}
+
+fn too_many(retry_after: i64) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        format!("too many login attempts; retry in {retry_after} seconds"),
+    )
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// A token response, never stored by caches.
+fn token_response(body: TokenResponse) -> Response {
+    let mut response = Json(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+async fn record<S: Store>(
+    state: &AppState<S>,
+    name: &str,
+    subject: Option<&str>,
+    client: Option<String>,
+    now: i64,
+) {
+    // Events are best effort: a full disk must not turn logins into errors.
+    let _ = state
+        .store
+        .record(Event {
+            at: now,
+            name: name.to_owned(),
+            subject: subject.map(str::to_owned),
+            client,
+            details: serde_json::Map::new(),
+        })
+        .await;
+}
+
+/// Issues an access token and a refresh token of a new family for `subject`.
+async fn issue_new_pair<S: Store>(
+    state: &AppState<S>,
+    subject: &str,
+    scope: &str,
+    now: i64,
+) -> Result<TokenResponse, ApiError> {
+    let config = &state.config;
+    let (access_jti, refresh_jti, family) = (random_id()?, random_id()?, random_id()?);
+    let limits = FamilyLimits {
+        idle_secs: config.refresh_ttl_secs,
+        absolute_secs: config.refresh_ttl_secs.saturating_mul(4),
+        grace_secs: 10,
+    };
+    state
+        .store
+        .create_family(NewFamily {
+            id: family.clone(),
+            subject: subject.to_owned(),
+            jti: refresh_jti.clone(),
+            now,
+            limits,
+        })
+        .await
+        .map_err(|e| store_error(&e))?;
+    let access = AccessClaims {
+        iss: &config.issuer,
+        sub: subject,
+        aud: &config.audience,
+        exp: now + config.access_ttl_secs,
+        iat: now,
+        jti: &access_jti,
+        client_id: "jwtkeep",
+        scope,
+    };
+    let refresh = RefreshClaims {
+        iss: &config.issuer,
+        sub: subject,
+        aud: &config.issuer,
+        exp: now + config.refresh_ttl_secs,
+        iat: now,
+        jti: &refresh_jti,
+        fam: &family,
+    };
+    let signing = || ApiError::unavailable("a signing key");
+    Ok(TokenResponse {
+        access_token: state
+            .keys
+            .sign("access", &access, now)
+            .ok_or_else(signing)?,
+        token_type: "Bearer",
+        expires_in: config.access_ttl_secs,
+        refresh_token: state
+            .keys
+            .sign("refresh", &refresh, now)
+            .ok_or_else(signing)?,
+    })
+}
+
+/// `POST /v1/auth/login`.
+pub(crate) async fn login<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let password = Zeroizing::new(request.password);
+    let now = (state.clock)();
+    let client = client.map(|ip| ip.to_string());
+    let account =
+        normalise_username(&request.username).unwrap_or_else(|_| request.username.to_lowercase());
+    let keys = [
+        format!("login:client:{}", client.as_deref().unwrap_or("unknown")),
+        format!("login:account:{account}"),
+    ];
+    // Attempts are counted before the password is checked, so a parallel burst
+    // cannot outrun the count; a success clears them.
+    for key in &keys {
+        let decision = state
+            .store
+            .hit(
+                key,
+                state.config.login_attempts,
+                state.config.login_window_secs,
+                now,
+            )
+            .await
+            .map_err(|e| store_error(&e))?;
+        if !decision.allowed {
+            record(&state, "login.limited", None, client.clone(), now).await;
+            return Ok(too_many(decision.retry_after_secs));
+        }
+    }
+    let user = state
+        .store
+        .user_by_name(&request.username)
+        .await
+        .map_err(|e| store_error(&e))?;
+    let stored = user
+        .as_ref()
+        .filter(|u| !u.disabled)
+        .map(|u| u.password_hash.clone());
+    // The same argon2id work whether or not the user exists (or is disabled).
+    let matches =
+        tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_ref()))
+            .await
+            .unwrap_or(false);
+    let Some(user) = user.filter(|_| matches) else {
+        record(&state, "login.failed", None, client, now).await;
+        return Err(invalid_credentials());
+    };
+    for key in &keys {
+        let _ = state.store.reset(key).await;
+    }
+    let pair = issue_new_pair(&state, &user.id, "", now).await?;
+    record(&state, "login.succeeded", Some(&user.id), client, now).await;
+    Ok(token_response(pair))
+}
+
+/// `GET /v1/auth/me`: the caller's verified claims, revocation included.
+pub(crate) async fn me<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Bearer(token): Bearer,
+) -> Result<Response, ApiError> {
+    let now = (state.clock)();
+    let verified = state
+        .keys
+        .with_verifier("access", |v| v.map(|v| v.verify_at(&token, now)))
+        .ok_or_else(|| ApiError::unavailable("a signing key"))?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                format!("the access token is not accepted ({}): {e}", e.code()),
+            )
+        })?;
+    let claims = verified.payload();
+    let revoked = state
+        .view
+        .check(
+            claims.iss().unwrap_or_default(),
+            claims.jti().unwrap_or_default(),
+            claims.sub().unwrap_or_default(),
+            claims.iat().unwrap_or(i64::MIN),
+            now,
+        )
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                e.code(),
+                "revocations cannot be checked right now; retry shortly",
+            )
+        })?;
+    if let Some(reason) = revoked {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            reason.code(),
+            "the access token has been revoked: log in again",
+        ));
+    }
+    Ok(Json(serde_json::json!({ "claims": claims.to_map() })).into_response())
+}
