@@ -6,8 +6,11 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jwtkeep_store::{normalise_username, Event, FamilyLimits, NewFamily, Store, StoreError};
+use jwtkeep_store::{
+    normalise_username, Event, FamilyLimits, NewFamily, RotateOutcome, Store, StoreError,
+};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::extract::{ApiJson, Bearer, ClientAddr};
@@ -120,15 +123,59 @@ async fn record<S: Store>(
         .await;
 }
 
+/// Signs an access token for `subject` and the refresh token `refresh_jti` of `family`.
+fn sign_pair<S: Store>(
+    state: &AppState<S>,
+    subject: &str,
+    refresh_jti: &str,
+    family: &str,
+    refresh_exp: i64,
+    now: i64,
+) -> Result<TokenResponse, ApiError> {
+    let config = &state.config;
+    let access_jti = random_id()?;
+    let access = AccessClaims {
+        iss: &config.issuer,
+        sub: subject,
+        aud: &config.audience,
+        exp: now + config.access_ttl_secs,
+        iat: now,
+        jti: &access_jti,
+        client_id: "jwtkeep",
+        scope: "",
+    };
+    let refresh = RefreshClaims {
+        iss: &config.issuer,
+        sub: subject,
+        aud: &config.issuer,
+        exp: refresh_exp,
+        iat: now,
+        jti: refresh_jti,
+        fam: family,
+    };
+    let signing = || ApiError::unavailable("a signing key");
+    Ok(TokenResponse {
+        access_token: state
+            .keys
+            .sign("access", &access, now)
+            .ok_or_else(signing)?,
+        token_type: "Bearer",
+        expires_in: config.access_ttl_secs,
+        refresh_token: state
+            .keys
+            .sign("refresh", &refresh, now)
+            .ok_or_else(signing)?,
+    })
+}
+
 /// Issues an access token and a refresh token of a new family for `subject`.
 async fn issue_new_pair<S: Store>(
     state: &AppState<S>,
     subject: &str,
-    scope: &str,
     now: i64,
 ) -> Result<TokenResponse, ApiError> {
     let config = &state.config;
-    let (access_jti, refresh_jti, family) = (random_id()?, random_id()?, random_id()?);
+    let (refresh_jti, family) = (random_id()?, random_id()?);
     let limits = FamilyLimits {
         idle_secs: config.refresh_ttl_secs,
         absolute_secs: config.refresh_ttl_secs.saturating_mul(4),
@@ -145,38 +192,14 @@ async fn issue_new_pair<S: Store>(
         })
         .await
         .map_err(|e| store_error(&e))?;
-    let access = AccessClaims {
-        iss: &config.issuer,
-        sub: subject,
-        aud: &config.audience,
-        exp: now + config.access_ttl_secs,
-        iat: now,
-        jti: &access_jti,
-        client_id: "jwtkeep",
-        scope,
-    };
-    let refresh = RefreshClaims {
-        iss: &config.issuer,
-        sub: subject,
-        aud: &config.issuer,
-        exp: now + config.refresh_ttl_secs,
-        iat: now,
-        jti: &refresh_jti,
-        fam: &family,
-    };
-    let signing = || ApiError::unavailable("a signing key");
-    Ok(TokenResponse {
-        access_token: state
-            .keys
-            .sign("access", &access, now)
-            .ok_or_else(signing)?,
-        token_type: "Bearer",
-        expires_in: config.access_ttl_secs,
-        refresh_token: state
-            .keys
-            .sign("refresh", &refresh, now)
-            .ok_or_else(signing)?,
-    })
+    sign_pair(
+        state,
+        subject,
+        &refresh_jti,
+        &family,
+        now + config.refresh_ttl_secs,
+        now,
+    )
 }
 
 /// `POST /v1/auth/login`.
@@ -233,7 +256,7 @@ pub(crate) async fn login<S: Store>(
     for key in &keys {
         let _ = state.store.reset(key).await;
     }
-    let pair = issue_new_pair(&state, &user.id, "", now).await?;
+    let pair = issue_new_pair(&state, &user.id, now).await?;
     record(&state, "login.succeeded", Some(&user.id), client, now).await;
     Ok(token_response(pair))
 }
@@ -280,4 +303,124 @@ pub(crate) async fn me<S: Store>(
         ));
     }
     Ok(Json(serde_json::json!({ "claims": claims.to_map() })).into_response())
+}
+
+/// What a refresh sends.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RefreshRequest {
+    refresh_token: String,
+}
+
+fn refused(code: &'static str, message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+}
+
+/// `POST /v1/auth/refresh`: rotates the refresh token; presenting one that was
+/// already rotated ends the whole family.
+pub(crate) async fn refresh<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> Result<Response, ApiError> {
+    let now = (state.clock)();
+    let client = client.map(|ip| ip.to_string());
+    let verified = state
+        .keys
+        .with_verifier("refresh", |v| {
+            v.map(|v| v.verify_at(&request.refresh_token, now))
+        })
+        .ok_or_else(|| ApiError::unavailable("a signing key"))?
+        .map_err(|e| {
+            refused(
+                "invalid_token",
+                &format!("the refresh token is not accepted ({}): {e}", e.code()),
+            )
+        })?;
+    let claims = verified.payload();
+    let (Some(subject), Some(jti), Some(Value::String(family))) =
+        (claims.sub(), claims.jti(), claims.get("fam"))
+    else {
+        return Err(refused(
+            "invalid_token",
+            "the refresh token lacks its family",
+        ));
+    };
+    // Cut-offs (log out everywhere, emergency) apply to refresh tokens too.
+    match state.view.check(
+        claims.iss().unwrap_or_default(),
+        jti,
+        subject,
+        claims.iat().unwrap_or(i64::MIN),
+        now,
+    ) {
+        Ok(None) => {}
+        Ok(Some(reason)) => {
+            return Err(refused(
+                reason.code(),
+                "the session has been revoked: log in again",
+            ))
+        }
+        Err(e) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                e.code(),
+                "revocations cannot be checked right now; retry shortly",
+            ))
+        }
+    }
+    let user = state
+        .store
+        .user_by_id(subject)
+        .await
+        .map_err(|e| store_error(&e))?;
+    if user.is_none_or(|u| u.disabled) {
+        return Err(refused("invalid_token", "the account is no longer active"));
+    }
+    let successor = random_id()?;
+    let outcome = state
+        .store
+        .rotate_family(&family, jti, &successor, now)
+        .await
+        .map_err(|e| store_error(&e))?;
+    let (next, absolute_expires_at) = match outcome {
+        RotateOutcome::Rotated {
+            successor,
+            absolute_expires_at,
+            ..
+        }
+        | RotateOutcome::Grace {
+            successor,
+            absolute_expires_at,
+            ..
+        } => (successor, absolute_expires_at),
+        RotateOutcome::ReuseDetected { subject } => {
+            record(&state, "refresh.reuse", Some(&subject), client, now).await;
+            return Err(refused(
+                "refresh_reuse",
+                "this refresh token was already used: the session has been ended; log in again",
+            ));
+        }
+        RotateOutcome::Revoked => {
+            return Err(refused(
+                "session_revoked",
+                "the session has been ended; log in again",
+            ))
+        }
+        RotateOutcome::Expired => {
+            return Err(refused(
+                "session_expired",
+                "the session has expired; log in again",
+            ))
+        }
+        RotateOutcome::Unknown => {
+            return Err(refused(
+                "invalid_token",
+                "the refresh token is not known; log in again",
+            ))
+        }
+    };
+    let refresh_exp = (now + state.config.refresh_ttl_secs).min(absolute_expires_at);
+    let pair = sign_pair(&state, subject, &next, &family, refresh_exp, now)?;
+    Ok(token_response(pair))
 }

@@ -22,6 +22,7 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/v1/auth/login", post(auth::login::<S>))
         .route("/v1/auth/me", get(auth::me::<S>))
+        .route("/v1/auth/refresh", post(auth::refresh::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -323,3 +323,124 @@ async fn bad_requests_are_4xx_json_never_500() {
         assert_eq!(headers.get("x-frame-options").unwrap(), "DENY", "{label}");
     }
 }
+
+async fn refresh(app: &Router, token: &str) -> (StatusCode, Value) {
+    let (status, _, body) = send(
+        app,
+        Request::post("/v1/auth/refresh")
+            .header("content-type", "application/json")
+            .body(Body::from(json!({ "refresh_token": token }).to_string()))
+            .unwrap(),
+    )
+    .await;
+    (status, body)
+}
+
+fn jti_of(token: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&base64_url_decode(payload)).unwrap();
+    claims["jti"].as_str().unwrap().to_owned()
+}
+
+fn base64_url_decode(text: &str) -> Vec<u8> {
+    use jwtkeep_core::encoding::TextEncoding;
+    TextEncoding::Base64Url.decode(text).unwrap().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_rotates_and_reuse_of_a_rotated_token_ends_the_session() {
+    let f = fixture().await;
+    let (_, _, first) = login(&f.app, "alice@example.com", PASSWORD).await;
+    let r1 = first["refresh_token"].as_str().unwrap().to_owned();
+
+    f.now.store(T0 + 60, Ordering::SeqCst);
+    let (status, second) = refresh(&f.app, &r1).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let r2 = second["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(jti_of(&r1), jti_of(&r2));
+    assert_eq!(
+        me(&f.app, second["access_token"].as_str().unwrap()).await.0,
+        StatusCode::OK
+    );
+
+    // Within the grace window a second tab presenting r1 gets the same successor.
+    f.now.store(T0 + 65, Ordering::SeqCst);
+    let (status, racing) = refresh(&f.app, &r1).await;
+    assert_eq!(status, StatusCode::OK, "{racing}");
+    assert_eq!(
+        jti_of(racing["refresh_token"].as_str().unwrap()),
+        jti_of(&r2)
+    );
+
+    // Later, r1 again is reuse: the family ends, r2 dies with it, the event is kept.
+    f.now.store(T0 + 120, Ordering::SeqCst);
+    let (status, body) = refresh(&f.app, &r1).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "refresh_reuse");
+    let (status, body) = refresh(&f.app, &r2).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "session_revoked");
+    let events = jwtkeep_store::Events::events(
+        &f.store,
+        jwtkeep_store::EventQuery {
+            from: T0,
+            to: T0 + 1000,
+            name: Some("refresh.reuse".into()),
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].subject.as_deref(), Some(f.user_id.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_refreshes_of_one_token_share_one_successor() {
+    let f = fixture().await;
+    let (_, _, first) = login(&f.app, "alice@example.com", PASSWORD).await;
+    let r1 = first["refresh_token"].as_str().unwrap().to_owned();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (app, token) = (f.app.clone(), r1.clone());
+            tokio::spawn(async move { refresh(&app, &token).await })
+        })
+        .collect();
+    let mut successors = std::collections::HashSet::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        successors.insert(jti_of(body["refresh_token"].as_str().unwrap()));
+    }
+    assert_eq!(successors.len(), 1, "one successor, never a new branch");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_is_not_a_refresh_token_and_log_out_everywhere_ends_refresh() {
+    let f = fixture().await;
+    let (_, _, first) = login(&f.app, "alice@example.com", PASSWORD).await;
+    let (status, body) = refresh(&f.app, first["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "invalid_token");
+    f.store
+        .revoke(
+            Revocation::Subject {
+                subject: f.user_id.clone(),
+                before: T0 + 1,
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    let token = first["refresh_token"].as_str().unwrap();
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        let (status, body) = refresh(&f.app, token).await;
+        if status == StatusCode::UNAUTHORIZED {
+            last = body;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(last["error"], "subject_revoked");
+}
