@@ -424,3 +424,98 @@ pub(crate) async fn refresh<S: Store>(
     let pair = sign_pair(&state, subject, &next, &family, refresh_exp, now)?;
     Ok(token_response(pair))
 }
+
+/// What a logout may send: the refresh token, to end its family too.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogoutRequest {
+    refresh_token: Option<String>,
+}
+
+/// `POST /v1/auth/logout`: revokes the access token's `jti` until it expires,
+/// and the refresh token's family when one is sent.
+pub(crate) async fn logout<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let now = (state.clock)();
+    let request: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        LogoutRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                "the body must be empty or {\"refresh_token\": \"...\"}",
+            )
+        })?
+    };
+    let verified = state
+        .keys
+        .with_verifier("access", |v| v.map(|v| v.verify_at(&token, now)))
+        .ok_or_else(|| ApiError::unavailable("a signing key"))?
+        .map_err(|e| {
+            refused(
+                "invalid_token",
+                &format!("the access token is not accepted ({}): {e}", e.code()),
+            )
+        })?;
+    let claims = verified.payload();
+    let (Some(issuer), Some(jti), Some(subject), Some(exp)) =
+        (claims.iss(), claims.jti(), claims.sub(), claims.exp())
+    else {
+        return Err(refused(
+            "invalid_token",
+            "the access token lacks iss, jti, sub or exp",
+        ));
+    };
+    state
+        .store
+        .revoke(
+            jwtkeep_store::Revocation::Token {
+                issuer: issuer.to_owned(),
+                jti: jti.to_owned(),
+                exp,
+            },
+            now,
+        )
+        .await
+        .map_err(|e| store_error(&e))?;
+    if let Some(refresh_token) = &request.refresh_token {
+        let family = state
+            .keys
+            .with_verifier("refresh", |v| v.map(|v| v.verify_at(refresh_token, now)))
+            .and_then(Result::ok)
+            .filter(|r| r.payload().sub() == Some(subject))
+            .and_then(|r| match r.payload().get("fam") {
+                Some(Value::String(fam)) => Some(fam),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                refused(
+                    "invalid_token",
+                    "the refresh token is not this user's valid refresh token; the access token was revoked",
+                )
+            })?;
+        state
+            .store
+            .revoke_family(&family, "logout", now)
+            .await
+            .map_err(|e| store_error(&e))?;
+    }
+    record(
+        &state,
+        "logout",
+        Some(subject),
+        client.map(|ip| ip.to_string()),
+        now,
+    )
+    .await;
+    let mut response = Json(serde_json::json!({"status": "logged_out"})).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

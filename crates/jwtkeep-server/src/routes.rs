@@ -23,6 +23,7 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/v1/auth/login", post(auth::login::<S>))
         .route("/v1/auth/me", get(auth::me::<S>))
         .route("/v1/auth/refresh", post(auth::refresh::<S>))
+        .route("/v1/auth/logout", post(auth::logout::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

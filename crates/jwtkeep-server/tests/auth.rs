@@ -444,3 +444,66 @@ async fn an_access_token_is_not_a_refresh_token_and_log_out_everywhere_ends_refr
     }
     assert_eq!(last["error"], "subject_revoked");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_revokes_the_access_token_and_ends_the_refresh_family() {
+    let f = fixture().await;
+    let (_, _, pair) = login(&f.app, "alice@example.com", PASSWORD).await;
+    let access = pair["access_token"].as_str().unwrap().to_owned();
+    let refresh_token = pair["refresh_token"].as_str().unwrap().to_owned();
+    let (status, headers, body) = send(
+        &f.app,
+        Request::post("/v1/auth/logout")
+            .header("authorization", format!("Bearer {access}"))
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({ "refresh_token": refresh_token }).to_string(),
+            ))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+    let mut answer = Value::Null;
+    for _ in 0..200 {
+        let (status, body) = me(&f.app, &access).await;
+        if status == StatusCode::UNAUTHORIZED {
+            answer = body;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(answer["error"], "token_revoked");
+    let (status, body) = refresh(&f.app, &refresh_token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "session_revoked");
+
+    // Without a token, or with someone else's refresh token, nothing happens.
+    let (status, _, body) = send(
+        &f.app,
+        Request::post("/v1/auth/logout")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("missing_token"))
+    );
+    let (_, _, other) = login(&f.app, "alice@example.com", PASSWORD).await;
+    let (status, _, body) = send(
+        &f.app,
+        Request::post("/v1/auth/logout")
+            .header(
+                "authorization",
+                format!("Bearer {}", other["access_token"].as_str().unwrap()),
+            )
+            .body(Body::from("{\"nonsense\": 1}"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request"))
+    );
+}
