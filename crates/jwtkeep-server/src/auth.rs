@@ -202,6 +202,26 @@ async fn issue_new_pair<S: Store>(
     )
 }
 
+/// Verifies a token of `purpose` (signature and claims policy; not revocation).
+fn verify_token<S: Store>(
+    state: &AppState<S>,
+    purpose: &str,
+    token: &str,
+    now: i64,
+) -> Result<jwtkeep_core::Verified<jwtkeep_core::Claims>, ApiError> {
+    state
+        .keys
+        .with_verifier(purpose, |v| v.map(|v| v.verify_at(token, now)))
+        .ok_or_else(|| ApiError::unavailable("a signing key"))?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                format!("the {purpose} token is not accepted ({}): {e}", e.code()),
+            )
+        })
+}
+
 /// `POST /v1/auth/login`.
 pub(crate) async fn login<S: Store>(
     State(state): State<Arc<AppState<S>>>,
@@ -267,17 +287,7 @@ pub(crate) async fn me<S: Store>(
     Bearer(token): Bearer,
 ) -> Result<Response, ApiError> {
     let now = (state.clock)();
-    let verified = state
-        .keys
-        .with_verifier("access", |v| v.map(|v| v.verify_at(&token, now)))
-        .ok_or_else(|| ApiError::unavailable("a signing key"))?
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                format!("the access token is not accepted ({}): {e}", e.code()),
-            )
-        })?;
+    let verified = verify_token(&state, "access", &token, now)?;
     let claims = verified.payload();
     let revoked = state
         .view
@@ -325,18 +335,7 @@ pub(crate) async fn refresh<S: Store>(
 ) -> Result<Response, ApiError> {
     let now = (state.clock)();
     let client = client.map(|ip| ip.to_string());
-    let verified = state
-        .keys
-        .with_verifier("refresh", |v| {
-            v.map(|v| v.verify_at(&request.refresh_token, now))
-        })
-        .ok_or_else(|| ApiError::unavailable("a signing key"))?
-        .map_err(|e| {
-            refused(
-                "invalid_token",
-                &format!("the refresh token is not accepted ({}): {e}", e.code()),
-            )
-        })?;
+    let verified = verify_token(&state, "refresh", &request.refresh_token, now)?;
     let claims = verified.payload();
     let (Some(subject), Some(jti), Some(Value::String(family))) =
         (claims.sub(), claims.jti(), claims.get("fam"))
@@ -452,16 +451,7 @@ pub(crate) async fn logout<S: Store>(
             )
         })?
     };
-    let verified = state
-        .keys
-        .with_verifier("access", |v| v.map(|v| v.verify_at(&token, now)))
-        .ok_or_else(|| ApiError::unavailable("a signing key"))?
-        .map_err(|e| {
-            refused(
-                "invalid_token",
-                &format!("the access token is not accepted ({}): {e}", e.code()),
-            )
-        })?;
+    let verified = verify_token(&state, "access", &token, now)?;
     let claims = verified.payload();
     let (Some(issuer), Some(jti), Some(subject), Some(exp)) =
         (claims.iss(), claims.jti(), claims.sub(), claims.exp())
@@ -484,10 +474,8 @@ pub(crate) async fn logout<S: Store>(
         .await
         .map_err(|e| store_error(&e))?;
     if let Some(refresh_token) = &request.refresh_token {
-        let family = state
-            .keys
-            .with_verifier("refresh", |v| v.map(|v| v.verify_at(refresh_token, now)))
-            .and_then(Result::ok)
+        let family = verify_token(&state, "refresh", refresh_token, now)
+            .ok()
             .filter(|r| r.payload().sub() == Some(subject))
             .and_then(|r| match r.payload().get("fam") {
                 Some(Value::String(fam)) => Some(fam),

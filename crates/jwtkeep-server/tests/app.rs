@@ -16,7 +16,8 @@ use jwtkeep_core::Secret;
 use jwtkeep_server::{Config, KeysError, Service};
 use jwtkeep_store::{MasterKey, SigningKeys as _, SqliteStore};
 use serde_json::Value;
-use tower::ServiceExt as _;
+
+mod common;
 
 const NOW: i64 = 1_800_000_000;
 
@@ -43,27 +44,15 @@ async fn fixture() -> Fixture {
 }
 
 async fn call(app: &Router, method: &str, uri: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
-    let response = app
-        .clone()
-        .oneshot(
-            Request::builder()
-                .method(method)
-                .uri(uri)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        headers,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    common::send(
+        app,
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap(),
     )
+    .await
 }
 
 fn assert_security_headers(headers: &axum::http::HeaderMap) {

@@ -17,7 +17,8 @@ use jwtkeep_core::{Algorithm, JwkSet, KeyRing, Policy, Verifier};
 use jwtkeep_server::{passwords, Config, Service};
 use jwtkeep_store::{Revocation, Revocations as _, SqliteStore, Users as _};
 use serde_json::{json, Value};
-use tower::ServiceExt as _;
+
+mod common;
 
 const T0: i64 = 1_800_000_000;
 const PASSWORD: &str = "correct horse battery staple";
@@ -57,19 +58,7 @@ async fn fixture() -> Fixture {
     }
 }
 
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        headers,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
+use common::send;
 
 fn login_request(body: &str) -> Request<Body> {
     Request::post("/v1/auth/login")
