@@ -222,6 +222,37 @@ fn verify_token<S: Store>(
         })
 }
 
+/// Consults the revocation view for verified `claims`: 401 with the reason
+/// (and `revoked_message`) when revoked, 503 when the view cannot vouch for
+/// its answer (verification fails closed).
+fn check_revocation<S: Store>(
+    state: &AppState<S>,
+    claims: &jwtkeep_core::Claims,
+    now: i64,
+    revoked_message: &str,
+) -> Result<(), ApiError> {
+    let revoked = state
+        .view
+        .check(
+            claims.iss().unwrap_or_default(),
+            claims.jti().unwrap_or_default(),
+            claims.sub().unwrap_or_default(),
+            claims.iat().unwrap_or(i64::MIN),
+            now,
+        )
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                e.code(),
+                "revocations cannot be checked right now; retry shortly",
+            )
+        })?;
+    match revoked {
+        Some(reason) => Err(refused(reason.code(), revoked_message)),
+        None => Ok(()),
+    }
+}
+
 /// `POST /v1/auth/login`.
 pub(crate) async fn login<S: Store>(
     State(state): State<Arc<AppState<S>>>,
@@ -289,29 +320,12 @@ pub(crate) async fn me<S: Store>(
     let now = (state.clock)();
     let verified = verify_token(&state, "access", &token, now)?;
     let claims = verified.payload();
-    let revoked = state
-        .view
-        .check(
-            claims.iss().unwrap_or_default(),
-            claims.jti().unwrap_or_default(),
-            claims.sub().unwrap_or_default(),
-            claims.iat().unwrap_or(i64::MIN),
-            now,
-        )
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                e.code(),
-                "revocations cannot be checked right now; retry shortly",
-            )
-        })?;
-    if let Some(reason) = revoked {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            reason.code(),
-            "the access token has been revoked: log in again",
-        ));
-    }
+    check_revocation(
+        &state,
+        claims,
+        now,
+        "the access token has been revoked: log in again",
+    )?;
     Ok(Json(serde_json::json!({ "claims": claims.to_map() })).into_response())
 }
 
@@ -346,28 +360,12 @@ pub(crate) async fn refresh<S: Store>(
         ));
     };
     // Cut-offs (log out everywhere, emergency) apply to refresh tokens too.
-    match state.view.check(
-        claims.iss().unwrap_or_default(),
-        jti,
-        subject,
-        claims.iat().unwrap_or(i64::MIN),
+    check_revocation(
+        &state,
+        claims,
         now,
-    ) {
-        Ok(None) => {}
-        Ok(Some(reason)) => {
-            return Err(refused(
-                reason.code(),
-                "the session has been revoked: log in again",
-            ))
-        }
-        Err(e) => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                e.code(),
-                "revocations cannot be checked right now; retry shortly",
-            ))
-        }
-    }
+        "the session has been revoked: log in again",
+    )?;
     let user = state
         .store
         .user_by_id(subject)

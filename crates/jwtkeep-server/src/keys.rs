@@ -107,7 +107,8 @@ impl KeyService {
             publish_ahead_secs: config.publish_ahead_secs,
         };
         for purpose in PURPOSES {
-            if store.keys(purpose).await?.is_empty() {
+            let mut records = store.keys(purpose).await?;
+            if records.is_empty() {
                 let pair = generate(config.algorithm)?;
                 let record = service.record(purpose, &pair, now, now)?;
                 match store.put_key(record).await {
@@ -115,8 +116,9 @@ impl KeyService {
                     Ok(()) | Err(StoreError::Conflict { .. }) => {}
                     Err(e) => return Err(e.into()),
                 }
+                records = store.keys(purpose).await?;
             }
-            let ring = service.ring_from(&store.keys(purpose).await?)?;
+            let ring = service.ring_from(&records)?;
             service
                 .rings
                 .write()

@@ -60,6 +60,23 @@ async fn fixture() -> Fixture {
 
 use common::send;
 
+/// Repeats `call` until it answers 401 (the revocation view syncs in the
+/// background), up to 2 s; the 401's body.
+async fn until_unauthorized<F, Fut>(call: F) -> Value
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (StatusCode, Value)>,
+{
+    for _ in 0..200 {
+        let (status, body) = call().await;
+        if status == StatusCode::UNAUTHORIZED {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("still accepted after 2 s");
+}
+
 fn login_request(body: &str) -> Request<Body> {
     Request::post("/v1/auth/login")
         .header("content-type", "application/json")
@@ -213,16 +230,8 @@ async fn revoked_and_expired_access_tokens_are_refused_by_me() {
         )
         .await
         .unwrap();
-    let mut refused = None;
-    for _ in 0..200 {
-        let (status, body) = me(&f.app, &access).await;
-        if status == StatusCode::UNAUTHORIZED {
-            refused = Some(body);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(refused.unwrap()["error"], "subject_revoked");
+    let refused = until_unauthorized(|| me(&f.app, &access)).await;
+    assert_eq!(refused["error"], "subject_revoked");
     // Past its exp (and the leeway) the token is expired whatever else holds.
     f.now.store(T0 + 900 + 31, Ordering::SeqCst);
     let (status, body) = me(&f.app, &access).await;
@@ -422,15 +431,7 @@ async fn an_access_token_is_not_a_refresh_token_and_log_out_everywhere_ends_refr
         .await
         .unwrap();
     let token = first["refresh_token"].as_str().unwrap();
-    let mut last = Value::Null;
-    for _ in 0..200 {
-        let (status, body) = refresh(&f.app, token).await;
-        if status == StatusCode::UNAUTHORIZED {
-            last = body;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let last = until_unauthorized(|| refresh(&f.app, token)).await;
     assert_eq!(last["error"], "subject_revoked");
 }
 
@@ -453,15 +454,7 @@ async fn logout_revokes_the_access_token_and_ends_the_refresh_family() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(headers.get("cache-control").unwrap(), "no-store");
-    let mut answer = Value::Null;
-    for _ in 0..200 {
-        let (status, body) = me(&f.app, &access).await;
-        if status == StatusCode::UNAUTHORIZED {
-            answer = body;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let answer = until_unauthorized(|| me(&f.app, &access)).await;
     assert_eq!(answer["error"], "token_revoked");
     let (status, body) = refresh(&f.app, &refresh_token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -32,8 +32,15 @@ pub enum Revocation {
 }
 
 impl Revocation {
-    /// Checks the values a backend would store, so both refuse the same input.
-    pub(crate) fn validate(&self) -> Result<(), crate::StoreError> {
+    /// Checks the values a backend would store, so both refuse the same
+    /// input, and says whether the revocation still matters at `now`: a token
+    /// whose `exp` has passed is dead anyway and is not stored.
+    pub(crate) fn worth_storing(&self, now: i64) -> Result<bool, crate::StoreError> {
+        self.validate()?;
+        Ok(!matches!(self, Revocation::Token { exp, .. } if *exp <= now))
+    }
+
+    fn validate(&self) -> Result<(), crate::StoreError> {
         let nonempty = |what: &'static str, v: &str| {
             if v.is_empty() || v.len() > 1024 {
                 Err(crate::StoreError::invalid(what, "must be 1 to 1024 bytes"))

@@ -124,6 +124,20 @@ impl std::fmt::Debug for RevocationView {
 }
 
 impl RevocationView {
+    /// The state for reading; a panic elsewhere never leaves it half-written
+    /// (every update is a single assignment or an idempotent insert).
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// An empty view that answers only once it has loaded, and only while its
     /// last sync is younger than `max_staleness`.
     pub fn new(max_staleness: Duration) -> RevocationView {
@@ -145,10 +159,7 @@ impl RevocationView {
         iat: i64,
         now: i64,
     ) -> Result<Option<Revoked>, ViewError> {
-        let state = self
-            .state
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let state = self.read();
         let Some(synced_at) = state.synced_at else {
             return Err(ViewError::NotLoaded);
         };
@@ -182,28 +193,17 @@ impl RevocationView {
 
     /// Denied tokens held (expired ones are dropped at each reload and purge).
     pub fn denied_len(&self) -> usize {
-        self.state
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .denied
-            .len()
+        self.read().denied.len()
     }
 
     /// Time since the last successful sync, if any.
     pub fn age(&self) -> Option<Duration> {
-        self.state
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .synced_at
-            .map(|t| t.elapsed())
+        self.read().synced_at.map(|t| t.elapsed())
     }
 
     /// Applies revocations directly (for tests and benchmarks of the view itself).
     pub fn load(&self, entries: impl IntoIterator<Item = Revocation>) {
-        let mut state = self
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.write();
         for entry in entries {
             state.apply(&self.fingerprint, entry);
         }
@@ -215,10 +215,7 @@ impl RevocationView {
     pub async fn sync<S: Revocations + Sync>(&self, store: &S, now: i64) -> Result<(), StoreError> {
         let started = Instant::now();
         let result = self.sync_inner(store, now).await;
-        let mut state = self
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.write();
         match &result {
             Ok(()) => {
                 // The data reflects the store at least as of when the sync began.
@@ -235,19 +232,11 @@ impl RevocationView {
         store: &S,
         now: i64,
     ) -> Result<(), StoreError> {
-        let cursor = self
-            .state
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .cursor
-            .clone();
+        let cursor = self.read().cursor.clone();
         if let Some(cursor) = cursor {
             match store.changes_since(&cursor).await? {
                 Changes::Since { entries, cursor } => {
-                    let mut state = self
-                        .state
-                        .write()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut state = self.write();
                     for entry in entries {
                         state.apply(&self.fingerprint, entry);
                     }
@@ -262,10 +251,7 @@ impl RevocationView {
         for entry in snapshot.entries {
             fresh.apply(&self.fingerprint, entry);
         }
-        let mut state = self
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.write();
         state.denied = fresh.denied;
         state.subjects = fresh.subjects;
         state.global = fresh.global;
@@ -275,11 +261,7 @@ impl RevocationView {
 
     /// Drops denials whose `exp` has passed.
     pub fn purge(&self, now: i64) {
-        self.state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .denied
-            .retain(|_, exp| *exp > now);
+        self.write().denied.retain(|_, exp| *exp > now);
     }
 }
 

@@ -22,7 +22,7 @@ use crate::{
 };
 
 /// Where and how to reach Redis.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RedisConfig {
     /// `redis://host:port/db` (credentials in the URL are never printed).
     pub url: String,
@@ -30,6 +30,24 @@ pub struct RedisConfig {
     pub prefix: String,
     /// Longest an operation may take before it fails as unavailable.
     pub op_timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisConfig {
+    /// The URL's user and password (`redis://user:pass@host`) are never shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = match self.url.split_once("://") {
+            Some((scheme, rest)) => match rest.rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://<credentials>@{host}"),
+                None => self.url.clone(),
+            },
+            None => "<unparsed>".to_owned(),
+        };
+        f.debug_struct("RedisConfig")
+            .field("url", &url)
+            .field("prefix", &self.prefix)
+            .field("op_timeout", &self.op_timeout)
+            .finish()
+    }
 }
 
 impl RedisConfig {
@@ -192,14 +210,13 @@ impl RedisStore {
 
 impl Revocations for RedisStore {
     async fn revoke(&self, revocation: Revocation, now: i64) -> Result<()> {
-        revocation.validate()?;
+        if !revocation.worth_storing(now)? {
+            return Ok(());
+        }
         let entry =
             serde_json::to_string(&revocation).map_err(|e| StoreError::corrupt(e.to_string()))?;
         let (kind, a, b, value) = match &revocation {
             Revocation::Token { issuer, jti, exp } => {
-                if *exp <= now {
-                    return Ok(());
-                }
                 ("token", issuer.as_str(), jti.as_str(), *exp)
             }
             Revocation::Subject { subject, before } => ("subject", subject.as_str(), "", *before),
@@ -991,5 +1008,19 @@ impl Store for RedisStore {
         self.run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
             .await
             .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_urls_credentials() {
+        let config = RedisConfig::new("redis://app:s3cr3t-pass@cache.internal:6379/2");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(!shown.contains("app:"), "{shown}");
+        assert!(shown.contains("cache.internal:6379/2"), "{shown}");
     }
 }

@@ -225,11 +225,8 @@ fn feed_cursor(conn: &Connection) -> Result<i64> {
 
 impl Revocations for SqliteStore {
     async fn revoke(&self, revocation: Revocation, now: i64) -> Result<()> {
-        revocation.validate()?;
-        if let Revocation::Token { exp, .. } = revocation {
-            if exp <= now {
-                return Ok(());
-            }
+        if !revocation.worth_storing(now)? {
+            return Ok(());
         }
         self.write(move |tx| {
             match &revocation {
