@@ -4,8 +4,9 @@
 //! rotating order, and each ratio is taken within a round before the median
 //! over rounds is reported. Drift slower than a round cancels out.
 //!
-//! Run: `cd bench && cargo bench --bench interleaved` (optional argument:
-//! rounds, default 60). Prints a Markdown table.
+//! Run: `cd bench && cargo bench --bench interleaved` (optional arguments:
+//! rounds, default 60; words naming the operations to run, e.g. `verify`
+//! or `RS256`). Prints a Markdown table.
 
 use std::time::{Duration, Instant};
 
@@ -43,9 +44,16 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(60);
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a.parse::<usize>().is_err() && !a.starts_with('-'))
+        .collect();
     println!("| operation | jwtkeep | jsonwebtoken | jwt-simple | raw primitive | jwtkeep vs jsonwebtoken | jwtkeep vs jwt-simple | jwtkeep vs primitive |");
     println!("|---|---|---|---|---|---|---|---|");
     for mut group in jwtkeep_bench::groups() {
+        if !only.is_empty() && !only.iter().any(|w| group.name.contains(w.as_str())) {
+            continue;
+        }
         let n = group.members.len();
         // Calibrate: iterations per batch, after a warm-up.
         let iters: Vec<u64> = group

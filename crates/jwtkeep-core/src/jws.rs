@@ -2,10 +2,13 @@
 //! protected header, and signing. Nothing here decides whether a token is
 //! trusted; that is the verifier's job, in its fixed order.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
+use crate::base64url;
 use crate::encoding::BASE64URL;
 use crate::json::{self, MemberHandler, Scalar, Strict};
 use crate::key::Key;
@@ -46,7 +49,7 @@ impl UnverifiedHeader {
 /// the caller with [`decode_signature`], into a buffer that does not move.
 #[derive(Debug)]
 pub(crate) struct Parts<'t> {
-    pub(crate) header: UnverifiedHeader,
+    pub(crate) header: Arc<UnverifiedHeader>,
     pub(crate) signing_input: &'t str,
     pub(crate) payload_b64: &'t str,
     pub(crate) signature_b64: &'t str,
@@ -63,20 +66,17 @@ pub(crate) fn decode_signature(
     segment: &str,
     inline: &mut [u8; INLINE_SIGNATURE],
 ) -> Result<Result<usize, Vec<u8>>, VerifyError> {
-    // The engine wants room for whole 3-byte groups before it starts.
-    if segment.len().div_ceil(4) * 3 <= inline.len() {
-        return BASE64URL
-            .decode_slice(segment, inline)
+    let invalid = VerifyError::InvalidEncoding { part: "signature" };
+    match base64url::decoded_len(segment.len()) {
+        Some(len) if len <= inline.len() => base64url::decode_into(segment.as_bytes(), inline)
             .map(Ok)
-            .map_err(|_| VerifyError::InvalidEncoding { part: "signature" });
+            .ok_or(invalid),
+        _ => decode_segment(segment, "signature").map(Err),
     }
-    decode_segment(segment, "signature").map(Err)
 }
 
 fn decode_segment(segment: &str, part: &'static str) -> Result<Vec<u8>, VerifyError> {
-    BASE64URL
-        .decode(segment)
-        .map_err(|_| VerifyError::InvalidEncoding { part })
+    base64url::decode(segment.as_bytes()).ok_or(VerifyError::InvalidEncoding { part })
 }
 
 /// Reads the protected header's members in one strict pass.
@@ -190,7 +190,11 @@ fn parse_header_owned(bytes: Vec<u8>) -> Result<UnverifiedHeader, VerifyError> {
 
 /// Splits a compact JWS strictly: at most `max_bytes`, exactly three
 /// segments, canonical unpadded base64url, a valid protected header.
-pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Parts<'_>, VerifyError> {
+pub(crate) fn split<'t>(
+    token: &'t str,
+    max_bytes: usize,
+    known: &KnownHeaders,
+) -> Result<Parts<'t>, VerifyError> {
     if token.len() > max_bytes {
         return Err(VerifyError::TooLarge { max: max_bytes });
     }
@@ -207,7 +211,10 @@ pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Parts<'_>, VerifyEr
         return Err(VerifyError::Malformed);
     }
     // The header first, so that an unsigned `alg: none` token is named as such.
-    let header = parse_header_owned(decode_segment(header_b64, "header")?)?;
+    let header = match known.get(header_b64) {
+        Some(header) => header,
+        None => Arc::new(parse_header_owned(decode_segment(header_b64, "header")?)?),
+    };
     if signature_b64.is_empty() {
         return Err(VerifyError::Malformed);
     }
@@ -269,22 +276,10 @@ impl SignError {
 /// else the key's RFC 7638 thumbprint.
 pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<String, SignError> {
     let signer = key.signing_key().ok_or(SignError::NotPrivate)?;
-    // The header is written directly, members in sorted order: alg, kid, typ.
-    let mut header = String::with_capacity(128);
-    header.push_str("{\"alg\":\"");
-    header.push_str(key.algorithm().name());
-    header.push('"');
     // The key's id, else its thumbprint (never for HMAC secrets, which have none).
     let thumbprint = Some(key.thumbprint()).filter(|t| !t.is_empty());
-    if let Some(kid) = fields.kid.as_deref().or(key.kid()).or(thumbprint) {
-        header.push_str(",\"kid\":");
-        push_json_string(&mut header, kid);
-    }
-    if let Some(typ) = &fields.typ {
-        header.push_str(",\"typ\":");
-        push_json_string(&mut header, typ);
-    }
-    header.push('}');
+    let kid = fields.kid.as_deref().or(key.kid()).or(thumbprint);
+    let header = header_json(key.algorithm(), kid, fields.typ.as_deref());
     let encoded = |n: usize| n.div_ceil(3) * 4;
     let mut token =
         String::with_capacity(encoded(header.len()) + encoded(payload.len()) + encoded(512) + 2);
@@ -306,6 +301,64 @@ pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<St
     token.push('.');
     token.push_str(signature);
     Ok(token)
+}
+
+/// The protected header jwtkeep writes, members in sorted order: alg, kid, typ.
+fn header_json(alg: Algorithm, kid: Option<&str>, typ: Option<&str>) -> String {
+    let mut header = String::with_capacity(128);
+    header.push_str("{\"alg\":\"");
+    header.push_str(alg.name());
+    header.push('"');
+    if let Some(kid) = kid {
+        header.push_str(",\"kid\":");
+        push_json_string(&mut header, kid);
+    }
+    if let Some(typ) = typ {
+        header.push_str(",\"typ\":");
+        push_json_string(&mut header, typ);
+    }
+    header.push('}');
+    header
+}
+
+/// Protected headers already parsed, keyed by their exact base64url text:
+/// the ones this verifier's own keys write. A token whose header segment is
+/// byte for byte one of them has the same parse result, so it is not decoded
+/// and parsed again. Any other header takes the full strict path.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KnownHeaders(Vec<(Box<str>, Arc<UnverifiedHeader>)>);
+
+impl KnownHeaders {
+    /// Keys beyond this many are not remembered (the lookup is a linear scan).
+    const MAX_KEYS: usize = 8;
+
+    /// The headers `sign_bytes` writes for each `(alg, kid)` with each of
+    /// `typs`, parsed by the same strict parser as any other header.
+    pub(crate) fn new<'k>(
+        keys: impl Iterator<Item = (Algorithm, Option<&'k str>)>,
+        typs: &[Option<&str>],
+    ) -> KnownHeaders {
+        let mut known = Vec::new();
+        for (alg, kid) in keys.take(Self::MAX_KEYS) {
+            for typ in typs {
+                let json = header_json(alg, kid, *typ);
+                let encoded = BASE64URL.encode(json.as_bytes());
+                if let Ok(header) = parse_header_owned(json.into_bytes()) {
+                    if !known.iter().any(|(k, _): &(Box<str>, _)| **k == *encoded) {
+                        known.push((encoded.into_boxed_str(), Arc::new(header)));
+                    }
+                }
+            }
+        }
+        KnownHeaders(known)
+    }
+
+    fn get(&self, segment: &str) -> Option<Arc<UnverifiedHeader>> {
+        self.0
+            .iter()
+            .find(|(encoded, _)| **encoded == *segment)
+            .map(|(_, header)| Arc::clone(header))
+    }
 }
 
 /// Appends `text` as a JSON string (RFC 8259 §7), copying runs that need no

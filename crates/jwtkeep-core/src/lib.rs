@@ -37,6 +37,7 @@
 //! ```
 
 pub mod alg;
+mod base64url;
 pub mod claims;
 pub mod der;
 pub mod encoding;

@@ -8,6 +8,8 @@
 //! verify-only keys, so tokens signed before a rotation stay valid until they
 //! expire, and the next key is known to verifiers before it signs.
 
+use std::sync::Arc;
+
 use crate::alg::Algorithm;
 use crate::jwk::JwkSet;
 use crate::key::Key;
@@ -46,7 +48,7 @@ impl KeyState {
 #[derive(Debug)]
 pub struct RingKey {
     key: Key,
-    kid: String,
+    kid: Arc<str>,
     published_at: i64,
     active_from: i64,
     active_until: Option<i64>,
@@ -57,9 +59,7 @@ impl RingKey {
     /// A key that is published and active from `active_from` with no end.
     /// Its `kid` is the key's own, or its RFC 7638 thumbprint.
     pub fn new(key: Key, active_from: i64) -> RingKey {
-        let kid = key
-            .kid()
-            .map_or_else(|| key.thumbprint().to_owned(), str::to_owned);
+        let kid = key.kid().map_or_else(|| key.thumbprint().into(), Arc::from);
         RingKey {
             key,
             kid,
@@ -127,6 +127,11 @@ impl RingKey {
     /// Its key id.
     pub fn kid(&self) -> &str {
         &self.kid
+    }
+
+    /// The `kid`, shared (verified tokens carry it without a copy).
+    pub(crate) fn shared_kid(&self) -> Arc<str> {
+        Arc::clone(&self.kid)
     }
 }
 
@@ -229,7 +234,7 @@ impl KeyRing {
             Some(kid) => self
                 .keys
                 .iter()
-                .find(|k| k.kid == kid)
+                .find(|k| *k.kid == *kid)
                 .ok_or(VerifyError::UnknownKid)?,
             None => match self.keys.as_slice() {
                 [only] if self.allow_missing_kid => only,
@@ -285,7 +290,7 @@ impl KeyRing {
                 .into_iter()
                 .filter_map(|k| {
                     let mut jwk = k.key.public_jwk()?;
-                    jwk.kid = Some(k.kid.clone());
+                    jwk.kid = Some(k.kid.to_string());
                     Some(jwk)
                 })
                 .collect(),

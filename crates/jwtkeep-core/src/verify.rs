@@ -3,11 +3,13 @@
 //! signature → only then the payload → claims policy. Each step has its own
 //! error; any doubt is a rejection.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use crate::claims::{ClaimTypeError, Claims, ClaimsError};
 use crate::json::JsonError;
-use crate::jws::{self, UnverifiedHeader, MAX_PAYLOAD_DEPTH, MAX_TOKEN_BYTES};
+use crate::jws::{self, KnownHeaders, UnverifiedHeader, MAX_PAYLOAD_DEPTH, MAX_TOKEN_BYTES};
 use crate::ring::KeyRing;
 use crate::untrusted::Untrusted;
 
@@ -330,8 +332,8 @@ impl Policy {
 /// makes these.
 #[derive(Clone, Debug)]
 pub struct Verified<C> {
-    header: UnverifiedHeader,
-    kid: String,
+    header: Arc<UnverifiedHeader>,
+    kid: Arc<str>,
     payload: C,
 }
 
@@ -367,12 +369,31 @@ impl<C> Verified<C> {
 pub struct Verifier {
     ring: KeyRing,
     policy: Policy,
+    known: KnownHeaders,
 }
 
 impl Verifier {
     /// A verifier for `ring` under `policy`.
     pub fn new(ring: KeyRing, policy: Policy) -> Verifier {
-        Verifier { ring, policy }
+        // The headers this ring's keys write, with or without `kid` (a lone
+        // key), untyped, typed `JWT` or typed as the policy demands.
+        let lone = ring.keys().len() == 1;
+        let keys = ring.keys().iter().flat_map(|k| {
+            let alg = k.key().algorithm();
+            let named = Some(k.kid()).filter(|kid| !kid.is_empty());
+            [
+                named.map(|kid| (alg, Some(kid))),
+                lone.then_some((alg, None)),
+            ]
+            .into_iter()
+            .flatten()
+        });
+        let known = KnownHeaders::new(keys, &[None, Some("JWT"), policy.typ.as_deref()]);
+        Verifier {
+            ring,
+            policy,
+            known,
+        }
     }
 
     /// The key ring.
@@ -385,8 +406,8 @@ impl Verifier {
         &self,
         token: &'t str,
         now: i64,
-    ) -> Result<(jws::Parts<'t>, String), VerifyError> {
-        let parts = jws::split(token, self.policy.max_token_bytes)?;
+    ) -> Result<(jws::Parts<'t>, Arc<str>), VerifyError> {
+        let parts = jws::split(token, self.policy.max_token_bytes, &self.known)?;
         // Decoded here, before the key is chosen, into a buffer that stays put.
         let mut inline = [0u8; jws::INLINE_SIGNATURE];
         let decoded = jws::decode_signature(parts.signature_b64, &mut inline)?;
@@ -404,7 +425,7 @@ impl Verifier {
             .verifying_key()
             .verify(parts.signing_input.as_bytes(), signature)
             .map_err(|_| VerifyError::BadSignature)?;
-        Ok((parts, key.kid().to_owned()))
+        Ok((parts, key.shared_kid()))
     }
 
     /// Verifies a JWT as of `now` (seconds since the epoch).

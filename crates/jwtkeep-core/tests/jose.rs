@@ -511,6 +511,45 @@ fn typ_confusion_between_access_refresh_and_id_tokens_is_rejected() {
     }
 }
 
+/// The verifier remembers the headers its own keys write; a token with one of
+/// them must get exactly the answers of the full parsing path.
+#[test]
+fn remembered_and_freshly_parsed_headers_verify_alike() {
+    let (key, _) = hmac_key(Some("k1"));
+    let verifier = Verifier::new(KeyRing::single(key), Policy::new().typ("at+jwt"));
+    let remembered = r#"{"alg":"HS256","kid":"k1","typ":"at+jwt"}"#;
+    let reordered = r#"{"typ":"at+jwt","kid":"k1","alg":"HS256"}"#;
+    let mut answers = Vec::new();
+    for header in [remembered, reordered] {
+        let token = forge_hmac(header, &good_payload(), &[0x42; 32]);
+        let verified = verifier.verify_at(&token, NOW).unwrap();
+        answers.push((
+            verified.kid().to_owned(),
+            verified.algorithm(),
+            verified.header().get("typ").cloned(),
+            verified.payload().sub().map(str::to_owned),
+        ));
+    }
+    assert_eq!(answers[0], answers[1]);
+    // Headers of the remembered shape still meet every check.
+    for (header, error) in [
+        (
+            r#"{"alg":"HS256","kid":"k2","typ":"at+jwt"}"#,
+            VerifyError::UnknownKid,
+        ),
+        (
+            r#"{"alg":"HS256","kid":"k1","typ":"JWT"}"#,
+            VerifyError::TypeMismatch,
+        ),
+        (r#"{"alg":"HS256","kid":"k1"}"#, VerifyError::TypeMismatch),
+    ] {
+        let token = forge_hmac(header, &good_payload(), &[0x42; 32]);
+        assert_eq!(reject(&verifier, &token), error, "{header}");
+    }
+    let token = forge_hmac(remembered, &good_payload(), &[0x43; 32]);
+    assert_eq!(reject(&verifier, &token), VerifyError::BadSignature);
+}
+
 #[test]
 fn keys_of_the_wrong_type_are_rejected_as_alg_mismatch() {
     let es384 = KeyPair::generate(Algorithm::Es384, 0, None).unwrap();
