@@ -35,7 +35,12 @@ async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("s.db")).await.unwrap();
     let user = store
-        .create_user("alice@example.com", passwords::hash(PASSWORD).unwrap(), T0)
+        .create_user(
+            "alice@example.com",
+            passwords::hash(PASSWORD).unwrap(),
+            false,
+            T0,
+        )
         .await
         .unwrap();
     let now = Arc::new(AtomicI64::new(T0));

@@ -18,6 +18,7 @@
 //! both backends can be tested at any instant; only the view's freshness is
 //! measured on the monotonic clock.
 
+mod clients;
 mod error;
 mod events;
 mod families;
@@ -31,6 +32,7 @@ mod traits;
 mod users;
 mod view;
 
+pub use clients::{Client, ClientSecretHash};
 pub use error::StoreError;
 pub use events::{Event, EventQuery};
 pub use families::{Family, FamilyLimits, NewFamily, RotateOutcome};
@@ -40,6 +42,6 @@ pub use ratelimit::RateDecision;
 pub use redis::{RedisConfig, RedisStore};
 pub use revocation::{Changes, Revocation, RevocationSnapshot, Revoked};
 pub use sqlite::SqliteStore;
-pub use traits::{Events, Families, RateLimits, Revocations, SigningKeys, Store, Users};
+pub use traits::{Clients, Events, Families, RateLimits, Revocations, SigningKeys, Store, Users};
 pub use users::{normalise_username, PasswordHash, User, UsernameError};
 pub use view::{RevocationView, ViewError, ViewSync};

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::{
-    Changes, Event, EventQuery, Family, KeyRecord, NewFamily, PasswordHash, RateDecision,
-    Revocation, RevocationSnapshot, Revoked, RotateOutcome, StoreError, User,
+    Changes, Client, ClientSecretHash, Event, EventQuery, Family, KeyRecord, NewFamily,
+    PasswordHash, RateDecision, Revocation, RevocationSnapshot, Revoked, RotateOutcome, StoreError,
+    User,
 };
 
 /// Result of a store operation.
@@ -94,8 +95,12 @@ pub trait Users {
         &self,
         username: &str,
         hash: PasswordHash,
+        admin: bool,
         now: i64,
     ) -> impl Future<Output = Result<User>> + Send;
+
+    /// Every user, by username, at most `limit`.
+    fn list_users(&self, limit: usize) -> impl Future<Output = Result<Vec<User>>> + Send;
 
     /// A user by (not yet normalised) username.
     fn user_by_name(&self, username: &str) -> impl Future<Output = Result<Option<User>>> + Send;
@@ -183,9 +188,39 @@ pub trait Events {
     fn purge_events(&self, before: i64) -> impl Future<Output = Result<u64>> + Send;
 }
 
+/// OAuth clients (for introspection and revocation).
+pub trait Clients {
+    /// Registers a client under the normalised `name`; [`StoreError::Conflict`] if taken.
+    fn create_client(
+        &self,
+        name: &str,
+        secret_hash: ClientSecretHash,
+        now: i64,
+    ) -> impl Future<Output = Result<Client>> + Send;
+
+    /// A client by (not yet normalised) name.
+    fn client(&self, name: &str) -> impl Future<Output = Result<Option<Client>>> + Send;
+
+    /// Every client, by name.
+    fn list_clients(&self) -> impl Future<Output = Result<Vec<Client>>> + Send;
+
+    /// Removes a client; whether it existed.
+    fn delete_client(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
+}
+
 /// A complete store: what the token service needs.
 pub trait Store:
-    Revocations + Families + Users + RateLimits + SigningKeys + Events + Clone + Send + Sync + 'static
+    Revocations
+    + Families
+    + Users
+    + Clients
+    + RateLimits
+    + SigningKeys
+    + Events
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
     /// "sqlite" or "redis".
     fn backend(&self) -> &'static str;

@@ -113,6 +113,8 @@ pub struct User {
     pub password_hash: PasswordHash,
     /// A disabled user cannot log in or refresh.
     pub disabled: bool,
+    /// An administrator's access tokens carry the `admin` scope.
+    pub admin: bool,
     /// When the user was created.
     pub created_at: i64,
     /// When the user last changed.

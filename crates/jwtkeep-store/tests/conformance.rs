@@ -69,6 +69,8 @@ macro_rules! conformance {
 }
 
 conformance!(
+    admins_are_marked_and_users_listed_by_name,
+    clients_are_unique_and_their_secrets_checked,
     token_denial_lasts_until_exp,
     subject_and_global_cutoffs_only_move_forward,
     feed_gives_each_revocation_once_in_order,

@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Command, Stdio};
 
 use jwtkeep_store::{
-    Families as _, FamilyLimits, NewFamily, Revocation, Revocations as _, Revoked, RotateOutcome,
+    Clients as _, Families as _, FamilyLimits, PasswordHash, Users as _, NewFamily, Revocation, Revocations as _, Revoked, RotateOutcome,
     SqliteStore, StoreError,
 };
 
@@ -90,6 +90,33 @@ async fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
     let err = SqliteStore::open(&path).await.unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("upgrade jwtkeep"), "{err}");
+}
+
+/// A file written before administrators and clients existed (schema 1) is
+/// brought up to date on open, its users kept.
+#[tokio::test]
+async fn an_older_schema_is_migrated_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let hash = PasswordHash::new(
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    )
+    .unwrap();
+    let id = {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.create_user("old-timer", hash, false, 1).await.unwrap().id
+    };
+    // Undo migration 2 by hand: what a schema-1 file looks like.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE users DROP COLUMN admin; DROP TABLE clients; PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).await.unwrap();
+    let user = store.user_by_name("old-timer").await.unwrap().unwrap();
+    assert_eq!((user.id.as_str(), user.admin), (id.as_str(), false));
+    assert!(store.list_clients().await.unwrap().is_empty());
 }
 
 #[tokio::test]

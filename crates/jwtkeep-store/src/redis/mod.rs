@@ -15,10 +15,13 @@ use tokio::sync::Notify;
 
 use crate::families::check_id;
 use crate::revocation::judge;
-use crate::traits::{Events, Families, RateLimits, Result, Revocations, SigningKeys, Store, Users};
+use crate::traits::{
+    Clients, Events, Families, RateLimits, Result, Revocations, SigningKeys, Store, Users,
+};
 use crate::{
-    normalise_username, Changes, Event, EventQuery, Family, KeyRecord, NewFamily, PasswordHash,
-    RateDecision, Revocation, RevocationSnapshot, Revoked, RotateOutcome, StoreError, User,
+    normalise_username, Changes, Client, ClientSecretHash, Event, EventQuery, Family, KeyRecord,
+    NewFamily, PasswordHash, RateDecision, Revocation, RevocationSnapshot, Revoked, RotateOutcome,
+    StoreError, User,
 };
 
 /// Where and how to reach Redis.
@@ -651,6 +654,7 @@ impl RedisStore {
                 StoreError::corrupt("a stored password hash is not a valid argon2id hash")
             })?,
             disabled: text("disabled")? == "1",
+            admin: map.get("admin").is_some_and(|a| a == "1"),
             created_at: num("created")?,
             updated_at: num("updated")?,
         }))
@@ -658,27 +662,39 @@ impl RedisStore {
 }
 
 impl Users for RedisStore {
-    async fn create_user(&self, username: &str, hash: PasswordHash, now: i64) -> Result<User> {
+    async fn create_user(
+        &self,
+        username: &str,
+        hash: PasswordHash,
+        admin: bool,
+        now: i64,
+    ) -> Result<User> {
         let username = normalise_username(username)
             .map_err(|e| StoreError::invalid("username", e.to_string()))?;
         let id = jwtkeep_core::secret::random_id().map_err(unavailable)?;
-        let (name_key, user_key) = (self.key(&["username", &username]), self.key(&["user", &id]));
+        let keys = [
+            self.key(&["username", &username]),
+            self.key(&["user", &id]),
+            self.key(&["usernames"]),
+        ];
+        // The name is claimed, the user written and listed in one script.
         let script = Script::new(
             "if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
              redis.call('HSET', KEYS[2], 'username', ARGV[2], 'hash', ARGV[3], 'disabled', '0',
-               'created', ARGV[4], 'updated', ARGV[4])
+               'admin', ARGV[5], 'created', ARGV[4], 'updated', ARGV[4])
+             redis.call('ZADD', KEYS[3], 0, ARGV[2])
              return 1",
         );
         let (id_arg, name_arg, hash_arg) = (id.clone(), username.clone(), hash.as_str().to_owned());
         let created: i64 = self
             .run(|mut c| async move {
                 script
-                    .key(name_key)
-                    .key(user_key)
+                    .key(&keys[..])
                     .arg(id_arg)
                     .arg(name_arg)
                     .arg(hash_arg)
                     .arg(now)
+                    .arg(if admin { "1" } else { "0" })
                     .invoke_async(&mut c)
                     .await
             })
@@ -691,9 +707,30 @@ impl Users for RedisStore {
             username,
             password_hash: hash,
             disabled: false,
+            admin,
             created_at: now,
             updated_at: now,
         })
+    }
+
+    async fn list_users(&self, limit: usize) -> Result<Vec<User>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let key = self.key(&["usernames"]);
+        let stop = isize::try_from(limit)
+            .unwrap_or(isize::MAX)
+            .saturating_sub(1);
+        let names: Vec<String> = self
+            .run(|mut c| async move { c.zrange(key, 0, stop).await })
+            .await?;
+        let mut users = Vec::with_capacity(names.len());
+        for name in names {
+            if let Some(user) = self.user_by_name(&name).await? {
+                users.push(user);
+            }
+        }
+        Ok(users)
     }
 
     async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
@@ -741,6 +778,78 @@ impl Users for RedisStore {
         }
         Ok(())
     }
+}
+
+impl Clients for RedisStore {
+    async fn create_client(
+        &self,
+        name: &str,
+        secret_hash: ClientSecretHash,
+        now: i64,
+    ) -> Result<Client> {
+        let name = normalise_username(name)
+            .map_err(|e| StoreError::invalid("client name", e.to_string()))?;
+        let key = self.key(&["clients"]);
+        let value = format!("{}:{now}", secret_hash.to_hex());
+        let field = name.clone();
+        let created: bool = self
+            .run(|mut c| async move { c.hset_nx(key, field, value).await })
+            .await?;
+        if !created {
+            return Err(StoreError::Conflict {
+                what: "client name",
+            });
+        }
+        Ok(Client {
+            name,
+            secret_hash,
+            created_at: now,
+        })
+    }
+
+    async fn client(&self, name: &str) -> Result<Option<Client>> {
+        let Ok(name) = normalise_username(name) else {
+            return Ok(None);
+        };
+        let key = self.key(&["clients"]);
+        let field = name.clone();
+        let value: Option<String> = self
+            .run(|mut c| async move { c.hget(key, field).await })
+            .await?;
+        value.map(|v| redis_client(name, &v)).transpose()
+    }
+
+    async fn list_clients(&self) -> Result<Vec<Client>> {
+        let key = self.key(&["clients"]);
+        let all: std::collections::BTreeMap<String, String> = self
+            .run(|mut c| async move { c.hgetall(key).await })
+            .await?;
+        all.into_iter()
+            .map(|(name, v)| redis_client(name, &v))
+            .collect()
+    }
+
+    async fn delete_client(&self, name: &str) -> Result<bool> {
+        let Ok(name) = normalise_username(name) else {
+            return Ok(false);
+        };
+        let key = self.key(&["clients"]);
+        let removed: i64 = self
+            .run(|mut c| async move { c.hdel(key, name).await })
+            .await?;
+        Ok(removed > 0)
+    }
+}
+
+/// A client from its hash field: `hex-hash:created`.
+fn redis_client(name: String, value: &str) -> Result<Client> {
+    let bad = || corrupt("client");
+    let (hash, created) = value.split_once(':').ok_or_else(bad)?;
+    Ok(Client {
+        name,
+        secret_hash: ClientSecretHash::from_hex(hash).ok_or_else(bad)?,
+        created_at: created.parse().map_err(|_| bad())?,
+    })
 }
 
 impl RateLimits for RedisStore {

@@ -14,10 +14,13 @@ use tokio::sync::Notify;
 
 use crate::families::{check_id, decide, Decision};
 use crate::revocation::judge;
-use crate::traits::{Events, Families, RateLimits, Result, Revocations, SigningKeys, Store, Users};
+use crate::traits::{
+    Clients, Events, Families, RateLimits, Result, Revocations, SigningKeys, Store, Users,
+};
 use crate::{
-    normalise_username, Changes, Event, EventQuery, Family, KeyRecord, NewFamily, PasswordHash,
-    RateDecision, Revocation, RevocationSnapshot, Revoked, RotateOutcome, StoreError, User,
+    normalise_username, Changes, Client, ClientSecretHash, Event, EventQuery, Family, KeyRecord,
+    NewFamily, PasswordHash, RateDecision, Revocation, RevocationSnapshot, Revoked, RotateOutcome,
+    StoreError, User,
 };
 
 /// Feed entries are kept this long, so that a view that was away for less
@@ -617,7 +620,12 @@ impl Families for SqliteStore {
     }
 }
 
-fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, bool, i64, i64)> {
+/// A user's columns, in the order of [`USER_COLUMNS`].
+type UserRow = (String, String, String, bool, bool, i64, i64);
+
+const USER_COLUMNS: &str = "id, username, password_hash, disabled, admin, created_at, updated_at";
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -625,11 +633,12 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, 
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
+        r.get(6)?,
     ))
 }
 
-fn to_user(row: (String, String, String, bool, i64, i64)) -> Result<User> {
-    let (id, username, hash, disabled, created_at, updated_at) = row;
+fn to_user(row: UserRow) -> Result<User> {
+    let (id, username, hash, disabled, admin, created_at, updated_at) = row;
     Ok(User {
         id,
         username,
@@ -637,6 +646,7 @@ fn to_user(row: (String, String, String, bool, i64, i64)) -> Result<User> {
             StoreError::corrupt("a stored password hash is not a valid argon2id hash")
         })?,
         disabled,
+        admin,
         created_at,
         updated_at,
     })
@@ -644,9 +654,7 @@ fn to_user(row: (String, String, String, bool, i64, i64)) -> Result<User> {
 
 fn load_user(conn: &Connection, column: &str, value: &str) -> Result<Option<User>> {
     conn.query_row(
-        &format!(
-            "SELECT id, username, password_hash, disabled, created_at, updated_at FROM users WHERE {column} = ?1"
-        ),
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1"),
         params![value],
         user_row,
     )
@@ -657,7 +665,13 @@ fn load_user(conn: &Connection, column: &str, value: &str) -> Result<Option<User
 }
 
 impl Users for SqliteStore {
-    async fn create_user(&self, username: &str, hash: PasswordHash, now: i64) -> Result<User> {
+    async fn create_user(
+        &self,
+        username: &str,
+        hash: PasswordHash,
+        admin: bool,
+        now: i64,
+    ) -> Result<User> {
         let username = normalise_username(username)
             .map_err(|e| StoreError::invalid("username", e.to_string()))?;
         let id = jwtkeep_core::secret::random_id().map_err(unavailable)?;
@@ -666,18 +680,20 @@ impl Users for SqliteStore {
             username,
             password_hash: hash,
             disabled: false,
+            admin,
             created_at: now,
             updated_at: now,
         };
         let stored = user.clone();
         self.write(move |tx| {
             tx.execute(
-                "INSERT INTO users (id, username, password_hash, disabled, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 0, ?4, ?4)",
+                "INSERT INTO users (id, username, password_hash, disabled, admin, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)",
                 params![
                     stored.id,
                     stored.username,
                     stored.password_hash.as_str(),
+                    stored.admin,
                     now
                 ],
             )
@@ -706,6 +722,23 @@ impl Users for SqliteStore {
         let id = id.to_owned();
         self.with(true, move |conn| load_user(conn, "id", &id))
             .await
+    }
+
+    async fn list_users(&self, limit: usize) -> Result<Vec<User>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(true, move |conn| {
+            let mut statement = conn
+                .prepare_cached(&format!(
+                    "SELECT {USER_COLUMNS} FROM users ORDER BY username LIMIT ?1"
+                ))
+                .map_err(db_err)?;
+            let rows = statement
+                .query_map(params![limit], user_row)
+                .map_err(db_err)?;
+            rows.map(|row| row.map_err(db_err).and_then(to_user))
+                .collect()
+        })
+        .await
     }
 
     async fn set_password(&self, id: &str, hash: PasswordHash, now: i64) -> Result<u64> {
@@ -738,6 +771,95 @@ impl Users for SqliteStore {
                 return Err(StoreError::NotFound { what: "user" });
             }
             Ok(())
+        })
+        .await
+    }
+}
+
+fn client_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+fn to_client((name, hash, created_at): (String, String, i64)) -> Result<Client> {
+    Ok(Client {
+        name,
+        secret_hash: ClientSecretHash::from_hex(&hash)
+            .ok_or_else(|| StoreError::corrupt("a stored client secret hash is malformed"))?,
+        created_at,
+    })
+}
+
+impl Clients for SqliteStore {
+    async fn create_client(
+        &self,
+        name: &str,
+        secret_hash: ClientSecretHash,
+        now: i64,
+    ) -> Result<Client> {
+        let name = normalise_username(name)
+            .map_err(|e| StoreError::invalid("client name", e.to_string()))?;
+        let client = Client {
+            name,
+            secret_hash,
+            created_at: now,
+        };
+        let stored = client.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO clients (name, secret_hash, created_at) VALUES (?1, ?2, ?3)",
+                params![stored.name, stored.secret_hash.to_hex(), now],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict {
+                        what: "client name",
+                    }
+                } else {
+                    db_err(e)
+                }
+            })?;
+            Ok(())
+        })
+        .await?;
+        Ok(client)
+    }
+
+    async fn client(&self, name: &str) -> Result<Option<Client>> {
+        let Ok(name) = normalise_username(name) else {
+            return Ok(None);
+        };
+        self.with(true, move |conn| {
+            conn.prepare_cached("SELECT name, secret_hash, created_at FROM clients WHERE name = ?1")
+                .map_err(db_err)?
+                .query_row(params![name], client_row)
+                .optional()
+                .map_err(db_err)?
+                .map(to_client)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn list_clients(&self) -> Result<Vec<Client>> {
+        self.with(true, move |conn| {
+            let mut statement = conn
+                .prepare_cached("SELECT name, secret_hash, created_at FROM clients ORDER BY name")
+                .map_err(db_err)?;
+            let rows = statement.query_map([], client_row).map_err(db_err)?;
+            rows.map(|row| row.map_err(db_err).and_then(to_client))
+                .collect()
+        })
+        .await
+    }
+
+    async fn delete_client(&self, name: &str) -> Result<bool> {
+        let Ok(name) = normalise_username(name) else {
+            return Ok(false);
+        };
+        self.write(move |tx| {
+            tx.execute("DELETE FROM clients WHERE name = ?1", params![name])
+                .map(|n| n > 0)
+                .map_err(db_err)
         })
         .await
     }

@@ -41,4 +41,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
         subject TEXT, client TEXT, details TEXT NOT NULL);
     CREATE INDEX events_at ON events (at);
     ",
+    // 2: administrators, and the OAuth clients that may introspect and revoke.
+    "
+    ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE clients (
+        name TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+    ",
 ];

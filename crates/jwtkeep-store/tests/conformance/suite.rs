@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use jwtkeep_core::{Algorithm, Secret};
 use jwtkeep_store::{
-    Changes, Event, EventQuery, FamilyLimits, KeyRecord, MasterKey, NewFamily, PasswordHash,
-    Revocation, RevocationView, Revoked, RotateOutcome, SealError, Store, StoreError, ViewError,
-    ViewSync,
+    Changes, ClientSecretHash, Event, EventQuery, FamilyLimits, KeyRecord, MasterKey, NewFamily,
+    PasswordHash, Revocation, RevocationView, Revoked, RotateOutcome, SealError, Store, StoreError,
+    ViewError, ViewSync,
 };
 
 pub fn now() -> i64 {
@@ -476,11 +476,17 @@ pub async fn users_are_unique_by_normalised_name<S: Store>(s: S) {
         "Alice.{}@Example.COM",
         id().to_ascii_lowercase().replace(['-', '_'], "")
     );
-    let user = s.create_user(&name, hash('a'), t).await.unwrap();
+    let user = s.create_user(&name, hash('a'), false, t).await.unwrap();
     assert_eq!(user.username, name.to_ascii_lowercase());
+    assert!(!user.admin);
     assert!(matches!(
-        s.create_user(&format!("  {}  ", name.to_ascii_uppercase()), hash('b'), t)
-            .await,
+        s.create_user(
+            &format!("  {}  ", name.to_ascii_uppercase()),
+            hash('b'),
+            true,
+            t
+        )
+        .await,
         Err(StoreError::Conflict { what: "username" })
     ));
     let found = s
@@ -495,7 +501,7 @@ pub async fn users_are_unique_by_normalised_name<S: Store>(s: S) {
     for bad in ["pаypal", "a b", "", "tab\there"] {
         assert!(
             matches!(
-                s.create_user(bad, hash('c'), t).await,
+                s.create_user(bad, hash('c'), false, t).await,
                 Err(StoreError::Invalid { .. })
             ),
             "{bad:?}"
@@ -510,6 +516,69 @@ pub async fn users_are_unique_by_normalised_name<S: Store>(s: S) {
         s.set_disabled("no-such-user", true, t).await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+pub async fn admins_are_marked_and_users_listed_by_name<S: Store>(s: S) {
+    let t = now();
+    let admin = s.create_user("root", hash('a'), true, t).await.unwrap();
+    let bob = s.create_user("bob", hash('b'), false, t).await.unwrap();
+    let carol = s.create_user("carol", hash('c'), false, t).await.unwrap();
+    assert!(admin.admin && !bob.admin);
+    assert!(s.user_by_name("ROOT").await.unwrap().unwrap().admin);
+    assert!(!s.user_by_id(&bob.id).await.unwrap().unwrap().admin);
+    let names =
+        |users: Vec<jwtkeep_store::User>| users.into_iter().map(|u| u.username).collect::<Vec<_>>();
+    assert_eq!(
+        names(s.list_users(10).await.unwrap()),
+        ["bob", "carol", "root"]
+    );
+    assert_eq!(names(s.list_users(2).await.unwrap()), ["bob", "carol"]);
+    assert!(s.list_users(0).await.unwrap().is_empty());
+    assert_eq!(s.list_users(10).await.unwrap()[1], carol);
+}
+
+pub async fn clients_are_unique_and_their_secrets_checked<S: Store>(s: S) {
+    let t = now();
+    assert!(s.list_clients().await.unwrap().is_empty());
+    let api = s
+        .create_client("Orders-API", ClientSecretHash::of("s3cret-one"), t)
+        .await
+        .unwrap();
+    assert_eq!(api.name, "orders-api");
+    assert!(matches!(
+        s.create_client("orders-api", ClientSecretHash::of("other"), t)
+            .await,
+        Err(StoreError::Conflict {
+            what: "client name"
+        })
+    ));
+    s.create_client("billing", ClientSecretHash::of("s3cret-two"), t + 1)
+        .await
+        .unwrap();
+    let found = s.client("ORDERS-API").await.unwrap().unwrap();
+    assert_eq!(found, api);
+    assert!(found.secret_hash.matches("s3cret-one"));
+    assert!(!found.secret_hash.matches("s3cret-two"));
+    assert!(!found.secret_hash.matches(""));
+    assert_eq!(
+        format!("{:?}", found.secret_hash),
+        "ClientSecretHash(redacted)"
+    );
+    let listed: Vec<_> = s
+        .list_clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.name, c.created_at))
+        .collect();
+    assert_eq!(
+        listed,
+        [("billing".to_owned(), t + 1), ("orders-api".to_owned(), t)]
+    );
+    assert!(s.delete_client("orders-api").await.unwrap());
+    assert!(!s.delete_client("orders-api").await.unwrap());
+    assert!(s.client("orders-api").await.unwrap().is_none());
+    assert!(s.client("not a name").await.unwrap().is_none());
 }
 
 pub async fn weak_password_hashes_are_refused<S: Store>(_s: S) {
@@ -539,6 +608,7 @@ pub async fn password_change_revokes_the_users_families<S: Store>(s: S) {
         .create_user(
             &format!("u{}", id().to_ascii_lowercase().replace(['-', '_'], "")),
             hash('a'),
+            false,
             t,
         )
         .await
