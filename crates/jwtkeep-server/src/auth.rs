@@ -7,13 +7,14 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jwtkeep_store::{
-    normalise_username, Event, FamilyLimits, NewFamily, RotateOutcome, Store, StoreError,
+    normalise_username, FamilyLimits, NewFamily, RotateOutcome, Store, StoreError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::extract::{ApiJson, Bearer, ClientAddr};
+use crate::events::record;
+use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
 use crate::{passwords, ApiError, AppState};
 
 /// What a login sends.
@@ -69,7 +70,7 @@ pub(crate) fn store_error(e: &StoreError) -> ApiError {
     }
 }
 
-fn random_id() -> Result<String, ApiError> {
+pub(crate) fn random_id() -> Result<String, ApiError> {
     jwtkeep_core::secret::random_id().map_err(|_| ApiError::unavailable("the random generator"))
 }
 
@@ -103,30 +104,11 @@ fn token_response(body: TokenResponse) -> Response {
     response
 }
 
-async fn record<S: Store>(
-    state: &AppState<S>,
-    name: &str,
-    subject: Option<&str>,
-    client: Option<String>,
-    now: i64,
-) {
-    // Events are best effort: a full disk must not turn logins into errors.
-    let _ = state
-        .store
-        .record(Event {
-            at: now,
-            name: name.to_owned(),
-            subject: subject.map(str::to_owned),
-            client,
-            details: serde_json::Map::new(),
-        })
-        .await;
-}
-
 /// Signs an access token for `subject` and the refresh token `refresh_jti` of `family`.
 fn sign_pair<S: Store>(
     state: &AppState<S>,
     subject: &str,
+    admin: bool,
     refresh_jti: &str,
     family: &str,
     refresh_exp: i64,
@@ -142,7 +124,7 @@ fn sign_pair<S: Store>(
         iat: now,
         jti: &access_jti,
         client_id: "jwtkeep",
-        scope: "",
+        scope: if admin { "admin" } else { "" },
     };
     let refresh = RefreshClaims {
         iss: &config.issuer,
@@ -154,6 +136,8 @@ fn sign_pair<S: Store>(
         fam: family,
     };
     let signing = || ApiError::unavailable("a signing key");
+    state.metrics.issued("access");
+    state.metrics.issued("refresh");
     Ok(TokenResponse {
         access_token: state
             .keys
@@ -172,6 +156,7 @@ fn sign_pair<S: Store>(
 async fn issue_new_pair<S: Store>(
     state: &AppState<S>,
     subject: &str,
+    admin: bool,
     now: i64,
 ) -> Result<TokenResponse, ApiError> {
     let config = &state.config;
@@ -195,6 +180,7 @@ async fn issue_new_pair<S: Store>(
     sign_pair(
         state,
         subject,
+        admin,
         &refresh_jti,
         &family,
         now + config.refresh_ttl_secs,
@@ -214,6 +200,7 @@ fn verify_token<S: Store>(
         .with_verifier(purpose, |v| v.map(|v| v.verify_at(token, now)))
         .ok_or_else(|| ApiError::unavailable("a signing key"))?
         .map_err(|e| {
+            state.metrics.verification("invalid");
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_token",
@@ -241,6 +228,7 @@ fn check_revocation<S: Store>(
             now,
         )
         .map_err(|e| {
+            state.metrics.verification("unavailable");
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 e.code(),
@@ -248,9 +236,31 @@ fn check_revocation<S: Store>(
             )
         })?;
     match revoked {
-        Some(reason) => Err(refused(reason.code(), revoked_message)),
-        None => Ok(()),
+        Some(reason) => {
+            state.metrics.verification("revoked");
+            Err(refused(reason.code(), revoked_message))
+        }
+        None => {
+            state.metrics.verification("valid");
+            Ok(())
+        }
     }
+}
+
+/// Verifies an access token completely: signature, claims and revocation.
+pub(crate) fn authenticate<S: Store>(
+    state: &AppState<S>,
+    token: &str,
+    now: i64,
+) -> Result<jwtkeep_core::Verified<jwtkeep_core::Claims>, ApiError> {
+    let verified = verify_token(state, "access", token, now)?;
+    check_revocation(
+        state,
+        verified.payload(),
+        now,
+        "the access token has been revoked: log in again",
+    )?;
+    Ok(verified)
 }
 
 /// `POST /v1/auth/login`.
@@ -282,6 +292,7 @@ pub(crate) async fn login<S: Store>(
             .await
             .map_err(|e| store_error(&e))?;
         if !decision.allowed {
+            state.metrics.login("limited");
             record(&state, "login.limited", None, client.clone(), now).await;
             return Ok(too_many(decision.retry_after_secs));
         }
@@ -301,13 +312,15 @@ pub(crate) async fn login<S: Store>(
             .await
             .unwrap_or(false);
     let Some(user) = user.filter(|_| matches) else {
+        state.metrics.login("failed");
         record(&state, "login.failed", None, client, now).await;
         return Err(invalid_credentials());
     };
     for key in &keys {
         let _ = state.store.reset(key).await;
     }
-    let pair = issue_new_pair(&state, &user.id, now).await?;
+    let pair = issue_new_pair(&state, &user.id, user.admin, now).await?;
+    state.metrics.login("succeeded");
     record(&state, "login.succeeded", Some(&user.id), client, now).await;
     Ok(token_response(pair))
 }
@@ -318,15 +331,8 @@ pub(crate) async fn me<S: Store>(
     Bearer(token): Bearer,
 ) -> Result<Response, ApiError> {
     let now = (state.clock)();
-    let verified = verify_token(&state, "access", &token, now)?;
-    let claims = verified.payload();
-    check_revocation(
-        &state,
-        claims,
-        now,
-        "the access token has been revoked: log in again",
-    )?;
-    Ok(Json(serde_json::json!({ "claims": claims.to_map() })).into_response())
+    let verified = authenticate(&state, &token, now)?;
+    Ok(Json(serde_json::json!({ "claims": verified.payload().to_map() })).into_response())
 }
 
 /// What a refresh sends.
@@ -336,7 +342,7 @@ pub(crate) struct RefreshRequest {
     refresh_token: String,
 }
 
-fn refused(code: &'static str, message: &str) -> ApiError {
+pub(crate) fn refused(code: &'static str, message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, code, message)
 }
 
@@ -371,9 +377,9 @@ pub(crate) async fn refresh<S: Store>(
         .user_by_id(subject)
         .await
         .map_err(|e| store_error(&e))?;
-    if user.is_none_or(|u| u.disabled) {
+    let Some(user) = user.filter(|u| !u.disabled) else {
         return Err(refused("invalid_token", "the account is no longer active"));
-    }
+    };
     let successor = random_id()?;
     let outcome = state
         .store
@@ -392,6 +398,8 @@ pub(crate) async fn refresh<S: Store>(
             ..
         } => (successor, absolute_expires_at),
         RotateOutcome::ReuseDetected { subject } => {
+            state.metrics.reuse();
+            state.metrics.revocation("family");
             record(&state, "refresh.reuse", Some(&subject), client, now).await;
             return Err(refused(
                 "refresh_reuse",
@@ -418,7 +426,15 @@ pub(crate) async fn refresh<S: Store>(
         }
     };
     let refresh_exp = (now + state.config.refresh_ttl_secs).min(absolute_expires_at);
-    let pair = sign_pair(&state, subject, &next, &family, refresh_exp, now)?;
+    let pair = sign_pair(
+        &state,
+        subject,
+        user.admin,
+        &next,
+        &family,
+        refresh_exp,
+        now,
+    )?;
     Ok(token_response(pair))
 }
 
@@ -438,17 +454,7 @@ pub(crate) async fn logout<S: Store>(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let now = (state.clock)();
-    let request: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        LogoutRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|_| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_request",
-                "the body must be empty or {\"refresh_token\": \"...\"}",
-            )
-        })?
-    };
+    let request: LogoutRequest = optional_json(&body, "{\"refresh_token\": \"...\"}")?;
     let verified = verify_token(&state, "access", &token, now)?;
     let claims = verified.payload();
     let (Some(issuer), Some(jti), Some(subject), Some(exp)) =
@@ -471,6 +477,7 @@ pub(crate) async fn logout<S: Store>(
         )
         .await
         .map_err(|e| store_error(&e))?;
+    state.metrics.revocation("token");
     if let Some(refresh_token) = &request.refresh_token {
         let family = verify_token(&state, "refresh", refresh_token, now)
             .ok()
@@ -490,6 +497,7 @@ pub(crate) async fn logout<S: Store>(
             .revoke_family(&family, "logout", now)
             .await
             .map_err(|e| store_error(&e))?;
+        state.metrics.revocation("family");
     }
     record(
         &state,

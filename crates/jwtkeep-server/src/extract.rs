@@ -97,3 +97,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
         }
     }
 }
+
+/// A body that may be empty (then `T::default()`) or JSON of `T`; `shape`
+/// says what the JSON may hold, for the 422.
+pub(crate) fn optional_json<T: DeserializeOwned + Default>(
+    body: &[u8],
+    shape: &str,
+) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            format!("the body must be empty or {shape}"),
+        )
+    })
+}

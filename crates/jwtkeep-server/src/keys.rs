@@ -30,6 +30,12 @@ pub enum KeysError {
         /// Why.
         source: SealError,
     },
+    /// The operating system's random generator failed.
+    #[error("the operating system's random generator failed")]
+    Random,
+    /// Another instance holds the rotation lock.
+    #[error("another instance is rotating this key right now; retry in a minute")]
+    Busy,
     /// A stored or generated key is refused by the core (weak or invalid).
     #[error("signing key {kid} is refused: {source}")]
     Key {
@@ -66,19 +72,37 @@ fn policy_for(purpose: &str, config: &Config) -> Policy {
         .require_claim("iat")
 }
 
+/// The longest a token of `purpose` lives: its key must verify that much
+/// longer than it signs (plus the verifier's leeway).
+fn token_lifetime(purpose: &str, config: &Config) -> i64 {
+    let ttl = match purpose {
+        "access" => config.access_ttl_secs,
+        "refresh" => config.refresh_ttl_secs,
+        _ => config.confirm_ttl_secs,
+    };
+    ttl.saturating_add(jwtkeep_core::verify::DEFAULT_LEEWAY_SECS.cast_signed())
+}
+
+/// When a purpose's next key is due, seen from its keys' records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// Nothing to do yet.
+    No,
+    /// Publish the next key now; it signs from this instant.
+    Publish { active_from: i64 },
+}
+
 /// The signing keys of every purpose, each with the verifier of its tokens.
 pub struct KeyService {
     rings: RwLock<BTreeMap<&'static str, Verifier>>,
     master: MasterKey,
-    algorithm: Algorithm,
-    rotation_secs: i64,
-    publish_ahead_secs: i64,
+    config: Config,
 }
 
 impl std::fmt::Debug for KeyService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyService")
-            .field("algorithm", &self.algorithm)
+            .field("algorithm", &self.config.algorithm)
             .finish_non_exhaustive()
     }
 }
@@ -102,13 +126,10 @@ impl KeyService {
         let service = KeyService {
             rings: RwLock::new(BTreeMap::new()),
             master,
-            algorithm: config.algorithm,
-            rotation_secs: config.rotation_secs,
-            publish_ahead_secs: config.publish_ahead_secs,
+            config: config.clone(),
         };
         for purpose in PURPOSES {
-            let mut records = store.keys(purpose).await?;
-            if records.is_empty() {
+            if store.keys(purpose).await?.is_empty() {
                 let pair = generate(config.algorithm)?;
                 let record = service.record(purpose, &pair, now, now)?;
                 match store.put_key(record).await {
@@ -116,16 +137,142 @@ impl KeyService {
                     Ok(()) | Err(StoreError::Conflict { .. }) => {}
                     Err(e) => return Err(e.into()),
                 }
-                records = store.keys(purpose).await?;
             }
-            let ring = service.ring_from(&records)?;
-            service
-                .rings
+        }
+        service.reload(store).await?;
+        Ok(service)
+    }
+
+    /// Reads every purpose's keys from the store again (keys another
+    /// instance or the CLI rotated), replacing the rings.
+    pub async fn reload<S: Store>(&self, store: &S) -> Result<(), KeysError> {
+        for purpose in PURPOSES {
+            let records = store.keys(purpose).await?;
+            let ring = self.ring_from(&records)?;
+            let verifier = Verifier::new(ring, policy_for(purpose, &self.config));
+            self.rings
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(purpose, Verifier::new(ring, policy_for(purpose, config)));
+                .insert(purpose, verifier);
         }
-        Ok(service)
+        Ok(())
+    }
+
+    /// Whether `purpose`'s next key is due at `now`: it is published
+    /// `publish_ahead_secs` before it signs, `rotation_secs` after the newest
+    /// key began to sign. After a long stop it still gets its full
+    /// publication time, so caches of the JWKS learn of it before it signs.
+    fn due(&self, records: &[KeyRecord], now: i64) -> Due {
+        let Some(newest) = records.iter().map(|r| r.active_from).max() else {
+            return Due::Publish { active_from: now };
+        };
+        let next = newest.saturating_add(self.config.rotation_secs);
+        let publish_at = next.saturating_sub(self.config.publish_ahead_secs);
+        if now < publish_at {
+            return Due::No;
+        }
+        Due::Publish {
+            active_from: next.max(now.saturating_add(self.config.publish_ahead_secs)),
+        }
+    }
+
+    /// Adds the next key of `purpose`, published now and signing from
+    /// `active_from`; every older key stops signing then and verifies until
+    /// the tokens it signed have expired. Keys retired before `now` are deleted.
+    async fn add_next<S: Store>(
+        &self,
+        store: &S,
+        purpose: &str,
+        records: &[KeyRecord],
+        active_from: i64,
+        now: i64,
+    ) -> Result<String, KeysError> {
+        let pair = generate(self.config.algorithm)?;
+        let record = self.record(purpose, &pair, now, active_from)?;
+        let kid = record.kid.clone();
+        store.put_key(record).await?;
+        let verify_until = active_from.saturating_add(token_lifetime(purpose, &self.config));
+        for old in records {
+            if old.verify_until.is_some_and(|t| t <= now) {
+                store.delete_key(purpose, &old.kid).await?;
+            } else if old.active_until.is_none_or(|t| t > active_from) {
+                store
+                    .set_key_schedule(purpose, &old.kid, Some(active_from), Some(verify_until))
+                    .await?;
+            }
+        }
+        Ok(kid)
+    }
+
+    /// Rotates `purpose` at once: a new key signs from `now`; the previous
+    /// ones only verify until their tokens expire. Returns the new `kid`.
+    pub async fn rotate_now<S: Store>(
+        &self,
+        store: &S,
+        purpose: &str,
+        holder: &str,
+        now: i64,
+    ) -> Result<String, KeysError> {
+        let lock = format!("rotate-{purpose}");
+        if !store.try_lock(&lock, holder, 60, now).await? {
+            return Err(KeysError::Busy);
+        }
+        let records = store.keys(purpose).await;
+        let added = match records {
+            Ok(records) => self.add_next(store, purpose, &records, now, now).await,
+            Err(e) => Err(e.into()),
+        };
+        let _ = store.unlock(&lock, holder).await;
+        let kid = added?;
+        self.reload(store).await?;
+        Ok(kid)
+    }
+
+    /// The scheduled work, run by every instance on a timer: publishes each
+    /// purpose's next key when it is due, under the store's rotation lock so
+    /// that one instance does it, then reloads the rings (learning what other
+    /// instances did). Returns the purposes and kids this call added.
+    pub async fn maintain<S: Store>(
+        &self,
+        store: &S,
+        holder: &str,
+        now: i64,
+    ) -> Result<Vec<(&'static str, String)>, KeysError> {
+        let mut added = Vec::new();
+        for purpose in PURPOSES {
+            if self.due(&store.keys(purpose).await?, now) == Due::No {
+                continue;
+            }
+            let lock = format!("rotate-{purpose}");
+            if !store.try_lock(&lock, holder, 60, now).await? {
+                continue; // another instance is at it
+            }
+            // Read again under the lock: another instance may have just done it.
+            let result = match store.keys(purpose).await {
+                Ok(records) => match self.due(&records, now) {
+                    Due::No => Ok(None),
+                    Due::Publish { active_from } => self
+                        .add_next(store, purpose, &records, active_from, now)
+                        .await
+                        .map(Some),
+                },
+                Err(e) => Err(e.into()),
+            };
+            let _ = store.unlock(&lock, holder).await;
+            if let Some(kid) = result? {
+                added.push((purpose, kid));
+            }
+        }
+        self.reload(store).await?;
+        Ok(added)
+    }
+
+    /// Seconds since `purpose`'s signing key began to sign (for metrics).
+    pub fn active_key_age(&self, purpose: &str, now: i64) -> Option<i64> {
+        self.with_ring(purpose, |ring| {
+            let key = ring?.signing_key_at(now)?;
+            Some(now.saturating_sub(key.schedule().1))
+        })
     }
 
     /// A sealed record of `pair` for `purpose`, published at `published_at` and active from `active_from`.
@@ -228,8 +375,8 @@ impl KeyService {
                 .and_then(|r| r.keys().iter().map(|k| k.schedule().1).max())
                 .unwrap_or(now);
             newest
-                .saturating_add(self.rotation_secs)
-                .saturating_sub(self.publish_ahead_secs)
+                .saturating_add(self.config.rotation_secs)
+                .saturating_sub(self.config.publish_ahead_secs)
                 .saturating_sub(now)
                 .max(0)
         })

@@ -5,11 +5,14 @@
 //! files after start-up. The binary (`jwtkeep serve`) opens the store, reads
 //! the master key, and hands both to [`Service::start`].
 
+mod admin;
 mod auth;
 mod error;
+mod events;
 mod extract;
 mod headers;
 mod keys;
+mod metrics;
 pub mod passwords;
 mod routes;
 
@@ -20,7 +23,9 @@ use axum::Router;
 use jwtkeep_core::Algorithm;
 use jwtkeep_store::{MasterKey, RevocationView, Store, ViewSync};
 
+pub use admin::{create_user, revoke_user};
 pub use error::ApiError;
+pub use events::EventLog;
 pub use keys::{KeyService, KeysError, PURPOSES};
 
 /// What the service needs to know beyond its store.
@@ -52,6 +57,11 @@ pub struct Config {
     pub login_window_secs: i64,
     /// Past this age the revocation view refuses to answer (verification fails closed).
     pub revocation_staleness: Duration,
+    /// How often each instance checks whether a key is due and reloads the
+    /// keys other instances (or the CLI) rotated.
+    pub key_check_interval: Duration,
+    /// Where security events are logged, besides the store.
+    pub event_log: EventLog,
 }
 
 impl Default for Config {
@@ -70,6 +80,8 @@ impl Default for Config {
             login_attempts: 5,
             login_window_secs: 15 * 60,
             revocation_staleness: Duration::from_secs(5),
+            key_check_interval: Duration::from_secs(10),
+            event_log: EventLog::default(),
         }
     }
 }
@@ -86,8 +98,52 @@ pub struct AppState<S> {
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     /// The in-process copy of the revocations that verification consults.
     pub view: RevocationView,
+    /// The service's counters.
+    pub metrics: metrics::Metrics,
+    /// This instance's random id (the holder of the rotation lock).
+    pub instance: String,
     /// Keeps `view` in step with the store while the service runs.
     _sync: ViewSync,
+    /// Rotates keys on schedule while the service runs.
+    _maintenance: Background,
+}
+
+/// A background task that ends with the value holding it.
+struct Background(Option<tokio::task::AbortHandle>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
+
+/// The scheduled key work, every `key_check_interval`, until the state goes.
+async fn maintain_keys<S: Store>(state: std::sync::Weak<AppState<S>>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let Some(state) = state.upgrade() else { return };
+        let now = (state.clock)();
+        // A failure (store down) is retried on the next tick; the keys in
+        // memory keep serving meanwhile.
+        if let Ok(added) = state
+            .keys
+            .maintain(&state.store, &state.instance, now)
+            .await
+        {
+            for (purpose, kid) in added {
+                let mut details = serde_json::Map::new();
+                details.insert("purpose".into(), purpose.into());
+                details.insert("kid".into(), kid.into());
+                details.insert("by".into(), "schedule".into());
+                events::record_details(&state, "key.rotated", None, None, details, now).await;
+            }
+        }
+    }
 }
 
 /// The running service's parts.
@@ -112,13 +168,20 @@ impl Service {
             Duration::from_secs(1),
             move || sync_clock(),
         );
-        let state = Arc::new(AppState {
+        let instance = jwtkeep_core::secret::random_id().map_err(|_| KeysError::Random)?;
+        let every = config.key_check_interval;
+        let state = Arc::new_cyclic(|weak| AppState {
             store,
             config,
             keys,
             clock,
             view,
+            metrics: metrics::Metrics::default(),
+            instance,
             _sync: sync,
+            _maintenance: Background(Some(
+                tokio::spawn(maintain_keys(weak.clone(), every)).abort_handle(),
+            )),
         });
         Ok(routes::router(state))
     }

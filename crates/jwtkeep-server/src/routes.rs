@@ -9,7 +9,8 @@ use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use jwtkeep_store::Store;
 
-use crate::{auth, headers, ApiError, AppState};
+use crate::keys::PURPOSES;
+use crate::{admin, auth, headers, ApiError, AppState};
 
 /// The application: every route, the security headers, the body limit and the timeout.
 pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
@@ -24,6 +25,17 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/v1/auth/me", get(auth::me::<S>))
         .route("/v1/auth/refresh", post(auth::refresh::<S>))
         .route("/v1/auth/logout", post(auth::logout::<S>))
+        .route(
+            "/v1/admin/users",
+            post(admin::create::<S>).get(admin::list::<S>),
+        )
+        .route("/v1/admin/users/{id}/disable", post(admin::disable::<S>))
+        .route("/v1/admin/users/{id}/enable", post(admin::enable::<S>))
+        .route("/v1/admin/users/{id}/revoke", post(admin::revoke::<S>))
+        .route("/v1/admin/revoke-all", post(admin::revoke_all::<S>))
+        .route("/v1/admin/keys/rotate", post(admin::rotate_keys::<S>))
+        .route("/v1/admin/events", get(admin::events::<S>))
+        .route("/metrics", get(metrics::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -58,6 +70,19 @@ async fn jwks<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
     response
+}
+
+async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
+    let now = (state.clock)();
+    let ages: Vec<(&str, Option<i64>)> = PURPOSES
+        .iter()
+        .map(|p| (*p, state.keys.active_key_age(p, now)))
+        .collect();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&ages),
+    )
+        .into_response()
 }
 
 async fn openapi() -> Response {

@@ -15,8 +15,8 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Command, Stdio};
 
 use jwtkeep_store::{
-    Clients as _, Families as _, FamilyLimits, PasswordHash, Users as _, NewFamily, Revocation, Revocations as _, Revoked, RotateOutcome,
-    SqliteStore, StoreError,
+    Clients as _, Families as _, FamilyLimits, NewFamily, PasswordHash, Revocation,
+    Revocations as _, Revoked, RotateOutcome, SqliteStore, StoreError, Users as _,
 };
 
 fn now() -> i64 {
@@ -104,7 +104,11 @@ async fn an_older_schema_is_migrated_in_place() {
     .unwrap();
     let id = {
         let store = SqliteStore::open(&path).await.unwrap();
-        store.create_user("old-timer", hash, false, 1).await.unwrap().id
+        store
+            .create_user("old-timer", hash, false, 1)
+            .await
+            .unwrap()
+            .id
     };
     // Undo migration 2 by hand: what a schema-1 file looks like.
     let conn = rusqlite::Connection::open(&path).unwrap();

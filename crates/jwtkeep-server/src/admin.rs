@@ -1,0 +1,417 @@
+//! The admin API: users, logging a user out everywhere, the emergency
+//! revoke-all, key rotation and the security events. Every call needs an
+//! access token with the `admin` scope whose user is, at the time of the
+//! call, still an enabled administrator (a demotion takes effect at once, not
+//! when the token expires).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jwtkeep_store::{EventQuery, Revocation, Store, StoreError, User};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use crate::auth::{authenticate, store_error};
+use crate::events::record_details;
+use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
+use crate::keys::PURPOSES;
+use crate::{passwords, ApiError, AppState, KeysError};
+
+/// The acting administrator.
+struct Admin {
+    id: String,
+    client: Option<String>,
+    now: i64,
+}
+
+fn forbidden(message: &str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", message)
+}
+
+/// Checks the token fully, its `admin` scope, and the user behind it.
+async fn admin<S: Store>(
+    state: &AppState<S>,
+    token: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<Admin, ApiError> {
+    let now = (state.clock)();
+    let verified = authenticate(state, token, now)?;
+    let claims = verified.payload();
+    let scoped = matches!(claims.get("scope"), Some(Value::String(scope))
+        if scope.split(' ').any(|s| s == "admin"));
+    if !scoped {
+        return Err(forbidden("this needs an administrator's access token"));
+    }
+    let id = claims.sub().unwrap_or_default().to_owned();
+    let user = state
+        .store
+        .user_by_id(&id)
+        .await
+        .map_err(|e| store_error(&e))?;
+    if !user.is_some_and(|u| u.admin && !u.disabled) {
+        return Err(forbidden(
+            "this account is no longer an enabled administrator",
+        ));
+    }
+    Ok(Admin {
+        id,
+        client: client.map(|ip| ip.to_string()),
+        now,
+    })
+}
+
+/// A user as the API shows it (never the password hash).
+#[derive(Serialize)]
+struct UserView {
+    id: String,
+    username: String,
+    admin: bool,
+    disabled: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> UserView {
+        UserView {
+            id: u.id,
+            username: u.username,
+            admin: u.admin,
+            disabled: u.disabled,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+async fn audit<S: Store>(
+    state: &AppState<S>,
+    who: &Admin,
+    name: &str,
+    subject: Option<&str>,
+    details: Map<String, Value>,
+) {
+    let mut details = details;
+    details.insert("by".into(), who.id.clone().into());
+    record_details(state, name, subject, who.client.clone(), details, who.now).await;
+}
+
+/// What creating a user sends.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateUser {
+    username: String,
+    password: String,
+    #[serde(default)]
+    admin: bool,
+}
+
+/// Creates a user with an argon2id hash of `password`; shared with the CLI.
+pub async fn create_user<S: Store>(
+    store: &S,
+    username: &str,
+    password: Zeroizing<String>,
+    admin: bool,
+    now: i64,
+) -> Result<User, ApiError> {
+    let hashed = tokio::task::spawn_blocking(move || passwords::hash(&password))
+        .await
+        .map_err(|_| ApiError::unavailable("the password hasher"))?
+        .map_err(|e| match e {
+            passwords::PasswordError::Length => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "weak_password",
+                e.to_string(),
+            ),
+            _ => ApiError::unavailable("the password hasher"),
+        })?;
+    store
+        .create_user(username, hashed, admin, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "username_taken",
+                "a user with this name exists; choose another name",
+            ),
+            StoreError::Invalid { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_username",
+                "a username may hold only letters a-z, digits and . _ - + @ (1 to 254)",
+            ),
+            e => store_error(&e),
+        })
+}
+
+/// `POST /v1/admin/users`.
+pub(crate) async fn create<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    ApiJson(request): ApiJson<CreateUser>,
+) -> Result<Response, ApiError> {
+    let password = Zeroizing::new(request.password);
+    let who = admin(&state, &token, client).await?;
+    let user = create_user(
+        &state.store,
+        &request.username,
+        password,
+        request.admin,
+        who.now,
+    )
+    .await?;
+    let mut details = Map::new();
+    details.insert("admin".into(), user.admin.into());
+    audit(&state, &who, "admin.user_created", Some(&user.id), details).await;
+    Ok((StatusCode::CREATED, Json(UserView::from(user))).into_response())
+}
+
+/// `GET /v1/admin/users`.
+pub(crate) async fn list<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+) -> Result<Response, ApiError> {
+    admin(&state, &token, client).await?;
+    let users = state
+        .store
+        .list_users(10_000)
+        .await
+        .map_err(|e| store_error(&e))?;
+    let users: Vec<UserView> = users.into_iter().map(UserView::from).collect();
+    Ok(Json(serde_json::json!({ "users": users })).into_response())
+}
+
+fn no_such_user() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no_such_user",
+        "no user has this id: see GET /v1/admin/users",
+    )
+}
+
+/// Ends every session of `subject`: tokens issued before `now + 1` are cut
+/// off (`iat` is in whole seconds: one issued this very second must die too)
+/// and every refresh family is revoked.
+pub async fn revoke_user<S: Store>(store: &S, subject: &str, now: i64) -> Result<u64, StoreError> {
+    store
+        .revoke(
+            Revocation::Subject {
+                subject: subject.to_owned(),
+                before: now.saturating_add(1),
+            },
+            now,
+        )
+        .await?;
+    store.revoke_families_of(subject, "admin", now).await
+}
+
+/// `POST /v1/admin/users/{id}/disable` and `/enable`.
+async fn set_disabled<S: Store>(
+    state: &AppState<S>,
+    token: &str,
+    client: Option<std::net::IpAddr>,
+    id: &str,
+    disabled: bool,
+) -> Result<Response, ApiError> {
+    let who = admin(state, token, client).await?;
+    state
+        .store
+        .set_disabled(id, disabled, who.now)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound { .. } => no_such_user(),
+            e => store_error(&e),
+        })?;
+    let name = if disabled {
+        // A disabled user's sessions end with it.
+        revoke_user(&state.store, id, who.now)
+            .await
+            .map_err(|e| store_error(&e))?;
+        state.metrics.revocation("subject");
+        "admin.user_disabled"
+    } else {
+        "admin.user_enabled"
+    };
+    audit(state, &who, name, Some(id), Map::new()).await;
+    Ok(Json(serde_json::json!({"id": id, "disabled": disabled})).into_response())
+}
+
+/// `POST /v1/admin/users/{id}/disable`.
+pub(crate) async fn disable<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    set_disabled(&state, &token, client, &id, true).await
+}
+
+/// `POST /v1/admin/users/{id}/enable`.
+pub(crate) async fn enable<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    set_disabled(&state, &token, client, &id, false).await
+}
+
+/// `POST /v1/admin/users/{id}/revoke`: log the user out everywhere.
+pub(crate) async fn revoke<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let who = admin(&state, &token, client).await?;
+    if state
+        .store
+        .user_by_id(&id)
+        .await
+        .map_err(|e| store_error(&e))?
+        .is_none()
+    {
+        return Err(no_such_user());
+    }
+    let families = revoke_user(&state.store, &id, who.now)
+        .await
+        .map_err(|e| store_error(&e))?;
+    state.metrics.revocation("subject");
+    let mut details = Map::new();
+    details.insert("families".into(), families.into());
+    audit(&state, &who, "admin.user_revoked", Some(&id), details).await;
+    Ok(Json(
+        serde_json::json!({"id": id, "revoked_before": who.now + 1, "families_revoked": families}),
+    )
+    .into_response())
+}
+
+/// `POST /v1/admin/revoke-all`: every token issued up to now stops working,
+/// the caller's own included.
+pub(crate) async fn revoke_all<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+) -> Result<Response, ApiError> {
+    let who = admin(&state, &token, client).await?;
+    let before = who.now.saturating_add(1);
+    state
+        .store
+        .revoke(Revocation::All { before }, who.now)
+        .await
+        .map_err(|e| store_error(&e))?;
+    state.metrics.revocation("all");
+    audit(&state, &who, "admin.revoke_all", None, Map::new()).await;
+    Ok(Json(serde_json::json!({"revoked_before": before})).into_response())
+}
+
+/// What a rotation may send.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RotateRequest {
+    /// One purpose; all three when absent.
+    purpose: Option<String>,
+}
+
+/// `POST /v1/admin/keys/rotate`: new keys sign at once; the previous ones
+/// verify until their tokens have expired.
+pub(crate) async fn rotate_keys<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let request: RotateRequest = optional_json(
+        &body,
+        "{\"purpose\": \"access\" | \"refresh\" | \"confirm\"}",
+    )?;
+    let who = admin(&state, &token, client).await?;
+    let purposes: Vec<&str> = match request.purpose.as_deref() {
+        None => PURPOSES.to_vec(),
+        Some(p) if PURPOSES.contains(&p) => vec![p],
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                "purpose must be access, refresh or confirm",
+            ))
+        }
+    };
+    let mut rotated = Map::new();
+    for purpose in purposes {
+        let kid = state
+            .keys
+            .rotate_now(&state.store, purpose, &state.instance, who.now)
+            .await
+            .map_err(|e| match e {
+                KeysError::Busy => ApiError::new(
+                    StatusCode::CONFLICT,
+                    "rotation_in_progress",
+                    "another instance is rotating keys right now; retry in a minute",
+                ),
+                _ => ApiError::unavailable("key rotation"),
+            })?;
+        let mut details = Map::new();
+        details.insert("purpose".into(), purpose.into());
+        details.insert("kid".into(), kid.clone().into());
+        audit(&state, &who, "key.rotated", None, details).await;
+        rotated.insert(purpose.to_owned(), kid.into());
+    }
+    Ok(Json(serde_json::json!({ "rotated": rotated })).into_response())
+}
+
+/// Which events to list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EventsQuery {
+    /// From (seconds since the epoch, inclusive); 24 hours ago by default.
+    since: Option<i64>,
+    /// To (exclusive); now by default.
+    until: Option<i64>,
+    /// An exact name, or a prefix ending in `.`.
+    name: Option<String>,
+    /// At most this many (100 by default, 1000 at most).
+    limit: Option<usize>,
+}
+
+/// `GET /v1/admin/events`.
+pub(crate) async fn events<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the query takes since, until (seconds since the epoch), name and limit",
+        )
+    })?;
+    let who = admin(&state, &token, client).await?;
+    let events = state
+        .store
+        .events(EventQuery {
+            from: query.since.unwrap_or(who.now.saturating_sub(86_400)),
+            to: query.until.unwrap_or(who.now.saturating_add(1)),
+            name: query.name,
+            limit: query.limit.unwrap_or(100).min(1000),
+        })
+        .await
+        .map_err(|e| store_error(&e))?;
+    let events: Vec<Value> = events
+        .into_iter()
+        .map(|e| {
+            serde_json::json!({
+                "at": e.at, "event": e.name, "subject": e.subject,
+                "client": e.client, "details": e.details,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "events": events })).into_response())
+}

@@ -1,0 +1,576 @@
+//! The admin API, key rotation, metrics and the event log, in process over a
+//! real SQLite store.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use jwtkeep_server::{create_user, Config, EventLog, Service};
+use jwtkeep_store::SqliteStore;
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+mod common;
+use common::send;
+
+const T0: i64 = 1_800_000_000;
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Fixture {
+    app: Router,
+    now: Arc<AtomicI64>,
+    log: Arc<Mutex<Vec<Value>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn set_time(&self, t: i64) {
+        self.now.store(t, Ordering::SeqCst);
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let (status, _, body) = send(&self.app, request.body(body).unwrap()).await;
+        (status, body)
+    }
+
+    async fn login(&self, username: &str) -> Value {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/v1/auth/login",
+                None,
+                Some(json!({"username": username, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    async fn access(&self, username: &str) -> String {
+        self.login(username).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn me(&self, token: &str) -> (StatusCode, Value) {
+        self.call("GET", "/v1/auth/me", Some(token), None).await
+    }
+
+    /// Polls /me until it answers 401 (the revocation view syncs in the background).
+    async fn until_refused(&self, token: &str) -> Value {
+        for _ in 0..200 {
+            let (status, body) = self.me(token).await;
+            if status == StatusCode::UNAUTHORIZED {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("still accepted after 2 s");
+    }
+}
+
+async fn fixture_with(config: Config) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("s.db")).await.unwrap();
+    for (name, admin) in [("root", true), ("alice", false)] {
+        create_user(&store, name, Zeroizing::new(PASSWORD.into()), admin, T0)
+            .await
+            .unwrap();
+    }
+    let now = Arc::new(AtomicI64::new(T0));
+    let clock = Arc::clone(&now);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&log);
+    let config = Config {
+        event_log: EventLog::new(move |line| sink.lock().unwrap().push(line.clone())),
+        ..config
+    };
+    let (master, _) = jwtkeep_store::MasterKey::generate().unwrap();
+    let app = Service::start(
+        store,
+        master,
+        config,
+        Arc::new(move || clock.load(Ordering::SeqCst)),
+    )
+    .await
+    .unwrap();
+    Fixture {
+        app,
+        now,
+        log,
+        _dir: dir,
+    }
+}
+
+async fn fixture() -> Fixture {
+    fixture_with(Config::default()).await
+}
+
+fn kid_of(token: &str) -> String {
+    let header = token.split('.').next().unwrap();
+    let bytes = jwtkeep_core::encoding::TextEncoding::Base64Url
+        .decode(header)
+        .unwrap();
+    let header: Value = serde_json::from_slice(&bytes).unwrap();
+    header["kid"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_routes_need_an_enabled_administrators_token() {
+    let f = fixture().await;
+    let alice = f.access("alice").await;
+    let root_login = f.login("root").await;
+    let root = root_login["access_token"].as_str().unwrap();
+    let (_, me) = f.me(root).await;
+    assert_eq!(me["claims"]["scope"], "admin");
+    let routes = [
+        ("GET", "/v1/admin/users"),
+        ("POST", "/v1/admin/users/x/disable"),
+        ("POST", "/v1/admin/users/x/enable"),
+        ("POST", "/v1/admin/users/x/revoke"),
+        ("POST", "/v1/admin/revoke-all"),
+        ("POST", "/v1/admin/keys/rotate"),
+        ("GET", "/v1/admin/events"),
+    ];
+    for (method, path) in routes {
+        let (status, body) = f.call(method, path, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(body["error"], "missing_token");
+        let (status, body) = f.call(method, path, Some(&alice), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        assert_eq!(body["error"], "insufficient_scope");
+        let (status, body) = f.call(method, path, Some("a.b.c"), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {body}");
+    }
+    let (status, _) = f
+        .call(
+            "POST",
+            "/v1/admin/users",
+            Some(&alice),
+            Some(json!({"username": "mallory", "password": PASSWORD, "admin": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Once root is no longer an administrator, its token's scope is not enough.
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/admin/users",
+            Some(root),
+            Some(json!({"username": "second", "password": PASSWORD, "admin": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let second = f.access("second").await;
+    let (_, users) = f.call("GET", "/v1/admin/users", Some(&second), None).await;
+    let root_id = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "root")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = f
+        .call(
+            "POST",
+            &format!("/v1/admin/users/{root_id}/disable"),
+            Some(&second),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    f.set_time(T0 + 1);
+    let body = f.until_refused(root).await;
+    assert_eq!(body["error"], "subject_revoked", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_are_created_listed_disabled_and_enabled() {
+    let f = fixture().await;
+    let root = f.access("root").await;
+    let create = |body: Value| f.call("POST", "/v1/admin/users", Some(&root), Some(body));
+    let (status, bob) = create(json!({"username": "Bob", "password": PASSWORD})).await;
+    assert_eq!(status, StatusCode::CREATED, "{bob}");
+    assert_eq!(
+        (bob["username"].as_str(), bob["admin"].as_bool()),
+        (Some("bob"), Some(false))
+    );
+    assert!(bob.get("password_hash").is_none());
+    for (body, status, code) in [
+        (
+            json!({"username": "BOB", "password": PASSWORD}),
+            StatusCode::CONFLICT,
+            "username_taken",
+        ),
+        (
+            json!({"username": "carol", "password": "short"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+        ),
+        (
+            json!({"username": "a b", "password": PASSWORD}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_username",
+        ),
+        (
+            json!({"username": "carol"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            json!({"username": "carol", "password": PASSWORD, "role": "god"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+    ] {
+        let (got, answer) = create(body.clone()).await;
+        assert_eq!(
+            (got, answer["error"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+    }
+    let (status, list) = f.call("GET", "/v1/admin/users", Some(&root), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = list["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alice", "bob", "root"]);
+    assert!(
+        !list.to_string().contains("argon2"),
+        "no password hash is ever shown"
+    );
+
+    let bob_id = bob["id"].as_str().unwrap();
+    let bob_token = f.access("bob").await;
+    let (status, _) = f
+        .call(
+            "POST",
+            &format!("/v1/admin/users/{bob_id}/disable"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/auth/login",
+            None,
+            Some(json!({"username": "bob", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_credentials"))
+    );
+    f.until_refused(&bob_token).await;
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/admin/users/no-such-id/disable",
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_such_user"))
+    );
+    let (status, _) = f
+        .call(
+            "POST",
+            &format!("/v1/admin/users/{bob_id}/enable"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Tokens cut off at the disable stay dead; a login a second later works.
+    f.set_time(T0 + 1);
+    let fresh = f.access("bob").await;
+    assert_eq!(f.me(&fresh).await.0, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_a_user_out_everywhere_and_the_emergency_revoke() {
+    let f = fixture().await;
+    let root = f.access("root").await;
+    let (a, b) = (f.login("alice").await, f.login("alice").await);
+    let alice_id = f.me(a["access_token"].as_str().unwrap()).await.1["claims"]["sub"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = f
+        .call(
+            "POST",
+            &format!("/v1/admin/users/{alice_id}/revoke"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["families_revoked"], 2);
+    for session in [&a, &b] {
+        f.until_refused(session["access_token"].as_str().unwrap())
+            .await;
+        let (status, _) = f
+            .call(
+                "POST",
+                "/v1/auth/refresh",
+                None,
+                Some(json!({"refresh_token": session["refresh_token"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        f.me(&root).await.0,
+        StatusCode::OK,
+        "only alice was logged out"
+    );
+
+    // Emergency: every token issued so far dies, the administrator's own included.
+    f.set_time(T0 + 5);
+    let alice = f.access("alice").await;
+    let (status, body) = f
+        .call("POST", "/v1/admin/revoke-all", Some(&root), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["revoked_before"], T0 + 6);
+    f.until_refused(&alice).await;
+    let body = f.until_refused(&root).await;
+    assert_eq!(body["error"], "all_revoked");
+    // A second later, logging in works again.
+    f.set_time(T0 + 6);
+    let fresh = f.access("alice").await;
+    assert_eq!(f.me(&fresh).await.0, StatusCode::OK);
+
+    let (status, events) = f
+        .call(
+            "GET",
+            "/v1/admin/events?since=0&name=admin.",
+            Some(&f.access("root").await),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin.user_revoked", "admin.revoke_all"]);
+    let (status, body) = f
+        .call("GET", "/v1/admin/events?limit=many", Some(&fresh), None)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_key_verifies_its_tokens_until_they_expire_then_retires() {
+    let f = fixture().await;
+    let root = f.access("root").await;
+    let old = f.access("alice").await;
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/admin/keys/rotate",
+            Some(&root),
+            Some(json!({"purpose": "access"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let new_kid = body["rotated"]["access"].as_str().unwrap().to_owned();
+    let (_, jwks) = f.call("GET", "/.well-known/jwks.json", None, None).await;
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kids,
+        [new_kid.as_str(), kid_of(&old).as_str()],
+        "newest first, the old one still listed"
+    );
+
+    let new = f.access("alice").await;
+    assert_eq!(kid_of(&new), new_kid);
+    f.set_time(T0 + 899);
+    assert_eq!(
+        f.me(&old).await.0,
+        StatusCode::OK,
+        "the old key verifies until its tokens expire"
+    );
+    // Past the old key's last token (900 s) and the leeway, it is retired.
+    f.set_time(T0 + 900 + 31);
+    let (status, body) = f.me(&old).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["message"].as_str().unwrap().contains("key_retired"),
+        "{body}"
+    );
+    let (_, jwks) = f.call("GET", "/.well-known/jwks.json", None, None).await;
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/admin/keys/rotate",
+            Some(&f.access("root").await),
+            Some(json!({"purpose": "everything"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_on_schedule_published_before_they_sign() {
+    let f = fixture_with(Config {
+        rotation_secs: 1000,
+        publish_ahead_secs: 100,
+        key_check_interval: Duration::from_millis(20),
+        ..Config::default()
+    })
+    .await;
+    let first = kid_of(&f.access("alice").await);
+    let jwks_len = || async {
+        f.call("GET", "/.well-known/jwks.json", None, None).await.1["keys"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    f.set_time(T0 + 899);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(jwks_len().await, 1, "not due yet");
+    f.set_time(T0 + 900);
+    for _ in 0..200 {
+        if jwks_len().await == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(jwks_len().await, 2, "the next key is published ahead");
+    assert_eq!(
+        kid_of(&f.access("alice").await),
+        first,
+        "but does not sign yet"
+    );
+    f.set_time(T0 + 1000);
+    let second = kid_of(&f.access("alice").await);
+    assert_ne!(second, first, "from its activation it signs");
+    let rotations = f
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "key.rotated")
+        .count();
+    assert_eq!(rotations, 3, "one per purpose");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_and_the_event_log_holds_no_secret() {
+    let f = fixture().await;
+    let login = f.login("alice").await;
+    let (status, _) = f
+        .call(
+            "POST",
+            "/v1/auth/login",
+            None,
+            Some(json!({"username": "alice", "password": "wrong password!"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let access = login["access_token"].as_str().unwrap();
+    assert_eq!(f.me(access).await.0, StatusCode::OK);
+    assert_eq!(f.me("a.b.c").await.0, StatusCode::UNAUTHORIZED);
+
+    let response = {
+        use tower::ServiceExt as _;
+        f.app
+            .clone()
+            .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4"
+    );
+    let text = String::from_utf8(
+        axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    for line in [
+        "jwtkeep_logins_total{result=\"succeeded\"} 1",
+        "jwtkeep_logins_total{result=\"failed\"} 1",
+        "jwtkeep_tokens_issued_total{purpose=\"access\"} 1",
+        "jwtkeep_verifications_total{result=\"valid\"} 1",
+        "jwtkeep_verifications_total{result=\"invalid\"} 1",
+        "jwtkeep_active_key_age_seconds{purpose=\"access\"} 0",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line} missing from\n{text}"
+        );
+    }
+
+    let log = f.log.lock().unwrap().clone();
+    let names: Vec<&str> = log.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(names, ["login.succeeded", "login.failed"]);
+    let all = serde_json::to_string(&log).unwrap();
+    for secret in [
+        PASSWORD,
+        "wrong password!",
+        access,
+        login["refresh_token"].as_str().unwrap(),
+    ] {
+        assert!(!all.contains(secret), "the event log holds a secret");
+    }
+}
