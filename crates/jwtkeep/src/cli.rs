@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use jwtkeep_core::strength::InputEncoding;
 use jwtkeep_core::Algorithm;
 
+use crate::stores::StoreArgs;
+
 /// JWT security as the default: strong secrets and keys, and checks for weak ones.
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +36,18 @@ pub(crate) enum Command {
     Key(KeyCommand),
     /// Run the token service (SQLite in ./jwtkeep-data by default, or Redis for several instances).
     Serve(ServeArgs),
+    /// Manage the service's users: add (with a password prompt), list, disable, enable.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Revoke the service's tokens: every session of one user, or every token at once.
+    #[command(subcommand)]
+    Revoke(RevokeCommand),
+    /// Rotate the service's signing keys now.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Manage the OAuth clients allowed to introspect and revoke tokens.
+    #[command(subcommand)]
+    Client(ClientCommand),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  jwtkeep completions bash > /etc/bash_completion.d/jwtkeep\n  jwtkeep completions zsh > \"${fpath[1]}/_jwtkeep\"\n  jwtkeep completions fish > ~/.config/fish/completions/jwtkeep.fish"
@@ -52,12 +66,9 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub(crate) listen: std::net::SocketAddr,
-    /// Directory for the SQLite store and the master key (created 0700).
-    #[arg(long, value_name = "DIR", default_value = "jwtkeep-data")]
-    pub(crate) data_dir: PathBuf,
-    /// Shared state in Redis instead of SQLite: redis://HOST:PORT/DB.
-    #[arg(long, value_name = "URL")]
-    pub(crate) store: Option<String>,
+    /// Where the state lives.
+    #[command(flatten)]
+    pub(crate) state: StoreArgs,
     /// The tokens' issuer (`iss`); by default the listen address as an http URL.
     #[arg(long, value_name = "URL")]
     pub(crate) issuer: Option<String>,
@@ -446,4 +457,116 @@ mod tests {
         let err = Cli::try_parse_from(["jwtkeep", "gen", "secret", "--alg", "none"]).unwrap_err();
         assert!(err.to_string().contains("never accepted"));
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a user; the password is read from a prompt (not echoed) or from stdin.
+    #[command(
+        after_help = "Examples:\n  jwtkeep user add alice --admin\n  printf '%s\\n' \"$PASSWORD\" | jwtkeep user add bob --data-dir /var/lib/jwtkeep"
+    )]
+    Add(UserAddArgs),
+    /// List users by name.
+    #[command(after_help = "Examples:\n  jwtkeep user list\n  jwtkeep user list --json")]
+    List(StateArgs),
+    /// Disable a user and end all of their sessions.
+    #[command(after_help = "Examples:\n  jwtkeep user disable bob")]
+    Disable(UserRefArgs),
+    /// Enable a disabled user.
+    #[command(after_help = "Examples:\n  jwtkeep user enable bob")]
+    Enable(UserRefArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UserAddArgs {
+    /// The username (a-z 0-9 . _ - + @; stored lower-cased).
+    pub(crate) name: String,
+    /// Make the user an administrator (their access tokens carry the admin scope).
+    #[arg(long)]
+    pub(crate) admin: bool,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UserRefArgs {
+    /// The user, by name or id.
+    pub(crate) user: String,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+/// The state's location and the output format, shared by the admin commands.
+#[derive(Debug, Args)]
+pub(crate) struct StateArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RevokeCommand {
+    /// Log a user out everywhere: their tokens issued up to now stop working, their refresh tokens end.
+    #[command(after_help = "Examples:\n  jwtkeep revoke user alice")]
+    User(UserRefArgs),
+    /// Emergency: every token issued up to now stops working, for every user.
+    #[command(
+        after_help = "Running services learn of it within a second. Tokens issued in the\nsame second are cut off too: users log in again a second later.\n\nExamples:\n  jwtkeep revoke all --yes"
+    )]
+    All(RevokeAllArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RevokeAllArgs {
+    /// Confirm: this ends every session of every user.
+    #[arg(long)]
+    pub(crate) yes: bool,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// A new key signs at once; previous keys only verify until their tokens expire.
+    #[command(
+        after_help = "Running services pick the new key up within their key check interval\n(10 s). The master key must be the service's own (the data directory's\nmaster.key, or JWTKEEP_MASTER_KEY).\n\nExamples:\n  jwtkeep keys rotate\n  jwtkeep keys rotate --purpose access --alg EdDSA"
+    )]
+    Rotate(KeysRotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeysRotateArgs {
+    /// Only this purpose (access, refresh or confirm); all three by default.
+    #[arg(long, value_parser = ["access", "refresh", "confirm"])]
+    pub(crate) purpose: Option<String>,
+    /// The new keys' algorithm (ES256, EdDSA, RS256...); the current one by default.
+    #[arg(long, value_parser = parse_alg)]
+    pub(crate) alg: Option<Algorithm>,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ClientCommand {
+    /// Register a client; its secret is printed once and never stored in clear.
+    #[command(
+        after_help = "The client authenticates to /oauth2/introspect and /oauth2/revoke with\nHTTP Basic (name and secret).\n\nExamples:\n  jwtkeep client add orders-api\n  jwtkeep client add orders-api --json"
+    )]
+    Add(ClientRefArgs),
+    /// List clients (names only).
+    #[command(after_help = "Examples:\n  jwtkeep client list")]
+    List(StateArgs),
+    /// Remove a client: its secret stops working at once.
+    #[command(after_help = "Examples:\n  jwtkeep client remove orders-api")]
+    Remove(ClientRefArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ClientRefArgs {
+    /// The client's name.
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
 }

@@ -9,13 +9,17 @@ mod environment;
 mod files;
 mod keysource;
 mod output;
+mod stores;
 
 use std::io::{self, Write as _};
 use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser as _};
 
-use crate::cli::{Cli, Command, GenCommand, KeyCommand, TokenCommand};
+use crate::cli::{
+    Cli, ClientCommand, Command, GenCommand, KeyCommand, KeysCommand, RevokeCommand, TokenCommand,
+    UserCommand,
+};
 use crate::output::Outcome;
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
@@ -30,6 +34,20 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Key(KeyCommand::Inspect(args)) => commands::key::inspect(&args),
         Command::Key(KeyCommand::Thumbprint(args)) => commands::key::thumbprint(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::User(UserCommand::Add(args)) => commands::admin::user_add(&args),
+        Command::User(UserCommand::List(args)) => commands::admin::user_list(&args),
+        Command::User(UserCommand::Disable(args)) => {
+            commands::admin::user_set_disabled(&args, true)
+        }
+        Command::User(UserCommand::Enable(args)) => {
+            commands::admin::user_set_disabled(&args, false)
+        }
+        Command::Revoke(RevokeCommand::User(args)) => commands::admin::revoke_one(&args),
+        Command::Revoke(RevokeCommand::All(args)) => commands::admin::revoke_all(&args),
+        Command::Keys(KeysCommand::Rotate(args)) => commands::admin::keys_rotate(&args),
+        Command::Client(ClientCommand::Add(args)) => commands::admin::client_add(&args),
+        Command::Client(ClientCommand::List(args)) => commands::admin::client_list(&args),
+        Command::Client(ClientCommand::Remove(args)) => commands::admin::client_remove(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "jwtkeep", &mut out);

@@ -37,3 +37,8 @@ pub(crate) fn warn(text: &str) {
 pub(crate) fn note(text: &str) {
     let _ = writeln!(io::stderr().lock(), "{text}");
 }
+
+/// Writes one structured log record (a JSON object on one line) to standard error.
+pub(crate) fn log_line(record: &serde_json::Value) {
+    let _ = writeln!(io::stderr().lock(), "{record}");
+}

@@ -1167,11 +1167,23 @@ fn key_thumbprint_computes_rfc7638_for_every_key_type_and_flags_a_wrong_kid() {
 
 /// Sends one HTTP/1.1 GET and returns the whole response.
 fn http_get(addr: &str, path: &str) -> String {
+    http(addr, "GET", path, None)
+}
+
+/// Sends one HTTP/1.1 request (with a JSON body when given) and returns the whole response.
+fn http(addr: &str, method: &str, path: &str, json: Option<&str>) -> String {
     use std::io::Read as _;
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let body = json.unwrap_or_default();
+    let content_type = if json.is_some() {
+        "Content-Type: application/json\r\n"
+    } else {
+        ""
+    };
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{content_type}Content-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .unwrap();
     let mut response = String::new();
@@ -1179,19 +1191,26 @@ fn http_get(addr: &str, path: &str) -> String {
     response
 }
 
-#[test]
-fn serve_creates_a_private_data_dir_answers_on_loopback_and_stops_on_sigterm() {
+/// The JSON body of an HTTP response.
+fn http_body(response: &str) -> Value {
+    serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+}
+
+/// Starts `jwtkeep serve` in `dir` on a free port; the child, its address
+/// and the lines it wrote to stderr before saying it listens.
+fn start_serve(dir: &Path) -> (std::process::Child, String, Vec<String>) {
     use std::io::BufRead as _;
-    let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env_remove("JWTKEEP_MASTER_KEY")
+        .env_remove("JWTKEEP_STORE")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
     let addr = loop {
         let line = lines
             .next()
@@ -1200,7 +1219,145 @@ fn serve_creates_a_private_data_dir_answers_on_loopback_and_stops_on_sigterm() {
         if let Some(rest) = line.strip_prefix("listening on http://") {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
+        seen.push(line);
     };
+    // The rest (the event log) is drained so that the service never blocks on it.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr, seen)
+}
+
+fn stop(mut child: std::process::Child) {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn admin_commands_manage_the_state_the_service_runs_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: Option<&[u8]>| jwtkeep_in(dir.path(), args, stdin);
+    let password = "correct horse battery staple";
+
+    // Before any user exists, serve says how to make the first administrator.
+    let (child, _, seen) = start_serve(dir.path());
+    stop(child);
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("jwtkeep user add NAME --admin")),
+        "{seen:?}"
+    );
+
+    let out = run(
+        &["user", "add", "Root", "--admin"],
+        Some(format!("{password}\n").as_bytes()),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("created root, administrator"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains(password) && !stderr(&out).contains(password));
+    let out = run(&["user", "add", "root"], Some(b"another long password\n"));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("exists"), "{}", stderr(&out));
+    let out = run(&["user", "add", "bob"], Some(b"short\n"));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("12 to 1024"), "{}", stderr(&out));
+    let out = run(&["user", "add", "bob"], Some(b""));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("no password"), "{}", stderr(&out));
+    let out = run(
+        &["user", "add", "bob"],
+        Some(format!("{password}\n").as_bytes()),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&["user", "list", "--json"], None);
+    let users: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let listed: Vec<(&str, bool)> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["username"].as_str().unwrap(),
+                u["admin"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, [("bob", false), ("root", true)]);
+    assert_eq!(code(&run(&["user", "disable", "bob"], None)), 0);
+    let out = run(&["user", "disable", "nobody"], None);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("jwtkeep user list"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(code(&run(&["user", "enable", "bob"], None)), 0);
+    assert_eq!(code(&run(&["revoke", "user", "bob"], None)), 0);
+
+    let out = run(&["revoke", "all"], None);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+
+    let out = run(&["client", "add", "Orders", "--json"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let client: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(client["name"], "orders");
+    assert_eq!(client["secret"].as_str().unwrap().len(), 43);
+    assert_eq!(code(&run(&["client", "add", "orders"], None)), 2);
+    assert_eq!(stdout(&run(&["client", "list"], None)), "orders\n");
+    assert_eq!(code(&run(&["client", "remove", "orders"], None)), 0);
+    assert_eq!(code(&run(&["client", "remove", "orders"], None)), 2);
+
+    let out = run(
+        &[
+            "user",
+            "list",
+            "--store",
+            "redis://:hunter2@127.0.0.1:6379/0",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("JWTKEEP_STORE"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("hunter2"));
+
+    // The service logs the administrator in; a rotation made while it is
+    // stopped is served when it starts again, the old key still published.
+    let (child, addr, seen) = start_serve(dir.path());
+    assert!(
+        !seen.iter().any(|l| l.contains("no administrator")),
+        "{seen:?}"
+    );
+    let login = http(
+        &addr,
+        "POST",
+        "/v1/auth/login",
+        Some(&format!(r#"{{"username":"root","password":"{password}"}}"#)),
+    );
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    stop(child);
+    let out = run(&["keys", "rotate", "--purpose", "access", "--json"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rotated: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let new_kid = rotated["rotated"]["access"].as_str().unwrap().to_owned();
+    let (child, addr, _) = start_serve(dir.path());
+    let jwks = http_body(&http_get(&addr, "/.well-known/jwks.json"));
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+    assert_eq!(jwks["keys"][0]["kid"], new_kid.as_str());
+    stop(child);
+}
+
+#[test]
+fn serve_creates_a_private_data_dir_answers_on_loopback_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr, _) = start_serve(dir.path());
     let data = dir.path().join("jwtkeep-data");
     assert_eq!(mode(&data) & 0o777, 0o700);
     assert_eq!(mode(&data.join("master.key")) & 0o777, 0o600);
@@ -1219,14 +1376,7 @@ fn serve_creates_a_private_data_dir_answers_on_loopback_and_stops_on_sigterm() {
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
     assert!(missing.contains(r#""error":"not_found""#), "{missing}");
 
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
+    stop(child);
 
     // A master key that others can read is refused, with the fix.
     fs::set_permissions(data.join("master.key"), fs::Permissions::from_mode(0o644)).unwrap();

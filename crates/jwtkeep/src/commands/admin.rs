@@ -1,0 +1,360 @@
+//! The service's admin operations from the command line, on the same state
+//! as `jwtkeep serve` (`--data-dir` or `--store`): users, revocation, key
+//! rotation and OAuth clients. Running services see the changes through the
+//! store: revocations within a second, keys within their check interval.
+
+use std::io::{IsTerminal as _, Read as _};
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use jwtkeep_core::encoding::TextEncoding;
+use jwtkeep_core::Secret;
+use jwtkeep_server::{create_user, revoke_user, Config, KeyService, PURPOSES};
+use jwtkeep_store::{ClientSecretHash, Revocation, Store, StoreError, User};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::cli::{
+    ClientRefArgs, KeysRotateArgs, RevokeAllArgs, StateArgs, UserAddArgs, UserRefArgs,
+};
+use crate::clock;
+use crate::output::{self, Outcome};
+use crate::stores::with_store;
+
+/// Runs `work` on the store of `state` in a small runtime.
+fn on_store<T>(state: &StateArgs, work: impl AsyncStoreFn<T>) -> Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let opened = state.store.open().await?;
+        with_store!(opened, store => work.call(store).await)
+    })
+}
+
+/// Work on a store of any backend (a closure cannot be generic over it).
+trait AsyncStoreFn<T> {
+    async fn call<S: Store>(self, store: S) -> Result<T>;
+}
+
+/// Reads a new password: twice from a prompt that does not echo, or once from stdin.
+fn read_password() -> Result<Zeroizing<String>> {
+    if std::io::stdin().is_terminal() {
+        let first = Zeroizing::new(
+            rpassword::prompt_password("password: ").context("cannot read the password")?,
+        );
+        let again = Zeroizing::new(
+            rpassword::prompt_password("again: ").context("cannot read the password")?,
+        );
+        if first != again {
+            bail!("the two passwords differ: run the command again");
+        }
+        return Ok(first);
+    }
+    let mut text = Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .take(4096)
+        .read_to_string(&mut text)
+        .context("cannot read the password from standard input (it must be UTF-8)")?;
+    let trimmed = Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_owned());
+    if trimmed.is_empty() {
+        bail!("no password on standard input: pipe it in, or run in a terminal to be prompted");
+    }
+    Ok(trimmed)
+}
+
+fn user_json(u: &User) -> serde_json::Value {
+    json!({
+        "id": u.id, "username": u.username, "admin": u.admin,
+        "disabled": u.disabled, "created_at": u.created_at,
+    })
+}
+
+/// A user by name, else by id.
+async fn find_user<S: Store>(store: &S, user: &str) -> Result<User> {
+    if let Some(found) = store.user_by_name(user).await? {
+        return Ok(found);
+    }
+    store
+        .user_by_id(user)
+        .await?
+        .ok_or_else(|| anyhow!("no user is named {user:?} or has that id: see `jwtkeep user list`"))
+}
+
+struct AddUser<'a>(&'a UserAddArgs, Zeroizing<String>);
+
+impl AsyncStoreFn<User> for AddUser<'_> {
+    async fn call<S: Store>(self, store: S) -> Result<User> {
+        let AddUser(args, password) = self;
+        create_user(&store, &args.name, password, args.admin, clock::now_unix())
+            .await
+            .map_err(|e| anyhow!("{}", e.message))
+    }
+}
+
+/// `jwtkeep user add`.
+pub(crate) fn user_add(args: &UserAddArgs) -> Result<Outcome> {
+    let password = read_password()?;
+    let user = on_store(&args.state, AddUser(args, password))?;
+    if args.state.json {
+        output::json(&user_json(&user))?;
+    } else {
+        output::stdout(&format!(
+            "created {}{} (id {})\n",
+            user.username,
+            if user.admin { ", administrator" } else { "" },
+            user.id
+        ))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+struct ListUsers;
+
+impl AsyncStoreFn<Vec<User>> for ListUsers {
+    async fn call<S: Store>(self, store: S) -> Result<Vec<User>> {
+        Ok(store.list_users(100_000).await?)
+    }
+}
+
+/// `jwtkeep user list`.
+pub(crate) fn user_list(args: &StateArgs) -> Result<Outcome> {
+    let users = on_store(args, ListUsers)?;
+    if args.json {
+        output::json(&json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }))?;
+    } else if users.is_empty() {
+        output::note("no users yet: add one with `jwtkeep user add NAME --admin`");
+    } else {
+        let mut text = String::new();
+        for u in &users {
+            let flags = match (u.admin, u.disabled) {
+                (true, true) => " (administrator, disabled)",
+                (true, false) => " (administrator)",
+                (false, true) => " (disabled)",
+                (false, false) => "",
+            };
+            text.push_str(&format!("{}  {}{flags}\n", u.id, u.username));
+        }
+        output::stdout(&text)?;
+    }
+    Ok(Outcome::Clean)
+}
+
+struct SetDisabled<'a>(&'a str, bool);
+
+impl AsyncStoreFn<User> for SetDisabled<'_> {
+    async fn call<S: Store>(self, store: S) -> Result<User> {
+        let SetDisabled(user, disabled) = self;
+        let now = clock::now_unix();
+        let mut found = find_user(&store, user).await?;
+        store.set_disabled(&found.id, disabled, now).await?;
+        if disabled {
+            revoke_user(&store, &found.id, now).await?;
+        }
+        found.disabled = disabled;
+        Ok(found)
+    }
+}
+
+/// `jwtkeep user disable` and `enable`.
+pub(crate) fn user_set_disabled(args: &UserRefArgs, disabled: bool) -> Result<Outcome> {
+    let user = on_store(&args.state, SetDisabled(&args.user, disabled))?;
+    if args.state.json {
+        output::json(&user_json(&user))?;
+    } else if disabled {
+        output::stdout(&format!(
+            "disabled {}; their sessions have ended\n",
+            user.username
+        ))?;
+    } else {
+        output::stdout(&format!("enabled {}\n", user.username))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+struct RevokeUser<'a>(&'a str);
+
+impl AsyncStoreFn<(User, u64)> for RevokeUser<'_> {
+    async fn call<S: Store>(self, store: S) -> Result<(User, u64)> {
+        let found = find_user(&store, self.0).await?;
+        let families = revoke_user(&store, &found.id, clock::now_unix()).await?;
+        Ok((found, families))
+    }
+}
+
+/// `jwtkeep revoke user`.
+pub(crate) fn revoke_one(args: &UserRefArgs) -> Result<Outcome> {
+    let (user, families) = on_store(&args.state, RevokeUser(&args.user))?;
+    if args.state.json {
+        output::json(
+            &json!({"id": user.id, "username": user.username, "families_revoked": families}),
+        )?;
+    } else {
+        output::stdout(&format!(
+            "logged {} out everywhere ({families} refresh sessions ended)\n",
+            user.username
+        ))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+struct RevokeAll;
+
+impl AsyncStoreFn<i64> for RevokeAll {
+    async fn call<S: Store>(self, store: S) -> Result<i64> {
+        let now = clock::now_unix();
+        let before = now.saturating_add(1);
+        store.revoke(Revocation::All { before }, now).await?;
+        Ok(before)
+    }
+}
+
+/// `jwtkeep revoke all`.
+pub(crate) fn revoke_all(args: &RevokeAllArgs) -> Result<Outcome> {
+    if !args.yes {
+        bail!("this ends every session of every user: add --yes to confirm");
+    }
+    let before = on_store(&args.state, RevokeAll)?;
+    if args.state.json {
+        output::json(&json!({ "revoked_before": before }))?;
+    } else {
+        output::stdout(&format!(
+            "every token issued before {before} (seconds since the epoch) is revoked\n"
+        ))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+struct Rotate<'a>(&'a KeysRotateArgs, jwtkeep_store::MasterKey);
+
+impl AsyncStoreFn<Vec<(String, String)>> for Rotate<'_> {
+    async fn call<S: Store>(self, store: S) -> Result<Vec<(String, String)>> {
+        let Rotate(args, master) = self;
+        let now = clock::now_unix();
+        let purposes: Vec<&str> = match &args.purpose {
+            Some(p) => vec![p.as_str()],
+            None => PURPOSES.to_vec(),
+        };
+        let holder = jwtkeep_core::secret::random_id().context("the OS random generator failed")?;
+        // The service signs every purpose with one algorithm: the access key's, unless changed here.
+        let current = store.keys("access").await?;
+        let Some(newest) = current.iter().max_by_key(|k| k.active_from) else {
+            bail!("the service has no keys yet: start `jwtkeep serve` once first");
+        };
+        let config = Config {
+            algorithm: args.alg.unwrap_or(newest.alg),
+            ..Config::default()
+        };
+        let keys = KeyService::load_or_create(&store, master, &config, now)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        let mut rotated = Vec::new();
+        for purpose in purposes {
+            let kid = keys
+                .rotate_now(&store, purpose, &holder, now)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            rotated.push((purpose.to_owned(), kid));
+        }
+        Ok(rotated)
+    }
+}
+
+/// `jwtkeep keys rotate`.
+pub(crate) fn keys_rotate(args: &KeysRotateArgs) -> Result<Outcome> {
+    let master = args.state.store.master_key()?;
+    let rotated = on_store(&args.state, Rotate(args, master))?;
+    if args.state.json {
+        let map: serde_json::Map<String, serde_json::Value> =
+            rotated.into_iter().map(|(p, k)| (p, k.into())).collect();
+        output::json(&json!({ "rotated": map }))?;
+    } else {
+        let mut text = String::new();
+        for (purpose, kid) in rotated {
+            text.push_str(&format!("{purpose}: new key {kid} signs from now\n"));
+        }
+        output::stdout(&text)?;
+    }
+    Ok(Outcome::Clean)
+}
+
+enum ClientOp<'a> {
+    Add(&'a str, ClientSecretHash),
+    List,
+    Remove(&'a str),
+}
+
+impl AsyncStoreFn<Vec<jwtkeep_store::Client>> for ClientOp<'_> {
+    async fn call<S: Store>(self, store: S) -> Result<Vec<jwtkeep_store::Client>> {
+        match self {
+            ClientOp::Add(name, hash) => {
+                match store.create_client(name, hash, clock::now_unix()).await {
+                    Ok(client) => Ok(vec![client]),
+                    Err(StoreError::Conflict { .. }) => {
+                        bail!("a client named {name:?} exists: remove it first, or choose another name")
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            ClientOp::List => Ok(store.list_clients().await?),
+            ClientOp::Remove(name) => {
+                if !store.delete_client(name).await? {
+                    bail!("no client is named {name:?}: see `jwtkeep client list`");
+                }
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+/// `jwtkeep client add`: the secret is shown once.
+pub(crate) fn client_add(args: &ClientRefArgs) -> Result<Outcome> {
+    let secret = Secret::random(32).context("the OS random generator failed")?;
+    let text = TextEncoding::Base64Url.encode(secret.expose());
+    let clients = on_store(
+        &args.state,
+        ClientOp::Add(&args.name, ClientSecretHash::of(&text)),
+    )?;
+    let name = clients
+        .first()
+        .map_or(args.name.as_str(), |c| c.name.as_str());
+    if args.state.json {
+        output::json(&json!({"name": name, "secret": text.as_str()}))?;
+    } else {
+        output::stdout(&format!("{}\n", text.as_str()))?;
+        output::note(&format!(
+            "client {name} added: the secret above is shown once; it authenticates with HTTP Basic ({name}:SECRET) to /oauth2/introspect and /oauth2/revoke"
+        ));
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `jwtkeep client list`.
+pub(crate) fn client_list(args: &StateArgs) -> Result<Outcome> {
+    let clients = on_store(args, ClientOp::List)?;
+    if args.json {
+        let list: Vec<_> = clients
+            .iter()
+            .map(|c| json!({"name": c.name, "created_at": c.created_at}))
+            .collect();
+        output::json(&json!({ "clients": list }))?;
+    } else if clients.is_empty() {
+        output::note("no clients yet: add one with `jwtkeep client add NAME`");
+    } else {
+        let names: String = clients.iter().map(|c| format!("{}\n", c.name)).collect();
+        output::stdout(&names)?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `jwtkeep client remove`.
+pub(crate) fn client_remove(args: &ClientRefArgs) -> Result<Outcome> {
+    on_store(&args.state, ClientOp::Remove(&args.name))?;
+    if args.state.json {
+        output::json(&json!({"removed": args.name}))?;
+    } else {
+        output::stdout(&format!("removed client {}\n", args.name))?;
+    }
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,194 @@
+//! The service's state as the binary opens it: the store (SQLite in the data
+//! directory, or Redis) and the master key that seals the signing keys.
+//! Shared by `jwtkeep serve` and the admin commands, so both find the same
+//! state from the same flags.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use clap::Args;
+use jwtkeep_core::encoding::TextEncoding;
+use jwtkeep_core::Secret;
+use jwtkeep_store::{MasterKey, RedisConfig, RedisStore, SqliteStore};
+
+use crate::{environment, files, output};
+
+/// The environment variable that may hold the Redis URL (so that its
+/// password never appears on a command line, where `ps` shows it).
+const STORE_VAR: &str = "JWTKEEP_STORE";
+
+/// Where the service's state lives.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct StoreArgs {
+    /// Directory for the SQLite store and the master key (created 0700).
+    #[arg(long, value_name = "DIR", default_value = "jwtkeep-data")]
+    pub(crate) data_dir: PathBuf,
+    /// Shared state in Redis instead of SQLite: redis://HOST:PORT/DB (or set
+    /// JWTKEEP_STORE; a URL with a password is accepted only from there).
+    #[arg(long, value_name = "URL")]
+    pub(crate) store: Option<String>,
+}
+
+/// An open store.
+pub(crate) enum Opened {
+    /// The embedded default, with its file.
+    Sqlite(SqliteStore, PathBuf),
+    /// Shared state.
+    Redis(RedisStore),
+}
+
+impl Opened {
+    /// Says which store this is, for people.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Opened::Sqlite(_, path) => format!("store: sqlite {}", path.display()),
+            Opened::Redis(_) => "store: redis".to_owned(),
+        }
+    }
+}
+
+/// Runs `$body` with `$store` bound to whichever store `$opened` holds.
+macro_rules! with_store {
+    ($opened:expr, $store:ident => $body:expr) => {
+        match $opened {
+            $crate::stores::Opened::Sqlite($store, _) => $body,
+            $crate::stores::Opened::Redis($store) => $body,
+        }
+    };
+}
+pub(crate) use with_store;
+
+/// Whether a store URL carries a password (`redis://:pw@host`, `redis://user:pw@host`).
+fn has_password(url: &str) -> bool {
+    url.split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or_default())
+        .and_then(|authority| authority.rsplit_once('@'))
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+}
+
+impl StoreArgs {
+    /// The Redis URL, from `--store` or JWTKEEP_STORE; `None` for SQLite.
+    pub(crate) fn redis_url(&self) -> Result<Option<zeroize::Zeroizing<String>>> {
+        if let Some(url) = &self.store {
+            if has_password(url) {
+                bail!("--store holds a password, which other users of this machine can read in the process list: set JWTKEEP_STORE=redis://... instead");
+            }
+            return checked(zeroize::Zeroizing::new(url.clone())).map(Some);
+        }
+        match environment::secret_var(STORE_VAR).map_err(anyhow::Error::msg)? {
+            Some(url) => checked(url).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Opens the store, creating the data directory and SQLite file when needed.
+    pub(crate) async fn open(&self) -> Result<Opened> {
+        match self.redis_url()? {
+            Some(url) => {
+                let store = RedisStore::open(RedisConfig::new(url.as_str()))
+                    .await
+                    .context("cannot reach Redis: is it running, and is the URL right?")?;
+                Ok(Opened::Redis(store))
+            }
+            None => {
+                files::ensure_private_dir(&self.data_dir)?;
+                let path = self.data_dir.join("jwtkeep.db");
+                let store = SqliteStore::open(&path)
+                    .await
+                    .with_context(|| format!("cannot open the store {}", path.display()))?;
+                Ok(Opened::Sqlite(store, path))
+            }
+        }
+    }
+
+    /// The master key for this state (see [`master_key`]).
+    pub(crate) fn master_key(&self) -> Result<MasterKey> {
+        let shared = self.redis_url()?.is_some();
+        if !shared {
+            files::ensure_private_dir(&self.data_dir)?;
+        }
+        master_key(&self.data_dir, shared)
+    }
+}
+
+fn checked(url: zeroize::Zeroizing<String>) -> Result<zeroize::Zeroizing<String>> {
+    if !url.starts_with("redis://") && !url.starts_with("rediss://") {
+        bail!("the store URL must start with redis:// or rediss:// (SQLite, the default, needs no flag)");
+    }
+    Ok(url)
+}
+
+/// The environment variable that may hold the master key instead of the file.
+const MASTER_KEY_VAR: &str = "JWTKEEP_MASTER_KEY";
+
+fn parse_master(text: &str, origin: &str) -> Result<MasterKey> {
+    let bytes = TextEncoding::Base64Url.decode(text.trim()).map_err(|_| {
+        anyhow::anyhow!(
+            "{origin} is not base64url: it must hold 32 random bytes, base64url-encoded"
+        )
+    })?;
+    MasterKey::new(&Secret::from_bytes(bytes)).map_err(|e| {
+        anyhow::anyhow!("{origin}: {e}; generate one with `jwtkeep gen secret --bytes 32`")
+    })
+}
+
+/// The master key: from the environment, else the data directory's file
+/// (created 0600 on first start; refused when others may read it).
+pub(crate) fn master_key(data_dir: &Path, shared_store: bool) -> Result<MasterKey> {
+    if let Some(text) = environment::secret_var(MASTER_KEY_VAR).map_err(anyhow::Error::msg)? {
+        return parse_master(&text, MASTER_KEY_VAR);
+    }
+    if shared_store {
+        bail!("--store redis:// shares signing keys between instances: give every instance the same master key in {MASTER_KEY_VAR} (32 bytes, base64url; `jwtkeep gen secret --bytes 32`)");
+    }
+    let path = data_dir.join("master.key");
+    if !path.exists() {
+        let secret = Secret::random(32).context("the OS random generator failed")?;
+        let text = TextEncoding::Base64Url.encode(secret.expose());
+        files::write_new(
+            &path,
+            format!("{}\n", text.as_str()).as_bytes(),
+            0o600,
+            false,
+        )?;
+        output::note(&format!(
+            "created the master key {} (0600): back it up; without it the signing keys cannot be opened",
+            path.display()
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "{} is readable by others (mode {:o}): run `chmod 600 {}`",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            );
+        }
+    }
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?,
+    );
+    parse_master(&text, &path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_password;
+
+    #[test]
+    fn passwords_in_store_urls_are_recognised() {
+        assert!(has_password("redis://:secret@127.0.0.1:6379/0"));
+        assert!(has_password("redis://user:secret@host/0"));
+        assert!(!has_password("redis://127.0.0.1:6379/0"));
+        assert!(!has_password("redis://user@host/0"));
+        assert!(!has_password("redis://host/0?x=a:b@c"));
+    }
+}
