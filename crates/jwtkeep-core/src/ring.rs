@@ -284,7 +284,11 @@ impl KeyRing {
                 )
             })
             .collect();
-        live.sort_by_key(|k| std::cmp::Reverse(k.active_from));
+        // Newest first; of keys that began in the same second, the one that
+        // signs longest (a rotation's successor) first.
+        live.sort_by_key(|k| {
+            std::cmp::Reverse((k.active_from, k.active_until.unwrap_or(i64::MAX)))
+        });
         JwkSet {
             keys: live
                 .into_iter()

@@ -74,7 +74,7 @@ pub(crate) fn random_id() -> Result<String, ApiError> {
     jwtkeep_core::secret::random_id().map_err(|_| ApiError::unavailable("the random generator"))
 }
 
-fn invalid_credentials() -> ApiError {
+pub(crate) fn invalid_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_credentials",
@@ -95,13 +95,56 @@ fn too_many(retry_after: i64) -> Response {
     response
 }
 
-/// A token response, never stored by caches.
-fn token_response(body: TokenResponse) -> Response {
-    let mut response = Json(body).into_response();
+/// A response caches must not keep (it holds a token, or says whether one is live).
+pub(crate) fn no_store(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// A token response, never stored by caches.
+fn token_response(body: TokenResponse) -> Response {
+    no_store(Json(body).into_response())
+}
+
+/// Counts one attempt on each of `keys` before any password is checked (so
+/// a parallel burst cannot outrun the count); the 429 when one is over its limit.
+pub(crate) async fn count_attempt<S: Store>(
+    state: &AppState<S>,
+    keys: &[String],
+    client: Option<String>,
+    now: i64,
+) -> Result<Option<Response>, ApiError> {
+    for key in keys {
+        let decision = state
+            .store
+            .hit(
+                key,
+                state.config.login_attempts,
+                state.config.login_window_secs,
+                now,
+            )
+            .await
+            .map_err(|e| store_error(&e))?;
+        if !decision.allowed {
+            state.metrics.login("limited");
+            record(state, "login.limited", None, client, now).await;
+            return Ok(Some(too_many(decision.retry_after_secs)));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether `password` matches `stored`, checked off the async threads; with
+/// no hash (no such user, or disabled) the same argon2id work against a decoy.
+pub(crate) async fn password_matches(
+    password: Zeroizing<String>,
+    stored: Option<jwtkeep_store::PasswordHash>,
+) -> bool {
+    tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_ref()))
+        .await
+        .unwrap_or(false)
 }
 
 /// Signs an access token for `subject` and the refresh token `refresh_jti` of `family`.
@@ -189,7 +232,7 @@ async fn issue_new_pair<S: Store>(
 }
 
 /// Verifies a token of `purpose` (signature and claims policy; not revocation).
-fn verify_token<S: Store>(
+pub(crate) fn verify_token<S: Store>(
     state: &AppState<S>,
     purpose: &str,
     token: &str,
@@ -212,7 +255,7 @@ fn verify_token<S: Store>(
 /// Consults the revocation view for verified `claims`: 401 with the reason
 /// (and `revoked_message`) when revoked, 503 when the view cannot vouch for
 /// its answer (verification fails closed).
-fn check_revocation<S: Store>(
+pub(crate) fn check_revocation<S: Store>(
     state: &AppState<S>,
     claims: &jwtkeep_core::Claims,
     now: i64,
@@ -278,24 +321,8 @@ pub(crate) async fn login<S: Store>(
         format!("login:client:{}", client.as_deref().unwrap_or("unknown")),
         format!("login:account:{account}"),
     ];
-    // Attempts are counted before the password is checked, so a parallel burst
-    // cannot outrun the count; a success clears them.
-    for key in &keys {
-        let decision = state
-            .store
-            .hit(
-                key,
-                state.config.login_attempts,
-                state.config.login_window_secs,
-                now,
-            )
-            .await
-            .map_err(|e| store_error(&e))?;
-        if !decision.allowed {
-            state.metrics.login("limited");
-            record(&state, "login.limited", None, client.clone(), now).await;
-            return Ok(too_many(decision.retry_after_secs));
-        }
+    if let Some(limited) = count_attempt(&state, &keys, client.clone(), now).await? {
+        return Ok(limited);
     }
     let user = state
         .store
@@ -307,10 +334,7 @@ pub(crate) async fn login<S: Store>(
         .filter(|u| !u.disabled)
         .map(|u| u.password_hash.clone());
     // The same argon2id work whether or not the user exists (or is disabled).
-    let matches =
-        tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_ref()))
-            .await
-            .unwrap_or(false);
+    let matches = password_matches(password, stored).await;
     let Some(user) = user.filter(|_| matches) else {
         state.metrics.login("failed");
         record(&state, "login.failed", None, client, now).await;
@@ -507,9 +531,7 @@ pub(crate) async fn logout<S: Store>(
         now,
     )
     .await;
-    let mut response = Json(serde_json::json!({"status": "logged_out"})).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(no_store(
+        Json(serde_json::json!({"status": "logged_out"})).into_response(),
+    ))
 }

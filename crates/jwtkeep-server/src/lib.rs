@@ -7,12 +7,14 @@
 
 mod admin;
 mod auth;
+mod confirm;
 mod error;
 mod events;
 mod extract;
 mod headers;
 mod keys;
 mod metrics;
+mod oauth;
 pub mod passwords;
 mod routes;
 

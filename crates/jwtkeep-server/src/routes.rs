@@ -10,7 +10,7 @@ use axum::{middleware, Json, Router};
 use jwtkeep_store::Store;
 
 use crate::keys::PURPOSES;
-use crate::{admin, auth, headers, ApiError, AppState};
+use crate::{admin, auth, confirm, headers, oauth, ApiError, AppState};
 
 /// The application: every route, the security headers, the body limit and the timeout.
 pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
@@ -25,6 +25,10 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/v1/auth/me", get(auth::me::<S>))
         .route("/v1/auth/refresh", post(auth::refresh::<S>))
         .route("/v1/auth/logout", post(auth::logout::<S>))
+        .route("/v1/auth/confirm", post(confirm::issue::<S>))
+        .route("/v1/auth/confirm/verify", post(confirm::verify::<S>))
+        .route("/oauth2/introspect", post(oauth::introspect::<S>))
+        .route("/oauth2/revoke", post(oauth::revoke::<S>))
         .route(
             "/v1/admin/users",
             post(admin::create::<S>).get(admin::list::<S>),

@@ -8,140 +8,15 @@
     missing_docs
 )]
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::Router;
-use jwtkeep_server::{create_user, Config, EventLog, Service};
-use jwtkeep_store::SqliteStore;
+use jwtkeep_server::Config;
 use serde_json::{json, Value};
-use zeroize::Zeroizing;
 
 mod common;
-use common::send;
-
-const T0: i64 = 1_800_000_000;
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Fixture {
-    app: Router,
-    now: Arc<AtomicI64>,
-    log: Arc<Mutex<Vec<Value>>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Fixture {
-    fn set_time(&self, t: i64) {
-        self.now.store(t, Ordering::SeqCst);
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let body = match body {
-            Some(body) => {
-                request = request.header("content-type", "application/json");
-                Body::from(body.to_string())
-            }
-            None => Body::empty(),
-        };
-        let (status, _, body) = send(&self.app, request.body(body).unwrap()).await;
-        (status, body)
-    }
-
-    async fn login(&self, username: &str) -> Value {
-        let (status, body) = self
-            .call(
-                "POST",
-                "/v1/auth/login",
-                None,
-                Some(json!({"username": username, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
-    }
-
-    async fn access(&self, username: &str) -> String {
-        self.login(username).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    async fn me(&self, token: &str) -> (StatusCode, Value) {
-        self.call("GET", "/v1/auth/me", Some(token), None).await
-    }
-
-    /// Polls /me until it answers 401 (the revocation view syncs in the background).
-    async fn until_refused(&self, token: &str) -> Value {
-        for _ in 0..200 {
-            let (status, body) = self.me(token).await;
-            if status == StatusCode::UNAUTHORIZED {
-                return body;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("still accepted after 2 s");
-    }
-}
-
-async fn fixture_with(config: Config) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("s.db")).await.unwrap();
-    for (name, admin) in [("root", true), ("alice", false)] {
-        create_user(&store, name, Zeroizing::new(PASSWORD.into()), admin, T0)
-            .await
-            .unwrap();
-    }
-    let now = Arc::new(AtomicI64::new(T0));
-    let clock = Arc::clone(&now);
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&log);
-    let config = Config {
-        event_log: EventLog::new(move |line| sink.lock().unwrap().push(line.clone())),
-        ..config
-    };
-    let (master, _) = jwtkeep_store::MasterKey::generate().unwrap();
-    let app = Service::start(
-        store,
-        master,
-        config,
-        Arc::new(move || clock.load(Ordering::SeqCst)),
-    )
-    .await
-    .unwrap();
-    Fixture {
-        app,
-        now,
-        log,
-        _dir: dir,
-    }
-}
-
-async fn fixture() -> Fixture {
-    fixture_with(Config::default()).await
-}
-
-fn kid_of(token: &str) -> String {
-    let header = token.split('.').next().unwrap();
-    let bytes = jwtkeep_core::encoding::TextEncoding::Base64Url
-        .decode(header)
-        .unwrap();
-    let header: Value = serde_json::from_slice(&bytes).unwrap();
-    header["kid"].as_str().unwrap().to_owned()
-}
+use common::{fixture, fixture_with, kid_of, PASSWORD, T0};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_routes_need_an_enabled_administrators_token() {

@@ -21,6 +21,18 @@ pub trait Revocations {
     /// `exp` has passed is accepted and dropped: the token is dead anyway.
     fn revoke(&self, revocation: Revocation, now: i64) -> impl Future<Output = Result<()>> + Send;
 
+    /// Denies a single-use token's `jti` until `exp`, like [`Revocation::Token`],
+    /// answering whether this call was the one that did: of any number of
+    /// concurrent calls for one token, exactly one gets `true`. An expired
+    /// token gets `false` (there is nothing left to use).
+    fn consume(
+        &self,
+        issuer: &str,
+        jti: &str,
+        exp: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
     /// Asks the store itself (not a view) whether a token is revoked.
     fn is_revoked(
         &self,

@@ -69,6 +69,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    a_single_use_token_is_consumed_by_exactly_one_call,
     admins_are_marked_and_users_listed_by_name,
     clients_are_unique_and_their_secrets_checked,
     token_denial_lasts_until_exp,

@@ -1,11 +1,19 @@
-//! Helpers shared by the service's test files.
-#![allow(clippy::unwrap_used)]
+//! Helpers shared by the service's test files: an in-process service over a
+//! real SQLite store with a clock the test moves, and request helpers.
+#![allow(clippy::unwrap_used, clippy::panic, dead_code)]
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
-use serde_json::Value;
+use jwtkeep_server::{create_user, Config, EventLog, Service};
+use jwtkeep_store::SqliteStore;
+use serde_json::{json, Value};
 use tower::ServiceExt as _;
+use zeroize::Zeroizing;
 
 /// Sends `request` to `app` in process; the body parsed as JSON (Null when it is not).
 pub(crate) async fn send(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {
@@ -20,4 +28,127 @@ pub(crate) async fn send(app: &Router, request: Request<Body>) -> (StatusCode, H
         headers,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+pub(crate) const T0: i64 = 1_800_000_000;
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+
+/// A running service: "root" (an administrator) and "alice" exist, both with [`PASSWORD`].
+pub(crate) struct Fixture {
+    pub(crate) app: Router,
+    pub(crate) store: SqliteStore,
+    pub(crate) now: Arc<AtomicI64>,
+    pub(crate) log: Arc<Mutex<Vec<Value>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub(crate) fn set_time(&self, t: i64) {
+        self.now.store(t, Ordering::SeqCst);
+    }
+
+    pub(crate) async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let (status, _, body) = send(&self.app, request.body(body).unwrap()).await;
+        (status, body)
+    }
+
+    pub(crate) async fn login(&self, username: &str) -> Value {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/v1/auth/login",
+                None,
+                Some(json!({"username": username, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    pub(crate) async fn access(&self, username: &str) -> String {
+        self.login(username).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub(crate) async fn me(&self, token: &str) -> (StatusCode, Value) {
+        self.call("GET", "/v1/auth/me", Some(token), None).await
+    }
+
+    /// Polls /me until it answers 401 (the revocation view syncs in the background).
+    pub(crate) async fn until_refused(&self, token: &str) -> Value {
+        for _ in 0..200 {
+            let (status, body) = self.me(token).await;
+            if status == StatusCode::UNAUTHORIZED {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("still accepted after 2 s");
+    }
+}
+
+pub(crate) async fn fixture_with(config: Config) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("s.db")).await.unwrap();
+    for (name, admin) in [("root", true), ("alice", false)] {
+        create_user(&store, name, Zeroizing::new(PASSWORD.into()), admin, T0)
+            .await
+            .unwrap();
+    }
+    let now = Arc::new(AtomicI64::new(T0));
+    let clock = Arc::clone(&now);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&log);
+    let config = Config {
+        event_log: EventLog::new(move |line| sink.lock().unwrap().push(line.clone())),
+        ..config
+    };
+    let (master, _) = jwtkeep_store::MasterKey::generate().unwrap();
+    let app = Service::start(
+        store.clone(),
+        master,
+        config,
+        Arc::new(move || clock.load(Ordering::SeqCst)),
+    )
+    .await
+    .unwrap();
+    Fixture {
+        app,
+        store,
+        now,
+        log,
+        _dir: dir,
+    }
+}
+
+pub(crate) async fn fixture() -> Fixture {
+    fixture_with(Config::default()).await
+}
+
+pub(crate) fn kid_of(token: &str) -> String {
+    let header = token.split('.').next().unwrap();
+    let bytes = jwtkeep_core::encoding::TextEncoding::Base64Url
+        .decode(header)
+        .unwrap();
+    let header: Value = serde_json::from_slice(&bytes).unwrap();
+    header["kid"].as_str().unwrap().to_owned()
 }

@@ -213,44 +213,18 @@ impl RedisStore {
 
 impl Revocations for RedisStore {
     async fn revoke(&self, revocation: Revocation, now: i64) -> Result<()> {
-        if !revocation.worth_storing(now)? {
-            return Ok(());
-        }
-        let entry =
-            serde_json::to_string(&revocation).map_err(|e| StoreError::corrupt(e.to_string()))?;
-        let (kind, a, b, value) = match &revocation {
-            Revocation::Token { issuer, jti, exp } => {
-                ("token", issuer.as_str(), jti.as_str(), *exp)
-            }
-            Revocation::Subject { subject, before } => ("subject", subject.as_str(), "", *before),
-            Revocation::All { before } => ("all", "", "", *before),
+        self.record_revocation(revocation, false, now)
+            .await
+            .map(|_| ())
+    }
+
+    async fn consume(&self, issuer: &str, jti: &str, exp: i64, now: i64) -> Result<bool> {
+        let token = Revocation::Token {
+            issuer: issuer.to_owned(),
+            jti: jti.to_owned(),
+            exp,
         };
-        let deny_key = self.key(&["deny", &part(a), b]);
-        let keys = [
-            deny_key,
-            self.key(&["denyidx"]),
-            self.key(&["subjects"]),
-            self.key(&["global"]),
-            self.feed_key(),
-        ];
-        let channel = self.key(&["revocations"]);
-        let script = &self.scripts.revoke;
-        let _: String = self
-            .run(|mut c| async move {
-                script
-                    .key(&keys[..])
-                    .arg(kind)
-                    .arg(a)
-                    .arg(b)
-                    .arg(value)
-                    .arg(entry)
-                    .arg(now)
-                    .arg(channel)
-                    .invoke_async(&mut c)
-                    .await
-            })
-            .await?;
-        Ok(())
+        self.record_revocation(token, true, now).await
     }
 
     async fn is_revoked(
@@ -610,6 +584,56 @@ impl Families for RedisStore {
 }
 
 impl RedisStore {
+    /// Records a revocation; with `once`, a token denial only if it is not
+    /// denied already, answering whether this call recorded it.
+    async fn record_revocation(
+        &self,
+        revocation: Revocation,
+        once: bool,
+        now: i64,
+    ) -> Result<bool> {
+        if !revocation.worth_storing(now)? {
+            // Expired already: nothing to deny, and nothing left to use.
+            return Ok(false);
+        }
+        let entry =
+            serde_json::to_string(&revocation).map_err(|e| StoreError::corrupt(e.to_string()))?;
+        let (kind, a, b, value) = match &revocation {
+            Revocation::Token { issuer, jti, exp } => {
+                let kind = if once { "consume" } else { "token" };
+                (kind, issuer.as_str(), jti.as_str(), *exp)
+            }
+            Revocation::Subject { subject, before } => ("subject", subject.as_str(), "", *before),
+            Revocation::All { before } => ("all", "", "", *before),
+        };
+        let deny_key = self.key(&["deny", &part(a), b]);
+        let keys = [
+            deny_key,
+            self.key(&["denyidx"]),
+            self.key(&["subjects"]),
+            self.key(&["global"]),
+            self.feed_key(),
+        ];
+        let channel = self.key(&["revocations"]);
+        let script = &self.scripts.revoke;
+        let id: String = self
+            .run(|mut c| async move {
+                script
+                    .key(&keys[..])
+                    .arg(kind)
+                    .arg(a)
+                    .arg(b)
+                    .arg(value)
+                    .arg(entry)
+                    .arg(now)
+                    .arg(channel)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(!id.is_empty())
+    }
+
     /// Revokes the subject's live families, after setting a new password hash when one is given.
     async fn revoke_subject(
         &self,

@@ -1,7 +1,13 @@
 -- Records one revocation atomically, appends it to the feed and announces it.
 -- KEYS: 1 deny key, 2 deny index, 3 subject cut-offs, 4 global cut-off, 5 feed
 -- ARGV: 1 kind, 2 issuer or subject, 3 jti, 4 exp or before, 5 feed entry, 6 now, 7 channel
+-- Kind 'consume' denies a token like 'token' but only if it is not denied
+-- already; it returns '' when it was (a single-use token used twice).
 local kind, value, now = ARGV[1], tonumber(ARGV[4]), tonumber(ARGV[6])
+if kind == 'consume' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return '' end
+  kind = 'token'
+end
 if kind == 'token' then
   local old = tonumber(redis.call('GET', KEYS[1]) or '0')
   if old < value then

@@ -257,6 +257,45 @@ impl Revocations for SqliteStore {
         Ok(())
     }
 
+    async fn consume(&self, issuer: &str, jti: &str, exp: i64, now: i64) -> Result<bool> {
+        let token = Revocation::Token {
+            issuer: issuer.to_owned(),
+            jti: jti.to_owned(),
+            exp,
+        };
+        if !token.worth_storing(now)? {
+            return Ok(false);
+        }
+        let (issuer, jti) = (issuer.to_owned(), jti.to_owned());
+        // The write transaction is IMMEDIATE: the check and the insert are one step.
+        let first = self
+            .write(move |tx| {
+                let live: bool = tx
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE issuer = ?1 AND jti = ?2 AND exp > ?3)",
+                        params![issuer, jti, now],
+                        |r| r.get(0),
+                    )
+                    .map_err(db_err)?;
+                if live {
+                    return Ok(false);
+                }
+                tx.execute(
+                    "INSERT INTO denied_tokens (issuer, jti, exp) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (issuer, jti) DO UPDATE SET exp = excluded.exp",
+                    params![issuer, jti, exp],
+                )
+                .map_err(db_err)?;
+                log_revocation(tx, &token, now)?;
+                Ok(true)
+            })
+            .await?;
+        if first {
+            self.inner.notify.notify_waiters();
+        }
+        Ok(first)
+    }
+
     async fn is_revoked(
         &self,
         issuer: &str,

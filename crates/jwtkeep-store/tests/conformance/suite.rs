@@ -41,6 +41,43 @@ fn token(issuer: &str, jti: &str, exp: i64) -> Revocation {
     }
 }
 
+pub async fn a_single_use_token_is_consumed_by_exactly_one_call<S: Store>(s: S) {
+    let t = now();
+    let jti = id();
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let (s, jti) = (s.clone(), jti.clone());
+            tokio::spawn(async move { s.consume("iss", &jti, t + 300, t).await.unwrap() })
+        })
+        .collect();
+    let mut firsts = 0;
+    for call in calls {
+        if call.await.unwrap() {
+            firsts += 1;
+        }
+    }
+    assert_eq!(firsts, 1);
+    assert_eq!(
+        s.is_revoked("iss", &jti, "u", t, t + 1).await.unwrap(),
+        Some(Revoked::Token)
+    );
+    // Used once means denied: a revoked token cannot be consumed, an expired one neither.
+    let revoked = id();
+    s.revoke(
+        Revocation::Token {
+            issuer: "iss".into(),
+            jti: revoked.clone(),
+            exp: t + 300,
+        },
+        t,
+    )
+    .await
+    .unwrap();
+    assert!(!s.consume("iss", &revoked, t + 300, t).await.unwrap());
+    assert!(!s.consume("iss", &id(), t - 1, t).await.unwrap());
+    assert!(s.consume("other-issuer", &jti, t + 300, t).await.unwrap());
+}
+
 pub async fn token_denial_lasts_until_exp<S: Store>(s: S) {
     let t = now();
     s.revoke(token("https://a.example", "j1", t + 600), t)

@@ -1,0 +1,262 @@
+//! Token introspection (RFC 7662) and revocation (RFC 7009) for registered
+//! clients (`jwtkeep client add`), which authenticate with HTTP Basic.
+//! Both take `application/x-www-form-urlencoded` bodies, as the RFCs say.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jwtkeep_core::{Claims, Verified};
+use jwtkeep_store::{Revocation, Store};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{check_revocation, no_store, store_error, verify_token};
+use crate::events::record_details;
+use crate::{ApiError, AppState};
+
+/// What both endpoints take.
+#[derive(Deserialize)]
+pub(crate) struct TokenRequest {
+    token: String,
+    /// `access_token` or `refresh_token`: only the order tried.
+    token_type_hint: Option<String>,
+}
+
+fn invalid_client() -> Response {
+    let mut response = ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        "authenticate with HTTP Basic: the name and secret of `jwtkeep client add`",
+    )
+    .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"jwtkeep\""),
+    );
+    response
+}
+
+/// The registered client named by the Basic credentials, if they are right.
+async fn client<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<String, Response> {
+    let credentials = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, value) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("basic").then(|| {
+                jwtkeep_core::encoding::TextEncoding::Base64
+                    .decode(value.trim())
+                    .ok()
+            })?
+        })
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .map(zeroize::Zeroizing::new);
+    let Some(credentials) = credentials else {
+        return Err(invalid_client());
+    };
+    let Some((name, secret)) = credentials.split_once(':') else {
+        return Err(invalid_client());
+    };
+    let found = state
+        .store
+        .client(name)
+        .await
+        .map_err(|e| store_error(&e).into_response())?;
+    match found {
+        Some(c) if c.secret_hash.matches(secret) => Ok(c.name),
+        _ => Err(invalid_client()),
+    }
+}
+
+fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, ApiError> {
+    form.map(|Form(t)| t).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send token=... (and optionally token_type_hint=...) as application/x-www-form-urlencoded",
+        )
+    })
+}
+
+/// A token of this service, verified as `purpose` (signature, claims, cut-offs).
+enum Known {
+    Access(Verified<Claims>),
+    Refresh(Verified<Claims>),
+}
+
+/// Tries the token as an access token and as a refresh token, in the order
+/// the hint suggests. Revoked tokens are not known.
+fn identify<S: Store>(
+    state: &AppState<S>,
+    token: &str,
+    hint: Option<&str>,
+    now: i64,
+) -> Option<Known> {
+    let access = || {
+        let v = verify_token(state, "access", token, now).ok()?;
+        check_revocation(state, v.payload(), now, "revoked").ok()?;
+        Some(Known::Access(v))
+    };
+    let refresh = || {
+        let v = verify_token(state, "refresh", token, now).ok()?;
+        check_revocation(state, v.payload(), now, "revoked").ok()?;
+        Some(Known::Refresh(v))
+    };
+    if hint == Some("refresh_token") {
+        refresh().or_else(access)
+    } else {
+        access().or_else(refresh)
+    }
+}
+
+/// The refresh family of `claims`, if the token is still its current one.
+async fn live_family<S: Store>(
+    state: &AppState<S>,
+    claims: &Claims,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let (Some(Value::String(family)), Some(jti)) = (claims.get("fam"), claims.jti()) else {
+        return Ok(false);
+    };
+    let family = state
+        .store
+        .family(&family)
+        .await
+        .map_err(|e| store_error(&e))?;
+    Ok(family.is_some_and(|f| f.is_live(now) && f.current_jti == jti))
+}
+
+/// `POST /oauth2/introspect` (RFC 7662). An inactive token — unknown,
+/// expired, revoked, or not this service's — gets `{"active": false}` and
+/// nothing else.
+pub(crate) async fn introspect<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    request: Result<Form<TokenRequest>, FormRejection>,
+) -> Response {
+    if let Err(response) = client(&state, &headers).await {
+        return response;
+    }
+    let request = match form(request) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let now = (state.clock)();
+    let inactive = || no_store(Json(json!({"active": false})).into_response());
+    let (verified, token_type) = match identify(
+        &state,
+        &request.token,
+        request.token_type_hint.as_deref(),
+        now,
+    ) {
+        Some(Known::Access(v)) => (v, "access_token"),
+        Some(Known::Refresh(v)) => match live_family(&state, v.payload(), now).await {
+            Ok(true) => (v, "refresh_token"),
+            Ok(false) => return inactive(),
+            Err(e) => return e.into_response(),
+        },
+        None => return inactive(),
+    };
+    let claims = verified.payload();
+    let mut body = serde_json::Map::new();
+    if let Value::Object(members) = json!({
+        "active": true,
+        "token_type": token_type,
+        "iss": claims.iss(),
+        "sub": claims.sub(),
+        "aud": claims.get("aud"),
+        "exp": claims.exp(),
+        "iat": claims.iat(),
+        "jti": claims.jti(),
+    }) {
+        body = members;
+    }
+    for member in ["scope", "client_id"] {
+        if let Some(value @ Value::String(_)) = claims.get(member) {
+            body.insert(member.to_owned(), value);
+        }
+    }
+    no_store(Json(Value::Object(body)).into_response())
+}
+
+/// `POST /oauth2/revoke` (RFC 7009): an access token is denied until it
+/// expires; a refresh token ends its family. Unknown or invalid tokens get
+/// the same 200 (RFC 7009 §2.2): the answer says nothing about the token.
+pub(crate) async fn revoke<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    request: Result<Form<TokenRequest>, FormRejection>,
+) -> Response {
+    let client = match client(&state, &headers).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let request = match form(request) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let now = (state.clock)();
+    let result = match identify(
+        &state,
+        &request.token,
+        request.token_type_hint.as_deref(),
+        now,
+    ) {
+        Some(Known::Access(v)) => {
+            let claims = v.payload();
+            match (claims.iss(), claims.jti(), claims.exp()) {
+                (Some(issuer), Some(jti), Some(exp)) => {
+                    state.metrics.revocation("token");
+                    state
+                        .store
+                        .revoke(
+                            Revocation::Token {
+                                issuer: issuer.to_owned(),
+                                jti: jti.to_owned(),
+                                exp,
+                            },
+                            now,
+                        )
+                        .await
+                        .map(|()| Some(("access_token", claims.sub().map(str::to_owned))))
+                }
+                _ => Ok(None),
+            }
+        }
+        Some(Known::Refresh(v)) => match v.payload().get("fam") {
+            Some(Value::String(family)) => {
+                state.metrics.revocation("family");
+                state
+                    .store
+                    .revoke_family(&family, "client_revoked", now)
+                    .await
+                    .map(|_| Some(("refresh_token", v.payload().sub().map(str::to_owned))))
+            }
+            _ => Ok(None),
+        },
+        None => Ok(None),
+    };
+    match result {
+        Ok(Some((kind, subject))) => {
+            let mut details = serde_json::Map::new();
+            details.insert("client".into(), client.into());
+            details.insert("token_type".into(), kind.into());
+            record_details(
+                &state,
+                "token.revoked",
+                subject.as_deref(),
+                None,
+                details,
+                now,
+            )
+            .await;
+        }
+        Ok(None) => {}
+        Err(e) => return store_error(&e).into_response(),
+    }
+    no_store(Json(json!({})).into_response())
+}

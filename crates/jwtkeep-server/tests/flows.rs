@@ -1,0 +1,320 @@
+//! Step-up confirmation tokens, and introspection and revocation for
+//! registered clients, in process over a real SQLite store.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use jwtkeep_store::{ClientSecretHash, Clients as _};
+use serde_json::{json, Value};
+
+mod common;
+use common::{fixture, send, Fixture, PASSWORD, T0};
+
+const CLIENT_SECRET: &str = "kY3v9Qm2R8wXcB7tN4pL6sD1fG5hJ0aZqWeRtYuIoPs";
+
+fn basic(name: &str, secret: &str) -> String {
+    let text =
+        jwtkeep_core::encoding::TextEncoding::Base64.encode(format!("{name}:{secret}").as_bytes());
+    format!("Basic {}", text.as_str())
+}
+
+/// POSTs a form to an /oauth2 endpoint with the given Authorization.
+async fn oauth(
+    f: &Fixture,
+    path: &str,
+    authorization: Option<&str>,
+    form: &str,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut request =
+        Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+    if let Some(a) = authorization {
+        request = request.header("authorization", a);
+    }
+    send(&f.app, request.body(Body::from(form.to_owned())).unwrap()).await
+}
+
+async fn with_client() -> (Fixture, String) {
+    let f = fixture().await;
+    f.store
+        .create_client("orders", ClientSecretHash::of(CLIENT_SECRET), T0)
+        .await
+        .unwrap();
+    (f, basic("orders", CLIENT_SECRET))
+}
+
+async fn confirm(f: &Fixture, access: &str, password: &str, action: &str) -> (StatusCode, Value) {
+    f.call(
+        "POST",
+        "/v1/auth/confirm",
+        Some(access),
+        Some(json!({"password": password, "action": action})),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmation_is_bound_to_its_user_and_action_and_used_once() {
+    let f = fixture().await;
+    let alice = f.access("alice").await;
+    let (status, body) = confirm(&f, &alice, "wrong password!", "email.change").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_credentials"))
+    );
+    let (status, body) = confirm(&f, &alice, PASSWORD, "Email Change!").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_action"))
+    );
+    let (status, body) = confirm(&f, &alice, PASSWORD, "email.change").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["expires_in"], 300);
+    let token = body["confirmation_token"].as_str().unwrap().to_owned();
+
+    // Not an access token, not for another action, not for another user.
+    assert_eq!(f.me(&token).await.0, StatusCode::UNAUTHORIZED);
+    let check = |access: String, action: &'static str| {
+        let token = token.clone();
+        let f = &f;
+        async move {
+            f.call(
+                "POST",
+                "/v1/auth/confirm/verify",
+                Some(&access),
+                Some(json!({"token": token, "action": action})),
+            )
+            .await
+        }
+    };
+    let (status, body) = check(alice.clone(), "account.delete").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("action_mismatch"))
+    );
+    let root = f.access("root").await;
+    let (status, body) = check(root, "email.change").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("subject_mismatch"))
+    );
+
+    // Eight at once: exactly one is confirmed.
+    let answers = futures_join(
+        (0..8)
+            .map(|_| check(alice.clone(), "email.change"))
+            .collect(),
+    )
+    .await;
+    let confirmed = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!(confirmed, 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != StatusCode::OK) {
+        assert_eq!(
+            (*status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("confirmation_used"))
+        );
+    }
+    let events: Vec<String> = f
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        events.contains(&"confirm.issued".to_owned())
+            && events.contains(&"confirm.used".to_owned())
+    );
+
+    // A confirmation lives five minutes.
+    let (_, body) = confirm(&f, &alice, PASSWORD, "email.change").await;
+    let late = body["confirmation_token"].as_str().unwrap().to_owned();
+    f.set_time(T0 + 300 + 31);
+    let alice = f.access("alice").await;
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/auth/confirm/verify",
+            Some(&alice),
+            Some(json!({"token": late, "action": "email.change"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["message"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
+}
+
+/// Runs the futures concurrently on the runtime, answers in order.
+async fn futures_join<F>(futures: Vec<F>) -> Vec<(StatusCode, Value)>
+where
+    F: std::future::Future<Output = (StatusCode, Value)>,
+{
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<(StatusCode, Value)>> = vec![None; pinned.len()];
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, future) in pinned.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(r) => results[i] = Some(r),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    results.into_iter().map(Option::unwrap).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_needs_a_client_and_reveals_nothing_of_inactive_tokens() {
+    let (f, auth) = with_client().await;
+    let login = f.login("alice").await;
+    let (access, refresh) = (
+        login["access_token"].as_str().unwrap(),
+        login["refresh_token"].as_str().unwrap(),
+    );
+    let form = format!("token={access}");
+    for bad in [
+        None,
+        Some(basic("orders", "wrong")),
+        Some(basic("nobody", CLIENT_SECRET)),
+        Some("Bearer x".to_owned()),
+    ] {
+        let (status, headers, body) = oauth(&f, "/oauth2/introspect", bad.as_deref(), &form).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_client")),
+            "{bad:?}"
+        );
+        assert_eq!(headers["www-authenticate"], "Basic realm=\"jwtkeep\"");
+    }
+    let (status, headers, body) = oauth(&f, "/oauth2/introspect", Some(&auth), &form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(body["active"], true);
+    assert_eq!(body["token_type"], "access_token");
+    assert_eq!(body["exp"], T0 + 900);
+    assert_eq!(body["client_id"], "jwtkeep");
+    let (_, _, body) = oauth(
+        &f,
+        "/oauth2/introspect",
+        Some(&auth),
+        &format!("token={refresh}&token_type_hint=refresh_token"),
+    )
+    .await;
+    assert_eq!(
+        (body["active"].as_bool(), body["token_type"].as_str()),
+        (Some(true), Some("refresh_token"))
+    );
+    for inactive in ["token=not.a.token", "token=", &format!("token={access}x")] {
+        let (status, _, body) = oauth(&f, "/oauth2/introspect", Some(&auth), inactive).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({"active": false})),
+            "{inactive}"
+        );
+    }
+    let (status, _, body) = oauth(&f, "/oauth2/introspect", Some(&auth), "tok=1").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+
+    // A rotated refresh token is no longer active.
+    let (status, _) = f
+        .call(
+            "POST",
+            "/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": refresh})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, body) = oauth(
+        &f,
+        "/oauth2/introspect",
+        Some(&auth),
+        &format!("token={refresh}"),
+    )
+    .await;
+    assert_eq!(body, json!({"active": false}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_revoke_access_and_refresh_tokens() {
+    let (f, auth) = with_client().await;
+    let login = f.login("alice").await;
+    let (access, refresh) = (
+        login["access_token"].as_str().unwrap(),
+        login["refresh_token"].as_str().unwrap(),
+    );
+    let (status, _, body) = oauth(
+        &f,
+        "/oauth2/revoke",
+        Some(&auth),
+        &format!("token={access}"),
+    )
+    .await;
+    assert_eq!((status, body), (StatusCode::OK, json!({})));
+    f.until_refused(access).await;
+    let (_, _, body) = oauth(
+        &f,
+        "/oauth2/introspect",
+        Some(&auth),
+        &format!("token={access}"),
+    )
+    .await;
+    assert_eq!(body, json!({"active": false}));
+
+    let (status, _, _) = oauth(
+        &f,
+        "/oauth2/revoke",
+        Some(&auth),
+        &format!("token={refresh}&token_type_hint=refresh_token"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": refresh})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("session_revoked"))
+    );
+
+    // Unknown tokens get the same answer (RFC 7009 §2.2); no client, no revocation.
+    let (status, _, body) = oauth(&f, "/oauth2/revoke", Some(&auth), "token=garbage").await;
+    assert_eq!((status, body), (StatusCode::OK, json!({})));
+    let other = f.access("alice").await;
+    let (status, _, _) = oauth(&f, "/oauth2/revoke", None, &format!("token={other}")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(f.me(&other).await.0, StatusCode::OK);
+    let revoked: Vec<Value> = f
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "token.revoked")
+        .cloned()
+        .collect();
+    assert_eq!(revoked.len(), 2);
+    assert_eq!(revoked[0]["details"]["client"], "orders");
+}
