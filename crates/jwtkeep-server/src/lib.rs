@@ -8,6 +8,7 @@
 mod admin;
 mod auth;
 mod confirm;
+mod cookies;
 mod error;
 mod events;
 mod extract;
@@ -26,6 +27,7 @@ use jwtkeep_core::Algorithm;
 use jwtkeep_store::{MasterKey, RevocationView, Store, ViewSync};
 
 pub use admin::{create_user, revoke_user};
+pub use cookies::{ACCESS_COOKIE, REFRESH_COOKIE};
 pub use error::ApiError;
 pub use events::EventLog;
 pub use keys::{KeyService, KeysError, PURPOSES};
@@ -64,6 +66,24 @@ pub struct Config {
     pub key_check_interval: Duration,
     /// Where security events are logged, besides the store.
     pub event_log: EventLog,
+    /// Cookie mode: tokens travel in HttpOnly cookies instead of JSON bodies,
+    /// for browser applications (off by default).
+    pub cookie_mode: bool,
+    /// In cookie mode, the origins state-changing requests may come from
+    /// (`https://app.example.com`); by default the issuer's own origin.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Config {
+    /// The issuer's origin: scheme, host and port, without a path.
+    pub fn issuer_origin(&self) -> String {
+        let (scheme, rest) = self
+            .issuer
+            .split_once("://")
+            .unwrap_or(("https", &self.issuer));
+        let host = rest.split('/').next().unwrap_or_default();
+        format!("{scheme}://{host}")
+    }
 }
 
 impl Default for Config {
@@ -84,6 +104,8 @@ impl Default for Config {
             revocation_staleness: Duration::from_secs(5),
             key_check_interval: Duration::from_secs(10),
             event_log: EventLog::default(),
+            cookie_mode: false,
+            allowed_origins: Vec::new(),
         }
     }
 }

@@ -10,13 +10,20 @@ use axum::{middleware, Json, Router};
 use jwtkeep_store::Store;
 
 use crate::keys::PURPOSES;
-use crate::{admin, auth, confirm, headers, oauth, ApiError, AppState};
+use crate::{admin, auth, confirm, cookies, headers, oauth, ApiError, AppState};
 
 /// The application: every route, the security headers, the body limit and the timeout.
 pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     let timeout = state.config.request_timeout;
     let body_limit = state.config.body_limit_bytes;
-    Router::new()
+    let cookie_mode = state.config.cookie_mode;
+    let origins: Arc<[String]> = if state.config.allowed_origins.is_empty() {
+        Arc::from(vec![state.config.issuer_origin()])
+    } else {
+        Arc::from(state.config.allowed_origins.clone())
+    };
+    let refresh_ttl = state.config.refresh_ttl_secs;
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))
         .route("/.well-known/jwks.json", get(jwks::<S>))
@@ -42,7 +49,15 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/metrics", get(metrics::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(DefaultBodyLimit::max(body_limit));
+    let routes = if cookie_mode {
+        routes.layer(middleware::from_fn(move |request, next| {
+            cookies::adapt(Arc::clone(&origins), refresh_ttl, request, next)
+        }))
+    } else {
+        routes
+    };
+    routes
         .layer(middleware::from_fn(move |request, next| {
             headers::timeout(timeout, request, next)
         }))

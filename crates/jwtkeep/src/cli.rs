@@ -60,18 +60,24 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance.\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep\n  JWTKEEP_MASTER_KEY=... jwtkeep serve --store redis://127.0.0.1:6379/0"
+    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance.\n\nSettings come from defaults, then --config FILE (TOML; unknown keys refused), then\nJWTKEEP_<KEY> variables, then flags. Keys: listen, data_dir, store, issuer, audience,\nalgorithm (ES256, EdDSA, RS256...), access_ttl_secs (900), refresh_ttl_secs (604800),\nconfirm_ttl_secs (300), rotation_secs (604800), publish_ahead_secs (3600),\nlogin_attempts (5), login_window_secs (900), cookie_mode (false), allowed_origins\n(a list; comma-separated in the variable), body_limit_bytes (16384),\nrequest_timeout_secs (10).\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep --issuer https://auth.example.com\n  jwtkeep serve --config /etc/jwtkeep.toml\n  JWTKEEP_MASTER_KEY=... JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep serve"
 )]
 pub(crate) struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    pub(crate) listen: std::net::SocketAddr,
-    /// Where the state lives.
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<std::net::SocketAddr>,
+    /// Where the state lives, and the configuration file.
     #[command(flatten)]
     pub(crate) state: StoreArgs,
     /// The tokens' issuer (`iss`); by default the listen address as an http URL.
     #[arg(long, value_name = "URL")]
     pub(crate) issuer: Option<String>,
+    /// Cookie mode: tokens in HttpOnly cookies, for browser applications.
+    #[arg(long)]
+    pub(crate) cookies: bool,
+    /// In cookie mode, an origin allowed to make state-changing requests (repeatable).
+    #[arg(long, value_name = "ORIGIN")]
+    pub(crate) allowed_origin: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

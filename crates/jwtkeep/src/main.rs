@@ -9,6 +9,7 @@ mod environment;
 mod files;
 mod keysource;
 mod output;
+mod settings;
 mod stores;
 
 use std::io::{self, Write as _};

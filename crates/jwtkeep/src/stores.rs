@@ -11,22 +11,22 @@ use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
 use jwtkeep_store::{MasterKey, RedisConfig, RedisStore, SqliteStore};
 
+use crate::settings::Settings;
 use crate::{environment, files, output};
-
-/// The environment variable that may hold the Redis URL (so that its
-/// password never appears on a command line, where `ps` shows it).
-const STORE_VAR: &str = "JWTKEEP_STORE";
 
 /// Where the service's state lives.
 #[derive(Debug, Args, Clone)]
 pub(crate) struct StoreArgs {
-    /// Directory for the SQLite store and the master key (created 0700).
-    #[arg(long, value_name = "DIR", default_value = "jwtkeep-data")]
-    pub(crate) data_dir: PathBuf,
+    /// Directory for the SQLite store and the master key (created 0700) [default: jwtkeep-data].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
     /// Shared state in Redis instead of SQLite: redis://HOST:PORT/DB (or set
-    /// JWTKEEP_STORE; a URL with a password is accepted only from there).
+    /// JWTKEEP_STORE; a URL with a password is accepted only from there or the config file).
     #[arg(long, value_name = "URL")]
     pub(crate) store: Option<String>,
+    /// A TOML configuration file (unknown keys are refused); JWTKEEP_* variables override it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// An open store.
@@ -67,32 +67,43 @@ fn has_password(url: &str) -> bool {
 }
 
 impl StoreArgs {
-    /// The Redis URL, from `--store` or JWTKEEP_STORE; `None` for SQLite.
-    pub(crate) fn redis_url(&self) -> Result<Option<zeroize::Zeroizing<String>>> {
+    /// The settings: file, environment, then these flags.
+    pub(crate) fn settings(&self) -> Result<Settings> {
         if let Some(url) = &self.store {
             if has_password(url) {
                 bail!("--store holds a password, which other users of this machine can read in the process list: set JWTKEEP_STORE=redis://... instead");
             }
-            return checked(zeroize::Zeroizing::new(url.clone())).map(Some);
         }
-        match environment::secret_var(STORE_VAR).map_err(anyhow::Error::msg)? {
-            Some(url) => checked(url).map(Some),
-            None => Ok(None),
+        let mut settings = Settings::load(self.config.as_deref())?;
+        if let Some(dir) = &self.data_dir {
+            settings.data_dir = Some(dir.clone());
         }
+        if let Some(url) = &self.store {
+            settings.store = Some(url.clone());
+        }
+        Ok(settings)
+    }
+}
+
+impl Settings {
+    /// The Redis URL, if the state is shared.
+    fn redis_url(&self) -> Result<Option<&str>> {
+        self.store.as_deref().map(checked).transpose()
     }
 
     /// Opens the store, creating the data directory and SQLite file when needed.
     pub(crate) async fn open(&self) -> Result<Opened> {
         match self.redis_url()? {
             Some(url) => {
-                let store = RedisStore::open(RedisConfig::new(url.as_str()))
+                let store = RedisStore::open(RedisConfig::new(url))
                     .await
                     .context("cannot reach Redis: is it running, and is the URL right?")?;
                 Ok(Opened::Redis(store))
             }
             None => {
-                files::ensure_private_dir(&self.data_dir)?;
-                let path = self.data_dir.join("jwtkeep.db");
+                let dir = self.data_dir();
+                files::ensure_private_dir(&dir)?;
+                let path = dir.join("jwtkeep.db");
                 let store = SqliteStore::open(&path)
                     .await
                     .with_context(|| format!("cannot open the store {}", path.display()))?;
@@ -104,24 +115,42 @@ impl StoreArgs {
     /// The master key for this state (see [`master_key`]).
     pub(crate) fn master_key(&self) -> Result<MasterKey> {
         let shared = self.redis_url()?.is_some();
+        let dir = self.data_dir();
         if !shared {
-            files::ensure_private_dir(&self.data_dir)?;
+            files::ensure_private_dir(&dir)?;
         }
-        master_key(&self.data_dir, shared)
+        master_key(&dir, shared)
     }
 }
 
-fn checked(url: zeroize::Zeroizing<String>) -> Result<zeroize::Zeroizing<String>> {
+fn checked(url: &str) -> Result<&str> {
     if !url.starts_with("redis://") && !url.starts_with("rediss://") {
         bail!("the store URL must start with redis:// or rediss:// (SQLite, the default, needs no flag)");
     }
     Ok(url)
 }
-
 /// The environment variable that may hold the master key instead of the file.
 const MASTER_KEY_VAR: &str = "JWTKEEP_MASTER_KEY";
 
 fn parse_master(text: &str, origin: &str) -> Result<MasterKey> {
+    // A configured secret `jwtkeep check` calls weak is refused, with why.
+    let report = jwtkeep_core::strength::check(
+        text.trim(),
+        jwtkeep_core::strength::InputEncoding::Base64Url,
+        jwtkeep_core::Algorithm::Hs256,
+    )
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "{origin} is not base64url: it must hold 32 random bytes, base64url-encoded"
+        )
+    })?;
+    if report.verdict() == jwtkeep_core::strength::Verdict::Weak {
+        let why: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
+        bail!(
+            "{origin} is a weak master key ({}): generate one with `jwtkeep gen secret --bytes 32`",
+            why.join(", ")
+        );
+    }
     let bytes = TextEncoding::Base64Url.decode(text.trim()).map_err(|_| {
         anyhow::anyhow!(
             "{origin} is not base64url: it must hold 32 random bytes, base64url-encoded"

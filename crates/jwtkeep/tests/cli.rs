@@ -1199,9 +1199,20 @@ fn http_body(response: &str) -> Value {
 /// Starts `jwtkeep serve` in `dir` on a free port; the child, its address
 /// and the lines it wrote to stderr before saying it listens.
 fn start_serve(dir: &Path) -> (std::process::Child, String, Vec<String>) {
+    start_serve_with(dir, &[], &[])
+}
+
+/// [`start_serve`] with more arguments and environment variables.
+fn start_serve_with(
+    dir: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> (std::process::Child, String, Vec<String>) {
     use std::io::BufRead as _;
     let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(envs.iter().copied())
         .current_dir(dir)
         .env_remove("JWTKEEP_MASTER_KEY")
         .env_remove("JWTKEEP_STORE")
@@ -1383,4 +1394,84 @@ fn serve_creates_a_private_data_dir_answers_on_loopback_and_stops_on_sigterm() {
     let out = jwtkeep_in(dir.path(), &["serve", "--listen", "127.0.0.1:0"], None);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+}
+
+#[test]
+fn serve_settings_come_from_the_file_then_the_environment_and_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| fs::write(dir.path().join(name), text).unwrap();
+    let serve = |args: &[&str], envs: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_jwtkeep"));
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("JWTKEEP_MASTER_KEY")
+            .envs(envs.iter().copied())
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    for (text, needle) in [
+        ("listn = \"127.0.0.1:1\"\n", "unknown field `listn`"),
+        ("algorithm = \"HS256\"\n", "asymmetric"),
+        (
+            "access_ttl_secs = 999999\n",
+            "access_ttl_secs = 999999 is out of range",
+        ),
+        (
+            "allowed_origins = [\"https://app.example.com/\"]\n",
+            "no path",
+        ),
+        ("access_ttl_secs = \"long\"\n", "refused"),
+    ] {
+        write("bad.toml", text);
+        let out = serve(&["--config", "bad.toml"], &[]);
+        assert_eq!(code(&out), 2, "{text}");
+        assert!(stderr(&out).contains(needle), "{text}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).lines().count(),
+            1,
+            "one line: {}",
+            stderr(&out)
+        );
+    }
+    let out = serve(&[], &[("JWTKEEP_ACCESS_TTL_SECS", "soon")]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("JWTKEEP_ACCESS_TTL_SECS"),
+        "{}",
+        stderr(&out)
+    );
+    // A master key `jwtkeep check` calls weak is refused, with why.
+    let weak = "A".repeat(43);
+    let out = serve(&[], &[("JWTKEEP_MASTER_KEY", weak.as_str())]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("weak master key"), "{}", stderr(&out));
+
+    // The file sets 600 s, the environment overrides it with 1200 s.
+    write(
+        "good.toml",
+        "access_ttl_secs = 600\naudience = \"orders\"\n",
+    );
+    let out = jwtkeep_in(
+        dir.path(),
+        &["user", "add", "ann", "--config", "good.toml"],
+        Some(b"a long enough password\n"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (child, addr, _) = start_serve_with(
+        dir.path(),
+        &["--config", "good.toml"],
+        &[("JWTKEEP_ACCESS_TTL_SECS", "1200")],
+    );
+    let login = http(
+        &addr,
+        "POST",
+        "/v1/auth/login",
+        Some(r#"{"username":"ann","password":"a long enough password"}"#),
+    );
+    let body = http_body(&login);
+    assert_eq!(body["expires_in"], 1200, "{login}");
+    stop(child);
 }

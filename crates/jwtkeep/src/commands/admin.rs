@@ -18,6 +18,7 @@ use crate::cli::{
 };
 use crate::clock;
 use crate::output::{self, Outcome};
+use crate::settings::Settings;
 use crate::stores::with_store;
 
 /// Runs `work` on the store of `state` in a small runtime.
@@ -27,7 +28,7 @@ fn on_store<T>(state: &StateArgs, work: impl AsyncStoreFn<T>) -> Result<T> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let opened = state.store.open().await?;
+        let opened = state.store.settings()?.open().await?;
         with_store!(opened, store => work.call(store).await)
     })
 }
@@ -226,11 +227,11 @@ pub(crate) fn revoke_all(args: &RevokeAllArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-struct Rotate<'a>(&'a KeysRotateArgs, jwtkeep_store::MasterKey);
+struct Rotate<'a>(&'a KeysRotateArgs, jwtkeep_store::MasterKey, Settings);
 
 impl AsyncStoreFn<Vec<(String, String)>> for Rotate<'_> {
     async fn call<S: Store>(self, store: S) -> Result<Vec<(String, String)>> {
-        let Rotate(args, master) = self;
+        let Rotate(args, master, settings) = self;
         let now = clock::now_unix();
         let purposes: Vec<&str> = match &args.purpose {
             Some(p) => vec![p.as_str()],
@@ -242,9 +243,16 @@ impl AsyncStoreFn<Vec<(String, String)>> for Rotate<'_> {
         let Some(newest) = current.iter().max_by_key(|k| k.active_from) else {
             bail!("the service has no keys yet: start `jwtkeep serve` once first");
         };
+        // The service's own settings (token lifetimes decide how long old keys verify).
+        let configured = settings.service_config()?;
+        let algorithm = match (args.alg, &settings.algorithm) {
+            (Some(alg), _) => alg,
+            (None, Some(_)) => configured.algorithm,
+            (None, None) => newest.alg,
+        };
         let config = Config {
-            algorithm: args.alg.unwrap_or(newest.alg),
-            ..Config::default()
+            algorithm,
+            ..configured
         };
         let keys = KeyService::load_or_create(&store, master, &config, now)
             .await
@@ -263,8 +271,9 @@ impl AsyncStoreFn<Vec<(String, String)>> for Rotate<'_> {
 
 /// `jwtkeep keys rotate`.
 pub(crate) fn keys_rotate(args: &KeysRotateArgs) -> Result<Outcome> {
-    let master = args.state.store.master_key()?;
-    let rotated = on_store(&args.state, Rotate(args, master))?;
+    let settings = args.state.store.settings()?;
+    let master = settings.master_key()?;
+    let rotated = on_store(&args.state, Rotate(args, master, settings))?;
     if args.state.json {
         let map: serde_json::Map<String, serde_json::Value> =
             rotated.into_iter().map(|(p, k)| (p, k.into())).collect();

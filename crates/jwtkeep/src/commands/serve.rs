@@ -9,21 +9,20 @@ use jwtkeep_store::{MasterKey, Store};
 use crate::cli::ServeArgs;
 use crate::clock;
 use crate::output::{self, Outcome};
+use crate::settings::Settings;
 use crate::stores::with_store;
 
 async fn serve<S: Store>(
     store: S,
     master: MasterKey,
-    args: &ServeArgs,
+    config: Config,
+    settings: &Settings,
     described: String,
 ) -> Result<()> {
+    let listen = settings.listen();
     let config = Config {
-        issuer: args
-            .issuer
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", args.listen)),
         event_log: EventLog::new(output::log_line),
-        ..Config::default()
+        ..config
     };
     let has_admin = store
         .list_users(100_000)
@@ -34,19 +33,14 @@ async fn serve<S: Store>(
     let app = Service::start(store, master, config, Arc::new(clock::now_unix))
         .await
         .context("the service cannot start")?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {}: is another process using it?",
-                args.listen
-            )
-        })?;
+        .with_context(|| format!("cannot listen on {listen}: is another process using it?"))?;
     let local = listener.local_addr().context("no local address")?;
     if !has_admin {
         output::note(&format!(
             "no administrator yet: create one with `jwtkeep user add NAME --admin --data-dir {}` (the password is read from a prompt or stdin)",
-            args.state.data_dir.display()
+            settings.data_dir().display()
         ));
     }
     output::note(&format!(
@@ -84,15 +78,29 @@ async fn shutdown_signal() {
 
 /// Runs `serve`.
 pub(crate) fn run(args: &ServeArgs) -> Result<Outcome> {
-    let master = args.state.master_key()?;
+    let mut settings = args.state.settings()?;
+    if let Some(listen) = args.listen {
+        settings.listen = Some(listen);
+    }
+    if let Some(issuer) = &args.issuer {
+        settings.issuer = Some(issuer.clone());
+    }
+    if args.cookies {
+        settings.cookie_mode = Some(true);
+    }
+    if !args.allowed_origin.is_empty() {
+        settings.allowed_origins = Some(args.allowed_origin.clone());
+    }
+    let config = settings.service_config()?;
+    let master = settings.master_key()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let opened = args.state.open().await?;
+        let opened = settings.open().await?;
         let described = opened.describe();
-        with_store!(opened, store => serve(store, master, args, described).await)
+        with_store!(opened, store => serve(store, master, config, &settings, described).await)
     })?;
     Ok(Outcome::Clean)
 }

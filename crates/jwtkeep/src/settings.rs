@@ -1,0 +1,250 @@
+//! The service's settings: defaults, then a TOML file (`--config`; unknown
+//! keys refused), then `JWTKEEP_*` environment variables, then flags. Every
+//! value is checked before anything starts, and each refusal names the
+//! setting and the fix.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use jwtkeep_core::Algorithm;
+use jwtkeep_server::Config;
+use serde::Deserialize;
+
+use crate::environment;
+
+/// Every setting, each optional until merged.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Settings {
+    /// Address to listen on.
+    pub(crate) listen: Option<SocketAddr>,
+    /// The data directory (SQLite store, master key).
+    pub(crate) data_dir: Option<PathBuf>,
+    /// A Redis URL for shared state.
+    pub(crate) store: Option<String>,
+    /// The tokens' `iss`.
+    pub(crate) issuer: Option<String>,
+    /// The access tokens' `aud`.
+    pub(crate) audience: Option<String>,
+    /// The signing algorithm.
+    pub(crate) algorithm: Option<String>,
+    /// Access-token lifetime.
+    pub(crate) access_ttl_secs: Option<i64>,
+    /// Refresh-token lifetime.
+    pub(crate) refresh_ttl_secs: Option<i64>,
+    /// Confirmation-token lifetime.
+    pub(crate) confirm_ttl_secs: Option<i64>,
+    /// Key rotation period.
+    pub(crate) rotation_secs: Option<i64>,
+    /// How long a key is published before it signs.
+    pub(crate) publish_ahead_secs: Option<i64>,
+    /// Login attempts per window.
+    pub(crate) login_attempts: Option<u64>,
+    /// The login window.
+    pub(crate) login_window_secs: Option<i64>,
+    /// Cookie mode.
+    pub(crate) cookie_mode: Option<bool>,
+    /// Origins allowed in cookie mode.
+    pub(crate) allowed_origins: Option<Vec<String>>,
+    /// Largest request body.
+    pub(crate) body_limit_bytes: Option<usize>,
+    /// Longest request.
+    pub(crate) request_timeout_secs: Option<u64>,
+}
+
+fn parse<T: FromStr>(name: &str, text: &str) -> Result<T> {
+    text.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{name}={text:?} is not a valid value for this setting"))
+}
+
+/// Reads `JWTKEEP_<KEY>` into `slot` when it is set.
+fn from_env<T: FromStr>(key: &str, slot: &mut Option<T>) -> Result<()> {
+    let name = format!("JWTKEEP_{}", key.to_ascii_uppercase());
+    if let Some(text) = environment::secret_var(&name).map_err(anyhow::Error::msg)? {
+        *slot = Some(parse(&name, &text)?);
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// The file at `path`, strictly.
+    pub(crate) fn from_file(path: &Path) -> Result<Settings> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| {
+            let reason = e.message().to_owned();
+            anyhow::anyhow!(
+                "the configuration {} is refused: {reason} (see `jwtkeep serve --help` for the settings)",
+                path.display()
+            )
+        })
+    }
+
+    /// Applies the `JWTKEEP_*` variables over the file's values.
+    pub(crate) fn apply_env(&mut self) -> Result<()> {
+        from_env("listen", &mut self.listen)?;
+        from_env("data_dir", &mut self.data_dir)?;
+        from_env("store", &mut self.store)?;
+        from_env("issuer", &mut self.issuer)?;
+        from_env("audience", &mut self.audience)?;
+        from_env("algorithm", &mut self.algorithm)?;
+        from_env("access_ttl_secs", &mut self.access_ttl_secs)?;
+        from_env("refresh_ttl_secs", &mut self.refresh_ttl_secs)?;
+        from_env("confirm_ttl_secs", &mut self.confirm_ttl_secs)?;
+        from_env("rotation_secs", &mut self.rotation_secs)?;
+        from_env("publish_ahead_secs", &mut self.publish_ahead_secs)?;
+        from_env("login_attempts", &mut self.login_attempts)?;
+        from_env("login_window_secs", &mut self.login_window_secs)?;
+        from_env("cookie_mode", &mut self.cookie_mode)?;
+        from_env("body_limit_bytes", &mut self.body_limit_bytes)?;
+        from_env("request_timeout_secs", &mut self.request_timeout_secs)?;
+        let mut origins: Option<String> = None;
+        from_env("allowed_origins", &mut origins)?;
+        if let Some(list) = origins {
+            self.allowed_origins = Some(
+                list.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Defaults, the file (when given), then the environment.
+    pub(crate) fn load(config: Option<&Path>) -> Result<Settings> {
+        let mut settings = match config {
+            Some(path) => Settings::from_file(path)?,
+            None => Settings::default(),
+        };
+        settings.apply_env()?;
+        Ok(settings)
+    }
+
+    /// The data directory.
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        self.data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("jwtkeep-data"))
+    }
+
+    /// The address to listen on.
+    pub(crate) fn listen(&self) -> SocketAddr {
+        self.listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)))
+    }
+
+    /// The service's configuration, every value checked.
+    pub(crate) fn service_config(&self) -> Result<Config> {
+        let defaults = Config::default();
+        let issuer = self
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen()));
+        if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+            bail!("issuer {issuer:?} must be an http(s) URL: the service's own address");
+        }
+        let algorithm = match &self.algorithm {
+            None => defaults.algorithm,
+            Some(name) => name.parse::<Algorithm>().map_err(|_| {
+                anyhow::anyhow!(
+                    "algorithm {name:?} is unknown: choose ES256 (the default), EdDSA or RS256"
+                )
+            })?,
+        };
+        if algorithm.is_hmac() {
+            bail!("algorithm {algorithm} is refused: access tokens must be verifiable from the public JWKS alone, which needs an asymmetric algorithm (ES256, EdDSA, RS256)");
+        }
+        let secs =
+            |name: &str, value: Option<i64>, default: i64, min: i64, max: i64| -> Result<i64> {
+                let v = value.unwrap_or(default);
+                if v < min || v > max {
+                    bail!(
+                        "{name} = {v} is out of range: it must be between {min} and {max} seconds"
+                    );
+                }
+                Ok(v)
+            };
+        let access_ttl_secs = secs(
+            "access_ttl_secs",
+            self.access_ttl_secs,
+            defaults.access_ttl_secs,
+            60,
+            86_400,
+        )?;
+        let refresh_ttl_secs = secs(
+            "refresh_ttl_secs",
+            self.refresh_ttl_secs,
+            defaults.refresh_ttl_secs,
+            600,
+            90 * 86_400,
+        )?;
+        let confirm_ttl_secs = secs(
+            "confirm_ttl_secs",
+            self.confirm_ttl_secs,
+            defaults.confirm_ttl_secs,
+            30,
+            3600,
+        )?;
+        let rotation_secs = secs(
+            "rotation_secs",
+            self.rotation_secs,
+            defaults.rotation_secs,
+            3600,
+            365 * 86_400,
+        )?;
+        let publish_ahead_secs = secs(
+            "publish_ahead_secs",
+            self.publish_ahead_secs,
+            defaults.publish_ahead_secs,
+            0,
+            rotation_secs - 1,
+        )?;
+        let login_window_secs = secs(
+            "login_window_secs",
+            self.login_window_secs,
+            defaults.login_window_secs,
+            1,
+            86_400,
+        )?;
+        let login_attempts = self.login_attempts.unwrap_or(defaults.login_attempts);
+        if !(1..=1000).contains(&login_attempts) {
+            bail!("login_attempts = {login_attempts} is out of range: 1 to 1000");
+        }
+        let allowed_origins = self.allowed_origins.clone().unwrap_or_default();
+        if let Some(bad) = allowed_origins
+            .iter()
+            .find(|o| !(o.starts_with("https://") || o.starts_with("http://")) || o.ends_with('/'))
+        {
+            bail!("allowed origin {bad:?} must be scheme://host[:port] with no path, as browsers send it");
+        }
+        Ok(Config {
+            issuer,
+            audience: self.audience.clone().unwrap_or(defaults.audience),
+            algorithm,
+            access_ttl_secs,
+            refresh_ttl_secs,
+            confirm_ttl_secs,
+            rotation_secs,
+            publish_ahead_secs,
+            login_attempts,
+            login_window_secs,
+            cookie_mode: self.cookie_mode.unwrap_or(false),
+            allowed_origins,
+            body_limit_bytes: self
+                .body_limit_bytes
+                .unwrap_or(defaults.body_limit_bytes)
+                .clamp(1024, 1 << 20),
+            request_timeout: self
+                .request_timeout_secs
+                .map_or(defaults.request_timeout, |s| {
+                    Duration::from_secs(s.clamp(1, 300))
+                }),
+            ..defaults
+        })
+    }
+}
