@@ -5,9 +5,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createServer } from "node:http";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,25 +31,31 @@ before(async () => {
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ],
   });
-  // The page over http as well, as `jwtkeep serve` will serve it: the clipboard
-  // needs an origin to grant permissions to.
-  server = createServer((req, res) => {
-    if (req.url === "/") {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      res.end(html);
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
+  // The page over http as well, served by the real `jwtkeep serve` with its
+  // CSP header: the clipboard needs an origin to grant permissions to.
+  const env = { ...process.env };
+  delete env.JWTKEEP_MASTER_KEY;
+  delete env.JWTKEEP_STORE;
+  const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), "jwtkeep-web-")), "data");
+  server = spawn(jwtkeep, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env,
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  origin = await new Promise((resolve, reject) => {
+    let seen = "";
+    server.stderr.on("data", (chunk) => {
+      seen += chunk;
+      const found = seen.match(/listening on (http:\/\/[0-9.:]+)/);
+      if (found) resolve(found[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`jwtkeep serve exited (${code}): ${seen}`)));
+  });
   mkdirSync(artefacts, { recursive: true });
 });
 
 after(async () => {
   await browser?.close();
-  server?.close();
+  server?.kill("SIGTERM");
 });
 
 async function open(url = "file://" + pagePath) {
@@ -96,6 +101,15 @@ test("the CSP allows exactly the inline script and style, and no connection", ()
   assert.ok(csp.includes(`script-src ${hash("script")}`), "script hash is stale: run python3 web/csp.py");
   assert.ok(csp.includes(`style-src ${hash("style")}`), "style hash is stale: run python3 web/csp.py");
   assert.doesNotMatch(html, /<(script|link|img|iframe)[^>]*\s(src|href)=/i, "no external assets");
+});
+
+test("jwtkeep serve sends the page with its own policy as a header, and no framing", async () => {
+  const response = await fetch(origin + "/");
+  assert.equal(response.status, 200);
+  assert.equal(await response.text(), html);
+  const meta = html.match(/http-equiv="Content-Security-Policy" content="([^"]*)"/)[1];
+  assert.equal(response.headers.get("content-security-policy"), `${meta}; frame-ancestors 'none'`);
+  assert.equal(response.headers.get("x-frame-options"), "DENY");
 });
 
 test("every format decodes to the right length and alphabet", async () => {

@@ -28,6 +28,11 @@ use jwtkeep_store::{MasterKey, RevocationView, Store, ViewSync};
 
 pub use admin::{create_user, revoke_user};
 pub use cookies::{ACCESS_COOKIE, REFRESH_COOKIE};
+
+/// The secret generator page (`web/index.html`): one self-contained file
+/// that generates in the browser and whose CSP forbids every connection.
+/// Served at `/` and written by `jwtkeep gen web-page`.
+pub const GENERATOR_PAGE: &str = include_str!("../../../web/index.html");
 pub use error::ApiError;
 pub use events::EventLog;
 pub use keys::{KeyService, KeysError, PURPOSES};

@@ -24,6 +24,7 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     };
     let refresh_ttl = state.config.refresh_ttl_secs;
     let routes = Router::new()
+        .route("/", get(generator_page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))
         .route("/.well-known/jwks.json", get(jwks::<S>))
@@ -63,6 +64,34 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         }))
         .layer(middleware::from_fn(headers::security_headers))
         .with_state(state)
+}
+
+/// The page's own policy (its meta tag: hashes of its one script and one
+/// style, no connections), sent as a header too, with what only a header can
+/// say: no framing.
+fn page_policy() -> &'static str {
+    static POLICY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    POLICY.get_or_init(|| {
+        let marker = "http-equiv=\"Content-Security-Policy\" content=\"";
+        let meta = crate::GENERATOR_PAGE
+            .split_once(marker)
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map_or("default-src 'none'", |(policy, _)| policy);
+        format!("{meta}; frame-ancestors 'none'")
+    })
+}
+
+/// `GET /`: the secret generator, generating in the browser only.
+async fn generator_page() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, page_policy()),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        crate::GENERATOR_PAGE,
+    )
+        .into_response()
 }
 
 async fn healthz() -> Json<serde_json::Value> {

@@ -88,6 +88,42 @@ async fn health_readiness_and_headers_on_every_response() {
 }
 
 #[tokio::test]
+async fn the_generator_page_is_served_with_its_own_policy_and_no_framing() {
+    use tower::ServiceExt as _;
+    let f = fixture().await;
+    let response = f
+        .app
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_security_headers(&headers);
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    let page = jwtkeep_server::GENERATOR_PAGE;
+    // The header repeats the page's meta policy exactly, and forbids framing.
+    let meta = page
+        .split("http-equiv=\"Content-Security-Policy\" content=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(policy, format!("{meta}; frame-ancestors 'none'"));
+    assert!(policy.contains("connect-src 'none'") && policy.contains("script-src 'sha256-"));
+    let body = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    assert_eq!(body, page.as_bytes());
+}
+
+#[tokio::test]
 async fn unknown_routes_and_methods_are_json_errors_with_headers() {
     let f = fixture().await;
     let (status, headers, body) = call(&f.app, "GET", "/nope").await;

@@ -7,7 +7,7 @@ use crate::files;
 use crate::output::{self, Outcome};
 
 /// The page, exactly as `web/index.html` holds it (and as `jwtkeep serve` will serve it).
-pub(crate) const PAGE: &str = include_str!("../../../../web/index.html");
+pub(crate) const PAGE: &str = jwtkeep_server::GENERATOR_PAGE;
 
 /// Runs `gen web-page`.
 pub(crate) fn run(args: &GenWebPageArgs) -> Result<Outcome> {
