@@ -1,0 +1,190 @@
+//! Two instances of the service on their own ports, sharing the real Redis
+//! on 127.0.0.1:6379 (a unique key prefix per test): what one revokes the
+//! other refuses within 100 ms, and of the two only one rotates each key.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::disallowed_methods,
+    missing_docs
+)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jwtkeep_server::{create_user, Config, EventLog, Service};
+use jwtkeep_store::{MasterKey, RedisConfig, RedisStore};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use zeroize::Zeroizing;
+
+const T0: i64 = 1_800_000_000;
+const PASSWORD: &str = "correct horse battery staple";
+
+/// One HTTP/1.1 request over a fresh connection: the status and the JSON body.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let auth = bearer
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    (status, body)
+}
+
+struct Instance {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<Value>>>,
+}
+
+async fn start(prefix: &str, master: &jwtkeep_core::Secret, clock: Arc<AtomicI64>) -> Instance {
+    let store = RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").prefix(prefix))
+        .await
+        .expect("Redis must answer on 127.0.0.1:6379 (.ci/run starts one)");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&log);
+    let config = Config {
+        rotation_secs: 1000,
+        publish_ahead_secs: 100,
+        key_check_interval: Duration::from_millis(20),
+        event_log: EventLog::new(move |e| sink.lock().unwrap().push(e.clone())),
+        ..Config::default()
+    };
+    let app = Service::start(
+        store,
+        MasterKey::new(master).unwrap(),
+        config,
+        Arc::new(move || clock.load(Ordering::SeqCst)),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    Instance { addr, log }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
+    let prefix = format!(
+        "jwtkeep-test:{}:",
+        jwtkeep_core::secret::random_id().unwrap()
+    );
+    let (_, master) = MasterKey::generate().unwrap();
+    let clock = Arc::new(AtomicI64::new(T0));
+    let a = start(&prefix, &master, Arc::clone(&clock)).await;
+    let b = start(&prefix, &master, Arc::clone(&clock)).await;
+    let admin_store =
+        RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").prefix(prefix.as_str()))
+            .await
+            .unwrap();
+    create_user(
+        &admin_store,
+        "alice",
+        Zeroizing::new(PASSWORD.into()),
+        false,
+        T0,
+    )
+    .await
+    .unwrap();
+
+    // Logged in through A, accepted by B: one set of keys.
+    let (status, login) = http(
+        a.addr,
+        "POST",
+        "/v1/auth/login",
+        None,
+        Some(json!({"username": "alice", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    let access = login["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        http(b.addr, "GET", "/v1/auth/me", Some(&access), None)
+            .await
+            .0,
+        200
+    );
+
+    // Logged out through A: B refuses the token within 100 ms.
+    let (status, _) = http(a.addr, "POST", "/v1/auth/logout", Some(&access), None).await;
+    assert_eq!(status, 200);
+    let revoked_at = Instant::now();
+    let mut refused_after = None;
+    while revoked_at.elapsed() < Duration::from_secs(2) {
+        let (status, body) = http(b.addr, "GET", "/v1/auth/me", Some(&access), None).await;
+        if status == 401 {
+            assert_eq!(body["error"], "token_revoked", "{body}");
+            refused_after = Some(revoked_at.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let refused_after = refused_after.expect("B never refused the revoked token");
+    assert!(
+        refused_after < Duration::from_millis(100),
+        "B refused it after {refused_after:?}"
+    );
+
+    // The next keys fall due: both instances check every 20 ms, one publishes them.
+    clock.store(T0 + 900, Ordering::SeqCst);
+    let jwks_len = |addr| async move {
+        http(addr, "GET", "/.well-known/jwks.json", None, None)
+            .await
+            .1["keys"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    for _ in 0..200 {
+        if jwks_len(a.addr).await == 2 && jwks_len(b.addr).await == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!((jwks_len(a.addr).await, jwks_len(b.addr).await), (2, 2));
+    // Give a second rotation every chance to happen, then count.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rotations = |log: &Arc<Mutex<Vec<Value>>>| {
+        log.lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == "key.rotated")
+            .map(|e| e["details"]["purpose"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let mut all = rotations(&a.log);
+    all.extend(rotations(&b.log));
+    all.sort();
+    assert_eq!(
+        all,
+        ["access", "confirm", "refresh"],
+        "each purpose rotated exactly once"
+    );
+}
