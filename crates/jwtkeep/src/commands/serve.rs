@@ -92,6 +92,9 @@ pub(crate) fn run(args: &ServeArgs) -> Result<Outcome> {
         settings.allowed_origins = Some(args.allowed_origin.clone());
     }
     let config = settings.service_config()?;
+    if config.cookie_mode && config.issuer.starts_with("http://") {
+        output::warn("cookie mode with an http:// issuer: browsers keep Secure cookies only over https (and on localhost); set --issuer https://...");
+    }
     let master = settings.master_key()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
