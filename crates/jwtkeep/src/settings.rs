@@ -25,6 +25,8 @@ pub(crate) struct Settings {
     pub(crate) data_dir: Option<PathBuf>,
     /// A Redis URL for shared state.
     pub(crate) store: Option<String>,
+    /// The prefix of every Redis key (several deployments can share one Redis).
+    pub(crate) store_prefix: Option<String>,
     /// The tokens' `iss`.
     pub(crate) issuer: Option<String>,
     /// The access tokens' `aud`.
@@ -89,6 +91,7 @@ impl Settings {
         from_env("listen", &mut self.listen)?;
         from_env("data_dir", &mut self.data_dir)?;
         from_env("store", &mut self.store)?;
+        from_env("store_prefix", &mut self.store_prefix)?;
         from_env("issuer", &mut self.issuer)?;
         from_env("audience", &mut self.audience)?;
         from_env("algorithm", &mut self.algorithm)?;

@@ -95,7 +95,11 @@ impl Settings {
     pub(crate) async fn open(&self) -> Result<Opened> {
         match self.redis_url()? {
             Some(url) => {
-                let store = RedisStore::open(RedisConfig::new(url))
+                let mut config = RedisConfig::new(url);
+                if let Some(prefix) = &self.store_prefix {
+                    config = config.prefix(prefix.as_str());
+                }
+                let store = RedisStore::open(config)
                     .await
                     .context("cannot reach Redis: is it running, and is the URL right?")?;
                 Ok(Opened::Redis(store))

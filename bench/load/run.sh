@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Load benchmark on loopback, everything in one run: introspection and refresh
+# of `jwtkeep serve` on its SQLite store and on Redis, and of the Node
+# reference (express + jsonwebtoken + redis, written the way the JWT guides
+# write it). wrk from Debian drives them: introspection with 2 threads and
+# 32 connections; refresh with 2 threads of one connection each, every
+# request a real rotation of that connection's own refresh chain.
+#   bash bench/load/run.sh        (ROUNDS=3, DUR=5s by default; needs Redis on 6379)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin="$root/target/release/jwtkeep"
+dur=${DUR:-5s}
+rounds=${ROUNDS:-3}
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
+[ -x "$bin" ] || (cd "$root" && cargo build --release -p jwtkeep)
+[ -d "$here/reference/node_modules" ] || npm ci --prefix "$here/reference" --no-audit --no-fund >/dev/null
+
+wait_for() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "no answer from $1" >&2; exit 1; }
+post() { curl -sf -X POST -H 'content-type: application/json' -d "$2" "$1"; }
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+password="load benchmark password"
+user="bench-$RANDOM$RANDOM"
+
+# One jwtkeep instance with a user and a client. Its login limit is raised:
+# every round logs in again from 127.0.0.1 for fresh refresh chains.
+start_jwtkeep() { # name port [env...]
+  local name=$1 port=$2; shift 2
+  local dir="$work/$name"
+  mkdir -p "$dir"
+  (cd "$dir" && env "$@" "$bin" user add "$user" <<<"$password" >/dev/null)
+  local secret
+  secret=$(cd "$dir" && env "$@" "$bin" client add "load-$RANDOM$RANDOM" --json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['name']+':'+d['secret'])")
+  (cd "$dir" && exec env "$@" JWTKEEP_LOGIN_ATTEMPTS=1000 "$bin" serve --listen "127.0.0.1:$port" 2>"$dir/log") &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$port/healthz"
+  echo "Basic $(printf '%s' "$secret" | base64 -w0)" >"$work/$name.auth"
+}
+
+start_reference() { # port
+  (cd "$here/reference" && exec node server.js "$1" >"$work/reference.log" 2>&1) &
+  pids+=($!)
+  for _ in $(seq 1 200); do grep -q listening "$work/reference.log" 2>/dev/null && break; sleep 0.05; done
+  : >"$work/reference.auth"
+}
+
+# Fresh tokens for a round: one access token, two refresh chains.
+tokens() { # name base-url
+  local login
+  if [ "$1" = reference ]; then
+    ACCESS=$(post "$2/seed" '{"sub":"user-1"}' | field access_token)
+    R1=$(post "$2/seed" '{"sub":"user-1"}' | field refresh_token)
+    R2=$(post "$2/seed" '{"sub":"user-2"}' | field refresh_token)
+  else
+    login="{\"username\":\"$user\",\"password\":\"$password\"}"
+    ACCESS=$(post "$2/v1/auth/login" "$login" | field access_token)
+    R1=$(post "$2/v1/auth/login" "$login" | field refresh_token)
+    R2=$(post "$2/v1/auth/login" "$login" | field refresh_token)
+  fi
+  AUTH=$(cat "$work/$1.auth")
+}
+
+# wrk's summary as one line: server endpoint requests/s p50_us p99_us non-2xx.
+record() { # server endpoint wrk-output
+  local rps p50 p99 bad
+  rps=$(grep -m1 'Requests/sec' <<<"$3" | awk '{print $2}')
+  p50=$(grep -m1 -o 'p50_us=[0-9]*' <<<"$3" | cut -d= -f2)
+  p99=$(grep -m1 -o 'p99_us=[0-9]*' <<<"$3" | cut -d= -f2)
+  bad=$(grep -m1 -o 'wrong=[0-9]*' <<<"$3" | cut -d= -f2)
+  echo "$1|$2|$rps|$p50|$p99|${bad:-0}" >>"$work/results"
+}
+
+declare -A base=([sqlite]=http://127.0.0.1:18081 [redis]=http://127.0.0.1:18082 [reference]=http://127.0.0.1:18083)
+declare -A introspect=([sqlite]=/oauth2/introspect [redis]=/oauth2/introspect [reference]=/introspect)
+declare -A refresh=([sqlite]=/v1/auth/refresh [redis]=/v1/auth/refresh [reference]=/refresh)
+
+start_jwtkeep sqlite 18081
+master=$("$bin" gen secret --bytes 32)
+start_jwtkeep redis 18082 JWTKEEP_MASTER_KEY="$master" JWTKEEP_STORE=redis://127.0.0.1:6379/0 JWTKEEP_STORE_PREFIX="jwtkeep-load-$RANDOM$RANDOM:"
+start_reference 18083
+
+# Rounds in rotating order, so that a slow stretch of this shared machine
+# does not land on one server only; the medians over rounds are reported.
+order=(sqlite redis reference)
+for round in $(seq 1 "$rounds"); do
+  for i in 0 1 2; do
+    name=${order[$(( (i + round) % 3 ))]}
+    tokens "$name" "${base[$name]}"
+    record "$name" introspect "$(TOKEN="$ACCESS" AUTH="$AUTH" wrk -t2 -c32 -d"$dur" -s "$here/introspect.lua" "${base[$name]}${introspect[$name]}")"
+    record "$name" refresh "$(TOKENS="$R1,$R2" wrk -t2 -c2 -d"$dur" -s "$here/refresh.lua" "${base[$name]}${refresh[$name]}")"
+  done
+done
+
+# Login, once: bounded by argon2id (m=19456 KiB, t=2, p=1) by design.
+login="{\"username\":\"$user\",\"password\":\"$password\"}"
+record sqlite login "$(LOGIN="$login" wrk -t2 -c4 -d"$dur" -s "$here/login.lua" "${base[sqlite]}/v1/auth/login")"
+
+python3 - "$work/results" "$rounds" "$dur" <<'PY'
+import statistics, sys
+rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.strip()]
+label = {"sqlite": "jwtkeep, SQLite", "redis": "jwtkeep, Redis", "reference": "Node reference (express, jsonwebtoken, redis)"}
+print(f"Medians of {sys.argv[2]} rounds of {sys.argv[3]} per server and endpoint.\n")
+print("| server | endpoint | requests/s | p50 | p99 | wrong answers (all rounds) |")
+print("|---|---|---|---|---|---|")
+med = {}
+for server in ["sqlite", "redis", "reference"]:
+    for endpoint in ["introspect", "refresh"]:
+        got = [r for r in rows if r[0] == server and r[1] == endpoint]
+        rps = statistics.median(float(r[2]) for r in got)
+        p50 = statistics.median(int(r[3]) for r in got) / 1000
+        p99 = statistics.median(int(r[4]) for r in got) / 1000
+        bad = sum(int(r[5]) for r in got)
+        med[(server, endpoint)] = rps
+        print(f"| {label[server]} | {endpoint} | {rps:.0f} | {p50:.2f} ms | {p99:.2f} ms | {bad} |")
+login = [r for r in rows if r[1] == "login"]
+for r in login:
+    print(f"| jwtkeep, SQLite | login (argon2id m=19456 KiB, t=2, p=1; one run) | {float(r[2]):.0f} | {int(r[3]) / 1000:.2f} ms | {int(r[4]) / 1000:.2f} ms | {r[5]} |")
+print()
+for endpoint in ["introspect", "refresh"]:
+    ref = med[("reference", endpoint)]
+    print(f"- {endpoint}: jwtkeep on SQLite {med[('sqlite', endpoint)] / ref:.1f}×, on Redis {med[('redis', endpoint)] / ref:.1f}× the reference's throughput")
+PY
