@@ -162,12 +162,21 @@ pub(crate) async fn verify<S: Store>(
             "this confirmation is for another action: ask for one for this action",
         ));
     }
+    let used = || {
+        refused(
+            "confirmation_used",
+            "this confirmation was already used: ask for a new one",
+        )
+    };
+    // A used confirmation is denied by its jti: say so in the same words
+    // whether the revocation view or the store noticed first.
     check_revocation(
         &state,
         claims,
         now,
         "this confirmation has been revoked: ask for a new one",
-    )?;
+    )
+    .map_err(|e| if e.code == "token_revoked" { used() } else { e })?;
     let (Some(issuer), Some(jti), Some(exp)) = (claims.iss(), claims.jti(), claims.exp()) else {
         return Err(refused(
             "invalid_token",
@@ -180,10 +189,7 @@ pub(crate) async fn verify<S: Store>(
         .await
         .map_err(|e| store_error(&e))?;
     if !first {
-        return Err(refused(
-            "confirmation_used",
-            "this confirmation was already used: ask for a new one",
-        ));
+        return Err(used());
     }
     let subject = claims.sub().unwrap_or_default();
     let mut details = Map::new();

@@ -213,3 +213,62 @@ async fn state_changing_cookie_requests_need_an_allowed_origin() {
     let (status, _) = f.me(&cookie_value).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_up_confirmation_works_from_cookies() {
+    let f = cookie_fixture().await;
+    let (_, headers, _) = login(&f, Some(ORIGIN), "alice").await;
+    let cookies = jar(&headers);
+    let ask = json!({"password": PASSWORD, "action": "email.change"});
+    let (status, _, body) = request(
+        &f,
+        "POST",
+        "/v1/auth/confirm",
+        None,
+        &cookies,
+        Some(ask.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("origin_refused"))
+    );
+    let (status, _, body) = request(
+        &f,
+        "POST",
+        "/v1/auth/confirm",
+        Some(ORIGIN),
+        &cookies,
+        Some(ask),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let check = json!({"token": body["confirmation_token"], "action": "email.change"});
+    let (status, _, body) = request(
+        &f,
+        "POST",
+        "/v1/auth/confirm/verify",
+        Some(ORIGIN),
+        &cookies,
+        Some(check.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["confirmed"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{body}"
+    );
+    let (status, _, body) = request(
+        &f,
+        "POST",
+        "/v1/auth/confirm/verify",
+        Some(ORIGIN),
+        &cookies,
+        Some(check),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("confirmation_used"))
+    );
+}
