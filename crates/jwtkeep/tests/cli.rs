@@ -1475,3 +1475,51 @@ fn serve_settings_come_from_the_file_then_the_environment_and_are_checked() {
     assert_eq!(body["expires_in"], 1200, "{login}");
     stop(child);
 }
+
+/// `user add` in a terminal: `script` gives it one, the prompt does not echo
+/// the password, asks twice, and refuses two different answers.
+#[test]
+fn user_add_prompts_twice_without_echo_in_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_jwtkeep");
+    let run = |user: &str, first: &str, second: &str| {
+        let mut child = Command::new("script")
+            .args(["-qec", &format!("{bin} user add {user}"), "/dev/null"])
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs the command in a terminal");
+        let mut stdin = child.stdin.take().unwrap();
+        for answer in [first, second] {
+            // Each answer after its prompt: the terminal discards input typed
+            // before the echo is turned off.
+            #[allow(clippy::disallowed_methods)] // pacing a terminal, not timing a test
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            writeln!(stdin, "{answer}").unwrap();
+        }
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    let password = "typed at the prompt, never shown";
+    let out = run("tty-user", password, password);
+    let shown = stdout(&out);
+    assert_eq!(code(&out), 0, "{shown}");
+    assert!(
+        shown.contains("password:") && shown.contains("again:"),
+        "{shown}"
+    );
+    assert!(shown.contains("created tty-user"), "{shown}");
+    assert!(
+        !shown.contains(password),
+        "the password was echoed: {shown}"
+    );
+    let out = run("other-user", password, "something else entirely");
+    assert_ne!(code(&out), 0);
+    assert!(
+        stdout(&out).contains("the two passwords differ"),
+        "{}",
+        stdout(&out)
+    );
+}
