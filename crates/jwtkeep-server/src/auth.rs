@@ -290,6 +290,16 @@ pub(crate) fn check_revocation<S: Store>(
     }
 }
 
+/// The denial of a verified token by its `iss` and `jti` until its `exp`
+/// (how a single token is revoked), if it names all three.
+pub(crate) fn denial_of(claims: &jwtkeep_core::Claims) -> Option<jwtkeep_store::Revocation> {
+    Some(jwtkeep_store::Revocation::Token {
+        issuer: claims.iss()?.to_owned(),
+        jti: claims.jti()?.to_owned(),
+        exp: claims.exp()?,
+    })
+}
+
 /// Verifies an access token completely: signature, claims and revocation.
 pub(crate) fn authenticate<S: Store>(
     state: &AppState<S>,
@@ -481,9 +491,7 @@ pub(crate) async fn logout<S: Store>(
     let request: LogoutRequest = optional_json(&body, "{\"refresh_token\": \"...\"}")?;
     let verified = verify_token(&state, "access", &token, now)?;
     let claims = verified.payload();
-    let (Some(issuer), Some(jti), Some(subject), Some(exp)) =
-        (claims.iss(), claims.jti(), claims.sub(), claims.exp())
-    else {
+    let (Some(denial), Some(subject)) = (denial_of(claims), claims.sub()) else {
         return Err(refused(
             "invalid_token",
             "the access token lacks iss, jti, sub or exp",
@@ -491,14 +499,7 @@ pub(crate) async fn logout<S: Store>(
     };
     state
         .store
-        .revoke(
-            jwtkeep_store::Revocation::Token {
-                issuer: issuer.to_owned(),
-                jti: jti.to_owned(),
-                exp,
-            },
-            now,
-        )
+        .revoke(denial, now)
         .await
         .map_err(|e| store_error(&e))?;
     state.metrics.revocation("token");

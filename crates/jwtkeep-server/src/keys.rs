@@ -144,17 +144,42 @@ impl KeyService {
     }
 
     /// Reads every purpose's keys from the store again (keys another
-    /// instance or the CLI rotated), replacing the rings.
+    /// instance or the CLI rotated) and installs the rings that changed.
     pub async fn reload<S: Store>(&self, store: &S) -> Result<(), KeysError> {
         for purpose in PURPOSES {
-            let records = store.keys(purpose).await?;
-            let ring = self.ring_from(&records)?;
-            let verifier = Verifier::new(ring, policy_for(purpose, &self.config));
-            self.rings
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(purpose, verifier);
+            self.install(purpose, &store.keys(purpose).await?)?;
         }
+        Ok(())
+    }
+
+    /// Makes `records` the ring of `purpose`, unless it already holds exactly
+    /// these keys on these schedules: the check every few seconds must not
+    /// reopen and re-parse every key.
+    fn install(&self, purpose: &'static str, records: &[KeyRecord]) -> Result<(), KeysError> {
+        let unchanged = self.with_ring(purpose, |ring| {
+            ring.is_some_and(|ring| {
+                ring.keys().len() == records.len()
+                    && records.iter().all(|r| {
+                        let schedule = (
+                            r.published_at.min(r.active_from),
+                            r.active_from,
+                            r.active_until,
+                            r.verify_until,
+                        );
+                        ring.keys()
+                            .iter()
+                            .any(|k| k.kid() == r.kid && k.schedule() == schedule)
+                    })
+            })
+        });
+        if unchanged {
+            return Ok(());
+        }
+        let verifier = Verifier::new(self.ring_from(records)?, policy_for(purpose, &self.config));
+        self.rings
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(purpose, verifier);
         Ok(())
     }
 
@@ -240,30 +265,29 @@ impl KeyService {
     ) -> Result<Vec<(&'static str, String)>, KeysError> {
         let mut added = Vec::new();
         for purpose in PURPOSES {
-            if self.due(&store.keys(purpose).await?, now) == Due::No {
-                continue;
-            }
+            let mut records = store.keys(purpose).await?;
             let lock = format!("rotate-{purpose}");
-            if !store.try_lock(&lock, holder, 60, now).await? {
-                continue; // another instance is at it
+            if self.due(&records, now) != Due::No && store.try_lock(&lock, holder, 60, now).await? {
+                // Read again under the lock: another instance may have just done it.
+                let result = match store.keys(purpose).await {
+                    Ok(fresh) => match self.due(&fresh, now) {
+                        Due::No => Ok(None),
+                        Due::Publish { active_from } => self
+                            .add_next(store, purpose, &fresh, active_from, now)
+                            .await
+                            .map(Some),
+                    },
+                    Err(e) => Err(e.into()),
+                };
+                let _ = store.unlock(&lock, holder).await;
+                if let Some(kid) = result? {
+                    added.push((purpose, kid));
+                }
+                records = store.keys(purpose).await?;
             }
-            // Read again under the lock: another instance may have just done it.
-            let result = match store.keys(purpose).await {
-                Ok(records) => match self.due(&records, now) {
-                    Due::No => Ok(None),
-                    Due::Publish { active_from } => self
-                        .add_next(store, purpose, &records, active_from, now)
-                        .await
-                        .map(Some),
-                },
-                Err(e) => Err(e.into()),
-            };
-            let _ = store.unlock(&lock, holder).await;
-            if let Some(kid) = result? {
-                added.push((purpose, kid));
-            }
+            // Learns what other instances did, too.
+            self.install(purpose, &records)?;
         }
-        self.reload(store).await?;
         Ok(added)
     }
 

@@ -10,11 +10,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jwtkeep_core::{Claims, Verified};
-use jwtkeep_store::{Revocation, Store};
+use jwtkeep_store::Store;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{check_revocation, no_store, store_error, verify_token};
+use crate::auth::{check_revocation, denial_of, no_store, store_error, verify_token};
 use crate::events::record_details;
 use crate::{ApiError, AppState};
 
@@ -96,21 +96,22 @@ fn identify<S: Store>(
     hint: Option<&str>,
     now: i64,
 ) -> Option<Known> {
-    let access = || {
-        let v = verify_token(state, "access", token, now).ok()?;
+    let known = |purpose: &str| {
+        let v = verify_token(state, purpose, token, now).ok()?;
         check_revocation(state, v.payload(), now, "revoked").ok()?;
-        Some(Known::Access(v))
+        Some(v)
     };
-    let refresh = || {
-        let v = verify_token(state, "refresh", token, now).ok()?;
-        check_revocation(state, v.payload(), now, "revoked").ok()?;
-        Some(Known::Refresh(v))
-    };
-    if hint == Some("refresh_token") {
-        refresh().or_else(access)
+    let order = if hint == Some("refresh_token") {
+        ["refresh", "access"]
     } else {
-        access().or_else(refresh)
-    }
+        ["access", "refresh"]
+    };
+    order.into_iter().find_map(|purpose| {
+        known(purpose).map(|v| match purpose {
+            "access" => Known::Access(v),
+            _ => Known::Refresh(v),
+        })
+    })
 }
 
 /// The refresh family of `claims`, if the token is still its current one.
@@ -206,27 +207,17 @@ pub(crate) async fn revoke<S: Store>(
         request.token_type_hint.as_deref(),
         now,
     ) {
-        Some(Known::Access(v)) => {
-            let claims = v.payload();
-            match (claims.iss(), claims.jti(), claims.exp()) {
-                (Some(issuer), Some(jti), Some(exp)) => {
-                    state.metrics.revocation("token");
-                    state
-                        .store
-                        .revoke(
-                            Revocation::Token {
-                                issuer: issuer.to_owned(),
-                                jti: jti.to_owned(),
-                                exp,
-                            },
-                            now,
-                        )
-                        .await
-                        .map(|()| Some(("access_token", claims.sub().map(str::to_owned))))
-                }
-                _ => Ok(None),
+        Some(Known::Access(v)) => match denial_of(v.payload()) {
+            Some(denial) => {
+                state.metrics.revocation("token");
+                state
+                    .store
+                    .revoke(denial, now)
+                    .await
+                    .map(|()| Some(("access_token", v.payload().sub().map(str::to_owned))))
             }
-        }
+            None => Ok(None),
+        },
         Some(Known::Refresh(v)) => match v.payload().get("fam") {
             Some(Value::String(family)) => {
                 state.metrics.revocation("family");

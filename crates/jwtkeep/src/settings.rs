@@ -15,8 +15,9 @@ use serde::Deserialize;
 
 use crate::environment;
 
-/// Every setting, each optional until merged.
-#[derive(Debug, Default, Deserialize)]
+/// Every setting, each optional until merged. No `Debug`: `store` may hold
+/// a Redis password.
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Settings {
     /// Address to listen on.
