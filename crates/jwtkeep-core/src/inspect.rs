@@ -31,8 +31,8 @@ pub struct Unverified {
     pub claims: Option<Map<String, Value>>,
     /// The payload's length in bytes.
     pub payload_len: usize,
-    /// The signature's length in bytes.
-    pub signature_len: usize,
+    /// The signature's bytes (public: anyone holding the token has them).
+    pub signature: Vec<u8>,
 }
 
 /// Why a token could not even be decoded.
@@ -83,7 +83,7 @@ pub fn decode_unverified(token: &str) -> Result<Unverified, DecodeTokenError> {
         header,
         claims,
         payload_len: payload.len(),
-        signature_len: signature.len(),
+        signature,
     })
 }
 

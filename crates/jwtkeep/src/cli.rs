@@ -31,6 +31,8 @@ pub(crate) enum Command {
     /// Sign, verify and inspect tokens, strictly (RFC 8725).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Audit a token: lint it and search for its HMAC secret among known-weak secrets.
+    Audit(AuditArgs),
     /// Inspect keys: type, size, thumbprint, and whether jwtkeep accepts them.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -240,6 +242,34 @@ pub(crate) struct TokenInspectArgs {
     /// The token, or - (or nothing) to read it from stdin.
     #[arg(value_name = "TOKEN")]
     pub(crate) token: Option<String>,
+    /// Judge expiry as of this Unix time.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub(crate) now: Option<i64>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "For HS256/384/512 tokens, the signing secret is searched for in order: the empty\nsecret, jwtkeep's bundled list of 103,978 known-weak JWT secrets, your wordlists, then\nmutations of your --hint words (case, digits, years, separators, -secret, _jwt, key...).\nA secret found this way is known to attackers: every token signed with it can be\nforged. The secret is printed only with --show-secret. All cores are used.\n\nExit codes: 0 nothing found, 1 the secret was found or the token has findings of\nmedium severity or more, 2 usage or input error.\n\nExamples:\n  jwtkeep audit \"$TOKEN\"\n  jwtkeep audit \"$TOKEN\" --wordlist rockyou.txt --hint myapp --hint acme\n  pbpaste | jwtkeep audit --json"
+)]
+pub(crate) struct AuditArgs {
+    /// The token, or - (or nothing) to read it from stdin.
+    #[arg(value_name = "TOKEN")]
+    pub(crate) token: Option<String>,
+    /// A file of candidate secrets, one per line (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) wordlist: Vec<PathBuf>,
+    /// A word the secret may be built from, such as the app's name (repeatable, at most 16).
+    #[arg(long, value_name = "WORD")]
+    pub(crate) hint: Vec<String>,
+    /// Print the secret when it is found.
+    #[arg(long)]
+    pub(crate) show_secret: bool,
+    /// Threads for the search [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<std::num::NonZeroUsize>,
     /// Judge expiry as of this Unix time.
     #[arg(long, value_name = "UNIX_SECONDS")]
     pub(crate) now: Option<i64>,

@@ -9,6 +9,7 @@ mod environment;
 mod files;
 mod keysource;
 mod output;
+mod progress;
 mod settings;
 mod stores;
 
@@ -32,6 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Token(TokenCommand::Sign(args)) => commands::token::sign(&args),
         Command::Token(TokenCommand::Verify(args)) => commands::token::verify(&args),
         Command::Token(TokenCommand::Inspect(args)) => commands::token::inspect(&args),
+        Command::Audit(args) => commands::audit::run(&args),
         Command::Key(KeyCommand::Inspect(args)) => commands::key::inspect(&args),
         Command::Key(KeyCommand::Thumbprint(args)) => commands::key::thumbprint(&args),
         Command::Serve(args) => commands::serve::run(&args),

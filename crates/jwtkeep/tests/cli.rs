@@ -20,6 +20,9 @@ use jwtkeep_core::encoding::{TextEncoding, BASE64, BASE64URL};
 use jwtkeep_core::{Algorithm, Jwk, JwkSet, SigningKey, VerifyingKey};
 use serde_json::Value;
 
+#[path = "cli/audit.rs"]
+mod audit;
+
 fn jwtkeep_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
         .args(args)

@@ -1,6 +1,7 @@
 //! One module per command: each turns parsed arguments into output and an outcome.
 
 pub(crate) mod admin;
+pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod gen_key;
 pub(crate) mod gen_secret;

@@ -3,7 +3,7 @@
 use std::io::{IsTerminal as _, Read as _};
 
 use anyhow::{bail, Context as _, Result};
-use jwtkeep_core::inspect::{decode_unverified, lint_token};
+use jwtkeep_core::inspect::{decode_unverified, lint_token, Lint};
 use jwtkeep_core::secret::random_id;
 use jwtkeep_core::strength::Severity;
 use jwtkeep_core::verify::MAX_LEEWAY_SECS;
@@ -32,7 +32,7 @@ fn read_stdin(what: &str) -> Result<String> {
     Ok(text)
 }
 
-fn token_text(arg: Option<&str>) -> Result<String> {
+pub(crate) fn token_text(arg: Option<&str>) -> Result<String> {
     let text = match arg {
         None | Some("-") => read_stdin("token")?,
         Some(token) => token.to_owned(),
@@ -211,7 +211,7 @@ pub(crate) fn verify(args: &TokenVerifyArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-fn relative(secs: i64, now: i64) -> String {
+pub(crate) fn relative(secs: i64, now: i64) -> String {
     let delta = secs - now;
     if delta == 0 {
         return "now".to_owned();
@@ -231,6 +231,31 @@ fn relative(secs: i64, now: i64) -> String {
     } else {
         format!("{amount} ago")
     }
+}
+
+/// Lint findings as JSON objects.
+pub(crate) fn lint_json(lints: &[Lint]) -> Vec<Value> {
+    lints
+        .iter()
+        .map(|l| json!({"code": l.code, "severity": l.severity.name(), "message": l.message}))
+        .collect()
+}
+
+/// Lint findings as the lines `token inspect` and `audit` print.
+pub(crate) fn lint_text(lints: &[Lint]) -> String {
+    if lints.is_empty() {
+        return "findings: none\n".to_owned();
+    }
+    let mut out = String::from("findings:\n");
+    for l in lints {
+        out.push_str(&format!(
+            "  {:<8} {}: {}\n",
+            l.severity.name(),
+            l.code,
+            l.message
+        ));
+    }
+    out
 }
 
 /// Runs `token inspect`.
@@ -258,8 +283,8 @@ pub(crate) fn inspect(args: &TokenInspectArgs) -> Result<Outcome> {
             "header": decoded.header,
             "claims": decoded.claims,
             "times": times,
-            "signature_bytes": decoded.signature_len,
-            "findings": lints.iter().map(|l| json!({"code": l.code, "severity": l.severity.name(), "message": l.message})).collect::<Vec<_>>(),
+            "signature_bytes": decoded.signature.len(),
+            "findings": lint_json(&lints),
         }))?;
     } else {
         let mut out = String::from("UNVERIFIED: nothing below has been checked; use `jwtkeep token verify` to trust a token\n");
@@ -280,19 +305,7 @@ pub(crate) fn inspect(args: &TokenInspectArgs) -> Result<Outcome> {
         for (name, when) in &times {
             out.push_str(&format!("{name}: {}\n", when.as_str().unwrap_or_default()));
         }
-        if lints.is_empty() {
-            out.push_str("findings: none\n");
-        } else {
-            out.push_str("findings:\n");
-            for l in &lints {
-                out.push_str(&format!(
-                    "  {:<8} {}: {}\n",
-                    l.severity.name(),
-                    l.code,
-                    l.message
-                ));
-            }
-        }
+        out.push_str(&lint_text(&lints));
         output::stdout(&out)?;
     }
     Ok(if serious {
