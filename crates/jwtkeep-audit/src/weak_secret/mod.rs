@@ -7,6 +7,8 @@
 //! `jwtkeep check` judges a secret the user holds.
 
 mod hints;
+#[cfg(target_arch = "x86_64")]
+mod shani;
 mod target;
 
 use std::num::NonZeroUsize;
@@ -17,7 +19,7 @@ use jwtkeep_core::strength::WeakSecrets;
 use zeroize::Zeroizing;
 
 pub use hints::{hint_candidates, MAX_HINTS};
-pub use target::{HmacTarget, TargetError};
+pub use target::{HmacTarget, TargetError, LANES};
 
 /// Candidates a thread tries between looks at the shared progress.
 const BATCH: u64 = 4096;
@@ -120,19 +122,44 @@ fn try_each<'c>(
     progress: &Progress,
 ) -> Option<(u64, Vec<u8>)> {
     let mut pending = 0;
-    for (index, candidate) in candidates {
-        if target.matches(candidate) {
-            progress.done.store(true, Ordering::Relaxed);
-            progress.add(pending + 1);
-            return Some((index, candidate.to_vec()));
+    let mut batch: [(u64, &[u8]); LANES] = [(0, b""); LANES];
+    let mut filled = 0;
+    let mut candidates = candidates.fuse();
+    loop {
+        let next = candidates.next();
+        if let Some(candidate) = next {
+            if let Some(slot) = batch.get_mut(filled) {
+                *slot = candidate;
+                filled += 1;
+            }
+            if filled < LANES {
+                continue;
+            }
         }
-        pending += 1;
-        if pending == BATCH {
+        // A last, partial batch repeats its first candidate in the empty lanes.
+        let first = batch.first().copied().unwrap_or((0, b""));
+        for slot in batch.iter_mut().skip(filled) {
+            *slot = first;
+        }
+        if filled > 0 {
+            if let Some(hit) = target.first_match(&batch.map(|(_, c)| c)) {
+                let (index, candidate) = batch.get(hit).copied().unwrap_or(first);
+                progress.done.store(true, Ordering::Relaxed);
+                progress.add(pending + hit as u64 + 1);
+                return Some((index, candidate.to_vec()));
+            }
+        }
+        pending += filled as u64;
+        filled = 0;
+        if pending >= BATCH {
             progress.add(pending);
             pending = 0;
             if progress.found() {
                 return None;
             }
+        }
+        if next.is_none() {
+            break;
         }
     }
     progress.add(pending);

@@ -118,7 +118,8 @@ impl Sha2 for Sha512 {
     }
 }
 
-const SHA256_IV: [u32; 8] = [
+/// SHA-256's initial state.
+pub(super) const SHA256_IV: [u32; 8] = [
     0x6a09_e667,
     0xbb67_ae85,
     0x3c6e_f372,
@@ -267,10 +268,19 @@ impl<H: Sha2> Prepared<H> {
     }
 }
 
+/// Candidates checked together by [`HmacTarget::first_match`].
+pub const LANES: usize = 4;
+
 enum Engine {
     Sha256(Prepared<Sha256>),
     Sha512(Prepared<Sha512>),
 }
+
+/// HS256 on the SHA extensions, when the CPU has them.
+#[cfg(target_arch = "x86_64")]
+type Accelerated = Option<super::shani::Prepared>;
+#[cfg(not(target_arch = "x86_64"))]
+type Accelerated = Option<std::convert::Infallible>;
 
 /// An HMAC-signed token whose secret is being searched for.
 ///
@@ -279,6 +289,7 @@ enum Engine {
 pub struct HmacTarget {
     alg: Algorithm,
     engine: Engine,
+    accelerated: Accelerated,
 }
 
 impl std::fmt::Debug for HmacTarget {
@@ -287,6 +298,17 @@ impl std::fmt::Debug for HmacTarget {
             .field("alg", &self.alg.name())
             .finish_non_exhaustive()
     }
+}
+
+/// The accelerated form of an HS256 target, when this CPU can run it.
+#[cfg(target_arch = "x86_64")]
+fn accelerate(p: &Prepared<Sha256>) -> Accelerated {
+    super::shani::available().then(|| super::shani::Prepared::new(&p.inner_tail, p.expected))
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn accelerate(_: &Prepared<Sha256>) -> Accelerated {
+    None
 }
 
 impl HmacTarget {
@@ -319,7 +341,38 @@ impl HmacTarget {
                 found: mac.len(),
             });
         }
-        Ok(HmacTarget { alg, engine })
+        let accelerated = match &engine {
+            Engine::Sha256(p) => accelerate(p),
+            Engine::Sha512(_) => None,
+        };
+        Ok(HmacTarget {
+            alg,
+            engine,
+            accelerated,
+        })
+    }
+
+    /// The same search without the SHA extensions, for comparing the two paths.
+    #[doc(hidden)]
+    pub fn portable(mut self) -> HmacTarget {
+        self.accelerated = None;
+        self
+    }
+
+    /// Whether candidates are checked on the SHA extensions.
+    pub fn is_accelerated(&self) -> bool {
+        self.accelerated.is_some()
+    }
+
+    /// The index of the first of `candidates` that is the secret.
+    pub fn first_match(&self, candidates: &[&[u8]; LANES]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ni) = &self.accelerated {
+            if candidates.iter().all(|c| c.len() <= 64) {
+                return ni.matches(candidates).iter().position(|&m| m);
+            }
+        }
+        candidates.iter().position(|c| self.matches(c))
     }
 
     /// The token's algorithm.
@@ -368,6 +421,16 @@ mod tests {
             // HMAC pads short keys with zeros: this is the same key to HMAC.
             assert!(target.matches(b"secret\0"), "{alg}");
         }
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn hs256_uses_the_sha_extensions_where_the_cpu_has_them() {
+        let target = HmacTarget::from_token(&token("HS256", b"k", "{}")).unwrap();
+        assert_eq!(
+            target.is_accelerated(),
+            std::is_x86_feature_detected!("sha")
+        );
     }
 
     #[test]
@@ -435,6 +498,25 @@ mod tests {
     }
 
     proptest! {
+        /// The SHA-NI path (where the CPU has it) and the portable one agree
+        /// on every lane, for keys of every length around the block size.
+        #[test]
+        fn accelerated_and_portable_searches_agree(
+            keys in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..80), LANES),
+            secret_lane in 0..LANES + 1,
+            payload in "[ -~]{0,300}",
+        ) {
+            let secret = keys.get(secret_lane).cloned().unwrap_or_else(|| b"not among them".to_vec());
+            let t = token("HS256", &secret, &payload);
+            let fast = HmacTarget::from_token(&t).unwrap();
+            let slow = HmacTarget::from_token(&t).unwrap().portable();
+            prop_assert!(!slow.is_accelerated());
+            let batch: [&[u8]; LANES] = std::array::from_fn(|i| keys[i].as_slice());
+            prop_assert_eq!(fast.first_match(&batch), slow.first_match(&batch));
+            let expected = keys.iter().position(|k| token("HS256", k, &payload) == t);
+            prop_assert_eq!(fast.first_match(&batch), expected);
+        }
+
         #[test]
         fn matches_exactly_the_key_aws_lc_signed_with(
             key in proptest::collection::vec(any::<u8>(), 0..300),
