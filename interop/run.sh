@@ -54,4 +54,13 @@ if [ "$passed" -ne "$expected" ]; then
   failed=$((failed + expected - passed - failed))
 fi
 echo "interop: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -eq "$expected" ]
+if [ "$failed" -ne 0 ] || [ "$passed" -ne "$expected" ]; then exit 1; fi
+
+# SARIF: what `jwtkeep scan --format sarif` writes validates against the schema.
+tree="$work/scan-tree"
+mkdir -p "$tree/src"
+printf '%s\n' "const t = jwt.sign(p, 'supersecretkey');" "jwt.verify(t, k, { algorithms: ['none'] });" \
+  "const c = jwt.decode(t); // jwtkeep:ignore jwt-decode-without-verify reads the header only" > "$tree/src/app.js"
+printf '%s\n' '-----BEGIN PRIVATE KEY-----' 'MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnFAAAAAAAA' > "$tree/src/key.pem"
+"$bin" scan "$tree" --format sarif > "$work/scan.sarif" || [ $? -eq 1 ]
+"$here/.venv/bin/python" "$here/sarif.py" "$work/scan.sarif"

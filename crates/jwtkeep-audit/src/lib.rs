@@ -4,4 +4,5 @@
 //! Audits read what they are given (a token, wordlists) and compute; they
 //! never touch the store. The binary shows their progress and results.
 
+pub mod scan;
 pub mod weak_secret;

@@ -33,6 +33,8 @@ pub(crate) enum Command {
     Token(TokenCommand),
     /// Audit a token: lint it and search for its HMAC secret among known-weak secrets.
     Audit(AuditArgs),
+    /// Scan source code for hard-coded or weak secrets and dangerous JWT code.
+    Scan(ScanArgs),
     /// Inspect keys: type, size, thumbprint, and whether jwtkeep accepts them.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -248,6 +250,57 @@ pub(crate) struct TokenInspectArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// How `scan` prints its findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ScanFormat {
+    /// One line per finding, then a summary.
+    Text,
+    /// One JSON document.
+    Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+}
+
+/// The least severity that makes `scan` exit 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FailOn {
+    /// Any finding.
+    Low,
+    /// Medium, high or critical findings.
+    Medium,
+    /// High or critical findings.
+    High,
+    /// Critical findings only.
+    Critical,
+    /// Never: always exit 0 when the scan ran.
+    Never,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Walks the tree the way git sees it (.gitignore honoured, .git skipped) and checks\nJS/TS, Python, Go, Java/Kotlin, Ruby and Rust code for the none algorithm, hard-coded\nand fallback secrets (judged by `jwtkeep check`'s rules and the bundled list), decoding\nwithout verifying, verifying without an algorithms allow-list, expiry turned off,\nlifetimes over a day, sensitive claims, tokens in localStorage, express-jwt without\nisRevoked and tokens or secrets passed to loggers; any text file for committed JWTs\nand private keys; .env, docker-compose and Kubernetes files for weak secrets; and\n.env, *.pem and *.key files that git tracks or does not ignore.\n\nSuppress one finding with a comment on its line or the line above:\n  jwtkeep:ignore RULE-ID the reason\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nExamples:\n  jwtkeep scan\n  jwtkeep scan services/api --fail-on high\n  jwtkeep scan --format sarif > jwtkeep.sarif\n  jwtkeep scan --format json > baseline.json && jwtkeep scan --baseline baseline.json"
+)]
+pub(crate) struct ScanArgs {
+    /// The directory (or file) to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub(crate) path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text, conflicts_with = "json")]
+    pub(crate) format: ScanFormat,
+    /// Same as --format json.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
+    pub(crate) fail_on: FailOn,
+    /// Leave out findings recorded in this earlier `--format json` or `--format sarif` output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Threads for the walk [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(Debug, Args)]

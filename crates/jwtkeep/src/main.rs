@@ -34,6 +34,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Token(TokenCommand::Verify(args)) => commands::token::verify(&args),
         Command::Token(TokenCommand::Inspect(args)) => commands::token::inspect(&args),
         Command::Audit(args) => commands::audit::run(&args),
+        Command::Scan(args) => commands::scan::run(&args),
         Command::Key(KeyCommand::Inspect(args)) => commands::key::inspect(&args),
         Command::Key(KeyCommand::Thumbprint(args)) => commands::key::thumbprint(&args),
         Command::Serve(args) => commands::serve::run(&args),

@@ -21,12 +21,13 @@ pub(crate) struct Bar<'scope> {
 }
 
 impl<'scope> Bar<'scope> {
-    /// Starts drawing `status` (the fraction done, 0 to 1, and a short text)
-    /// when `wanted` and standard error is a terminal; otherwise does nothing.
+    /// Starts drawing `status` (the fraction done, 0 to 1, when known, and a
+    /// short text) when `wanted` and standard error is a terminal; otherwise
+    /// does nothing.
     pub(crate) fn start<'env>(
         scope: &'scope Scope<'scope, 'env>,
         wanted: bool,
-        status: impl Fn() -> (f64, String) + Send + 'scope,
+        status: impl Fn() -> (Option<f64>, String) + Send + 'scope,
     ) -> Bar<'scope> {
         if !wanted || !io::stderr().is_terminal() {
             return Bar {
@@ -43,22 +44,24 @@ impl<'scope> Bar<'scope> {
                     continue;
                 }
                 let (fraction, text) = status();
-                let fraction = fraction.clamp(0.0, 1.0);
-                // Rounded down to a whole cell; the casts stay within 0..=BAR_WIDTH and 0..=100.
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let (filled, percent) = (
-                    (fraction * BAR_WIDTH as f64) as usize,
-                    (fraction * 100.0) as u32,
-                );
-                let bar = format!(
-                    "{}{}",
-                    "#".repeat(filled),
-                    ".".repeat(BAR_WIDTH.saturating_sub(filled))
-                );
-                let _ = write!(
-                    io::stderr().lock(),
-                    "\r\x1b[2K[{bar}] {percent:>3}%  {text}"
-                );
+                let line = match fraction {
+                    Some(fraction) => {
+                        let fraction = fraction.clamp(0.0, 1.0);
+                        // Rounded down to a whole cell; the casts stay within 0..=BAR_WIDTH and 0..=100.
+                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                        let (filled, percent) = (
+                            (fraction * BAR_WIDTH as f64) as usize,
+                            (fraction * 100.0) as u32,
+                        );
+                        format!(
+                            "[{}{}] {percent:>3}%  {text}",
+                            "#".repeat(filled),
+                            ".".repeat(BAR_WIDTH.saturating_sub(filled))
+                        )
+                    }
+                    None => text,
+                };
+                let _ = write!(io::stderr().lock(), "\r\x1b[2K{line}");
                 drawn = true;
             }
             if drawn {

@@ -22,6 +22,8 @@ use serde_json::Value;
 
 #[path = "cli/audit.rs"]
 mod audit;
+#[path = "cli/scan.rs"]
+mod scan;
 
 fn jwtkeep_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))

@@ -166,7 +166,7 @@ fn run_search(args: &AuditArgs, target: &HmacTarget) -> Result<Outcomes> {
                     * (in_piece as f64 / phase.piece_candidates.max(1) as f64).min(1.0))
                 / total_bytes as f64;
             (
-                fraction,
+                Some(fraction),
                 format!("{} tried  {}", progress::count(tried), phase.label),
             )
         });

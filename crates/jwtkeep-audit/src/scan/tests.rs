@@ -1,0 +1,323 @@
+//! Each rule against the code that should and should not trigger it, per
+//! language, on the real engine.
+
+use super::*;
+
+fn scanner() -> &'static Scanner {
+    static S: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+    S.get_or_init(|| Scanner::new().unwrap())
+}
+
+/// The active findings of `code` as `rule@line` strings, by line then rule.
+fn found(path: &str, code: &str) -> Vec<String> {
+    let mut f: Vec<(usize, &str)> = scanner()
+        .scan_text(path, code.as_bytes())
+        .into_iter()
+        .filter(|f| f.suppressed.is_none())
+        .map(|f| (f.line, f.rule.id))
+        .collect();
+    f.sort_unstable();
+    f.into_iter()
+        .map(|(line, id)| format!("{id}@{line}"))
+        .collect()
+}
+
+fn severity_of(path: &str, code: &str, rule: &str) -> Severity {
+    scanner()
+        .scan_text(path, code.as_bytes())
+        .into_iter()
+        .find(|f| f.rule.id == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {code}"))
+        .severity
+}
+
+#[test]
+fn javascript_rules_find_what_they_should() {
+    let code = r#"const jwt = require('jsonwebtoken');
+const token = jwt.sign({ sub: user.id }, 'supersecretkey', { expiresIn: '30d' });
+jwt.verify(token, key, { algorithms: ['HS256', 'none'] });
+const claims = jwt.decode(token);
+const secret = process.env.JWT_SECRET || 'dev-secret';
+jwt.verify(token, key);
+jwt.verify(token, key, { ignoreExpiration: true, algorithms: ['HS256'] });
+localStorage.setItem('access_token', token);
+console.log('issued', token);
+jwt.sign({ sub: 1, password: req.body.password }, key, { expiresIn: 900 });
+"#;
+    assert_eq!(
+        found("src/auth.js", code),
+        [
+            "jwt-hardcoded-secret@2",
+            "jwt-long-lifetime@2",
+            "jwt-none-alg@3",
+            "jwt-decode-without-verify@4",
+            "jwt-secret-fallback@5",
+            "jwt-verify-without-algorithms@6",
+            "jwt-expiry-disabled@7",
+            "jwt-token-in-local-storage@8",
+            "jwt-logged@9",
+            "jwt-exposed-data@10",
+        ]
+    );
+    assert_eq!(
+        severity_of("a.js", code, "jwt-hardcoded-secret"),
+        Severity::Critical
+    );
+}
+
+#[test]
+fn javascript_safe_code_is_quiet() {
+    let code = r#"import { jwtVerify } from 'jose';
+const secret = process.env.JWT_SECRET;
+if (!secret) throw new Error('JWT_SECRET is required');
+const claims = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: ISS });
+const t = jwt.sign({ sub: user.id }, secret, { expiresIn: '15m', algorithm: 'HS256' });
+console.log('token refreshed for', user.id);
+localStorage.setItem('theme', 'dark');
+"#;
+    assert_eq!(found("src/ok.ts", code), Vec::<String>::new());
+}
+
+#[test]
+fn express_jwt_and_passport_rules_need_their_library() {
+    let express = "const { expressjwt: jwt } = require('express-jwt');\napp.use(jwt({ secret: process.env.S, algorithms: ['HS256'] }));\n";
+    assert_eq!(found("app.js", express), ["jwt-express-not-revoked@2"]);
+    let revoked = "require('express-jwt');\napp.use(expressjwt({ secret: s, algorithms: ['HS256'], isRevoked: check }));\n";
+    assert_eq!(found("app.js", revoked), Vec::<String>::new());
+    let passport = "const { Strategy } = require('passport-jwt');\npassport.use(new Strategy({ secretOrKey: 'keyboard cat', jwtFromRequest: x }, verify));\n";
+    assert_eq!(
+        found("p.js", passport),
+        ["jwt-hardcoded-secret@2", "jwt-verify-without-algorithms@2"]
+    );
+}
+
+#[test]
+fn a_strong_literal_secret_is_still_hard_coded_but_not_critical() {
+    let code = "jwt.sign(p, 'Jq3v9Xw2Lk8Rt5Zp1Mn7Bc4Hf6Gd0Sy2Ae9Ux3Wi5Ko8');\n";
+    assert_eq!(found("a.js", code), ["jwt-hardcoded-secret@1"]);
+    assert_eq!(
+        severity_of("a.js", code, "jwt-hardcoded-secret"),
+        Severity::High
+    );
+    // A reference to the environment is not a secret.
+    assert!(found("a.js", "jwt.sign(p, `${SECRET}`);\n").is_empty());
+}
+
+#[test]
+fn python_rules() {
+    let code = r#"import jwt, os
+from datetime import timedelta
+SECRET_KEY = "changeme"
+token = jwt.encode({"sub": "1", "exp": now + timedelta(days=30)}, SECRET_KEY, algorithm="HS256")
+claims = jwt.decode(token, key, algorithms=["HS256", "none"])
+data = jwt.decode(token, options={"verify_signature": False})
+key = os.environ.get("JWT_SECRET", "secret")
+jwt.decode(token, key)
+jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False})
+print("token:", token)
+"#;
+    assert_eq!(
+        found("api/auth.py", code),
+        [
+            "jwt-hardcoded-secret@3",
+            "jwt-long-lifetime@4",
+            "jwt-none-alg@5",
+            "jwt-decode-without-verify@6",
+            "jwt-verify-without-algorithms@6",
+            "jwt-secret-fallback@7",
+            "jwt-verify-without-algorithms@8",
+            "jwt-expiry-disabled@9",
+            "jwt-logged@10",
+        ]
+    );
+}
+
+#[test]
+fn go_rules() {
+    let code = r#"package auth
+var jwtKey = []byte("my_secret_key")
+func sign() (string, error) {
+	claims := jwt.RegisteredClaims{ExpiresAt: jwt.NewNumericDate(time.Now().Add(24 * time.Hour * 30))}
+	t := jwt.NewWithClaims(jwt.SigningMethodNone, claims)
+	return t.SignedString([]byte("secret"))
+}
+func parse(s string) {
+	tok, _ := jwt.Parse(s, func(t *jwt.Token) (interface{}, error) { return jwtKey, nil })
+	u, _, _ := new(jwt.Parser).ParseUnverified(s, &claims)
+	log.Printf("bad token %s", tokenString)
+}
+"#;
+    assert_eq!(
+        found("auth.go", code),
+        [
+            "jwt-hardcoded-secret@2",
+            "jwt-long-lifetime@4",
+            "jwt-none-alg@5",
+            "jwt-hardcoded-secret@6",
+            "jwt-verify-without-algorithms@9",
+            "jwt-decode-without-verify@10",
+            "jwt-logged@11",
+        ]
+    );
+    let checked = "jwt.Parse(s, keyFunc, jwt.WithValidMethods([]string{\"HS256\"}))\n";
+    assert!(found("ok.go", checked).is_empty());
+}
+
+#[test]
+fn java_rules() {
+    let code = r#"Algorithm algorithm = Algorithm.HMAC256("secret");
+String t = JWT.create().withExpiresAt(new Date(System.currentTimeMillis() + 1000L * 60 * 60 * 48)).sign(algorithm);
+DecodedJWT jwt = JWT.decode(token);
+Jwts.parser().setSigningKey("s3cr3t").setAllowedClockSkewSeconds(86400).parseClaimsJws(t);
+JWTVerifier v = JWT.require(Algorithm.none()).build();
+"#;
+    assert_eq!(
+        found("Auth.java", code),
+        [
+            "jwt-hardcoded-secret@1",
+            "jwt-long-lifetime@2",
+            "jwt-decode-without-verify@3",
+            "jwt-expiry-disabled@4",
+            "jwt-hardcoded-secret@4",
+            "jwt-none-alg@5",
+        ]
+    );
+}
+
+#[test]
+fn ruby_rules() {
+    let code = r#"token = JWT.encode(payload, 'my$ecretK3y', 'HS256')
+decoded = JWT.decode(token, nil, false)
+JWT.encode(payload, nil, 'none')
+JWT.decode(token, key, true, { verify_expiration: false, algorithm: 'HS256' })
+hmac = ENV.fetch('JWT_SECRET', 'fallback')
+JWT.decode(token, hmac)
+"#;
+    assert_eq!(
+        found("app/auth.rb", code),
+        [
+            "jwt-hardcoded-secret@1",
+            "jwt-decode-without-verify@2",
+            "jwt-none-alg@3",
+            "jwt-expiry-disabled@4",
+            "jwt-secret-fallback@5",
+            "jwt-verify-without-algorithms@6",
+        ]
+    );
+}
+
+#[test]
+fn rust_rules() {
+    let code = r#"let key = EncodingKey::from_secret(b"secret");
+let mut v = Validation::new(Algorithm::HS256);
+v.validate_exp = false;
+let data = dangerous_insecure_decode::<Claims>(&token);
+let exp = now + Duration::days(90);
+let secret = std::env::var("JWT_SECRET").unwrap_or_else(|_| "dev".into());
+println!("token = {}", token);
+let k = HS256Key::from_bytes(b"0123456789abcdef0123456789abcdef");
+"#;
+    assert_eq!(
+        found("src/auth.rs", code),
+        [
+            "jwt-hardcoded-secret@1",
+            "jwt-expiry-disabled@3",
+            "jwt-decode-without-verify@4",
+            "jwt-long-lifetime@5",
+            "jwt-secret-fallback@6",
+            "jwt-logged@7",
+            "jwt-hardcoded-secret@8",
+        ]
+    );
+}
+
+#[test]
+fn committed_tokens_and_private_keys_are_found_in_any_text_file() {
+    let text = "curl -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'\n\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAuVYh3mnS1v7Bq8mJ0xZQm4Kd6q3oX2wLq9c7pO4u1kRb5tYs\n";
+    assert!(found(
+        "src/pem.rs",
+        "let label = \"-----BEGIN PRIVATE KEY-----\\n\";\n"
+    )
+    .is_empty());
+    assert_eq!(
+        found("docs/README.md", text),
+        ["jwt-committed-token@1", "private-key-committed@3"]
+    );
+}
+
+#[test]
+fn inline_suppression_needs_the_rule_id_and_keeps_the_reason() {
+    let code = "// jwtkeep:ignore jwt-decode-without-verify only reads the kid before verify\nconst h = jwt.decode(token);\nconst x = jwt.decode(t); // jwtkeep:ignore jwt-none-alg wrong rule\n";
+    let findings = scanner().scan_text("a.js", code.as_bytes());
+    assert_eq!(findings.len(), 2);
+    assert_eq!(
+        findings[0].suppressed.as_deref(),
+        Some("only reads the kid before verify")
+    );
+    assert_eq!(
+        findings[1].suppressed, None,
+        "another rule's id does not suppress"
+    );
+    let same_line = "const h = jwt.decode(token); /* jwtkeep:ignore jwt-decode-without-verify,jwt-logged header only */\n";
+    let f = scanner().scan_text("a.js", same_line.as_bytes());
+    assert_eq!(f[0].suppressed.as_deref(), Some("header only"));
+}
+
+#[test]
+fn fingerprints_survive_moved_lines_but_not_changed_ones() {
+    let a = scanner().scan_text("a.js", b"const c = jwt.decode(t);\n");
+    let b = scanner().scan_text("a.js", b"\n\n  const c = jwt.decode(t);\n");
+    let c = scanner().scan_text("a.js", b"const d = jwt.decode(t);\n");
+    let other_file = scanner().scan_text("b.js", b"const c = jwt.decode(t);\n");
+    assert_eq!(a[0].fingerprint, b[0].fingerprint);
+    assert_ne!(a[0].fingerprint, c[0].fingerprint);
+    assert_ne!(a[0].fingerprint, other_file[0].fingerprint);
+}
+
+#[test]
+fn configuration_files_report_the_setting_not_the_value() {
+    let f = scanner().scan_text("deploy/.env", b"JWT_SECRET=supersecretkey\n");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule.id, "weak-secret-in-config");
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert!(f[0].message.starts_with("JWT_SECRET is weak"));
+    assert!(!f[0].message.contains("supersecretkey"));
+}
+
+#[test]
+fn messages_never_quote_a_secret() {
+    let code = "jwt.sign(p, 'myapp-secret-2024');\nconst s = process.env.JWT_SECRET || 'myapp-secret-2024';\n";
+    for f in scanner().scan_text("a.js", code.as_bytes()) {
+        assert!(!f.message.contains("myapp-secret-2024"), "{}", f.message);
+    }
+}
+
+#[test]
+fn sarif_lists_every_rule_and_marks_suppressions() {
+    let report = Report {
+        findings: scanner().scan_text(
+            "a.js",
+            b"jwt.decode(t); // jwtkeep:ignore jwt-decode-without-verify reading kid\njwt.sign(p, 'secret');\n",
+        ),
+        ..Report::default()
+    };
+    let log = sarif(&report, Some("file:///repo/"));
+    let run = &log["runs"][0];
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(
+        run["tool"]["driver"]["rules"].as_array().unwrap().len(),
+        RULES.len()
+    );
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(
+        results[0]["suppressions"][0]["justification"],
+        "reading kid"
+    );
+    assert_eq!(results[1]["level"], "error");
+    assert_eq!(
+        results[1]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    assert_eq!(run["originalUriBaseIds"]["SRCROOT"]["uri"], "file:///repo/");
+}
