@@ -280,7 +280,7 @@ pub(crate) enum FailOn {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Walks the tree the way git sees it (.gitignore honoured, .git skipped) and checks\nJS/TS, Python, Go, Java/Kotlin, Ruby and Rust code for the none algorithm, hard-coded\nand fallback secrets (judged by `jwtkeep check`'s rules and the bundled list), decoding\nwithout verifying, verifying without an algorithms allow-list, expiry turned off,\nlifetimes over a day, sensitive claims, tokens in localStorage, express-jwt without\nisRevoked and tokens or secrets passed to loggers; any text file for committed JWTs\nand private keys; .env, docker-compose and Kubernetes files for weak secrets; and\n.env, *.pem and *.key files that git tracks or does not ignore.\n\nSuppress one finding with a comment on its line or the line above:\n  jwtkeep:ignore RULE-ID the reason\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nExamples:\n  jwtkeep scan\n  jwtkeep scan services/api --fail-on high\n  jwtkeep scan --format sarif > jwtkeep.sarif\n  jwtkeep scan --format json > baseline.json && jwtkeep scan --baseline baseline.json"
+    after_help = "Walks the tree the way git sees it (.gitignore honoured, .git skipped) and checks\nJS/TS, Python, Go, Java/Kotlin, Ruby and Rust code for the none algorithm, hard-coded\nand fallback secrets (judged by `jwtkeep check`'s rules and the bundled list), decoding\nwithout verifying, verifying without an algorithms allow-list, expiry turned off,\nlifetimes over a day, sensitive claims, tokens in localStorage, express-jwt without\nisRevoked and tokens or secrets passed to loggers; any text file for committed JWTs\nand private keys; .env, docker-compose and Kubernetes files for weak secrets; and\n.env, *.pem and *.key files that git tracks or does not ignore.\n\nSuppress one finding with a comment on its line or the line above:\n  jwtkeep:ignore RULE-ID the reason\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nExamples:\n  jwtkeep scan\n  jwtkeep scan services/api --fail-on high\n  jwtkeep scan --format sarif > jwtkeep.sarif\n  jwtkeep scan --format json > baseline.json && jwtkeep scan --baseline baseline.json\n  jwtkeep scan --list-rules"
 )]
 pub(crate) struct ScanArgs {
     /// The directory (or file) to scan.
@@ -301,6 +301,9 @@ pub(crate) struct ScanArgs {
     /// Threads for the walk [default: all cores].
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<std::num::NonZeroUsize>,
+    /// List the rules (with --json: their patterns too) instead of scanning.
+    #[arg(long)]
+    pub(crate) list_rules: bool,
 }
 
 #[derive(Debug, Args)]

@@ -21,7 +21,7 @@ use jwtkeep_core::strength::Severity;
 use regex::bytes::{Captures, Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use sha2::Digest as _;
 
-pub use rules::{rule, Lang, RuleInfo, RULES};
+pub use rules::{patterns_of, rule, Lang, RuleInfo, RULES};
 pub use sarif::sarif;
 
 use config::{ConfigKind, ConfigPatterns, Judgement};
@@ -600,22 +600,42 @@ fn names_secret(code: &[u8]) -> bool {
         b"endpoint",
         b"path",
     ];
-    code.split(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-        .filter(|w| !w.is_empty())
-        .any(|word| {
-            let w = word.to_ascii_lowercase();
-            let has = |s: &[u8]| w.windows(s.len()).any(|x| x == s);
-            let names = has(b"token")
-                || has(b"jwt")
-                || has(b"secret")
-                || has(b"bearer")
-                || w == b"authorization";
-            let about = ABOUT.iter().any(|x| has(x))
-                || w.ends_with(b"id")
-                || w == b"tokens"
-                || w.starts_with(b"tokeniz");
-            names && !about
-        })
+    let is_ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let mut start = 0;
+    while start < code.len() {
+        let rest = code.get(start..).unwrap_or_default();
+        let len = rest.iter().take_while(|b| is_ident(b)).count();
+        if len == 0 {
+            start += 1;
+            continue;
+        }
+        let word = rest.get(..len).unwrap_or_default();
+        let before = start.checked_sub(1).and_then(|i| code.get(i)).copied();
+        let after = code.get(start + len..).unwrap_or_default();
+        start += len;
+        // `$token` is a macro variable; `.token()` a method that, in event
+        // loops and parsers, has nothing to do with auth.
+        if before == Some(b'$')
+            || (before == Some(b'.') && word == b"token" && after.starts_with(b"()"))
+        {
+            continue;
+        }
+        let w = word.to_ascii_lowercase();
+        let has = |s: &[u8]| w.windows(s.len()).any(|x| x == s);
+        let names = has(b"token")
+            || has(b"jwt")
+            || has(b"secret")
+            || has(b"bearer")
+            || w == b"authorization";
+        let about = ABOUT.iter().any(|x| has(x))
+            || w.ends_with(b"id")
+            || w == b"tokens"
+            || w.starts_with(b"tokeniz");
+        if names && !about {
+            return true;
+        }
+    }
+    false
 }
 
 /// Decides whether a match is a finding, and with what severity and message.

@@ -48,6 +48,34 @@ impl Lang {
         }
     }
 
+    /// The file extensions of the language (empty for [`Lang::Text`]: any other file).
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Lang::Js => &[
+                "js", "jsx", "mjs", "cjs", "ts", "tsx", "mts", "cts", "vue", "svelte",
+            ],
+            Lang::Python => &["py", "pyw"],
+            Lang::Go => &["go"],
+            Lang::Java => &["java", "kt", "kts", "scala", "groovy"],
+            Lang::Ruby => &["rb", "erb"],
+            Lang::Rust => &["rs"],
+            Lang::Text => &[],
+        }
+    }
+
+    /// A lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Js => "javascript",
+            Lang::Python => "python",
+            Lang::Go => "go",
+            Lang::Java => "java",
+            Lang::Ruby => "ruby",
+            Lang::Rust => "rust",
+            Lang::Text => "text",
+        }
+    }
+
     /// Every language, in a fixed order.
     pub const ALL: [Lang; 7] = [
         Lang::Js,
@@ -226,6 +254,17 @@ pub static RULES: &[RuleInfo] = &[
         fix: "generate one with `jwtkeep gen secret` and inject it at deploy time",
     },
 ];
+
+/// The source patterns of rule `id`: the languages each applies to and its
+/// regex (byte-oriented, Unicode classes off). Configuration-file and
+/// file-name rules have none.
+pub fn patterns_of(id: &str) -> Vec<(&'static [Lang], &'static str)> {
+    PATTERNS
+        .iter()
+        .filter(|p| p.rule == id)
+        .map(|p| (p.langs, p.regex))
+        .collect()
+}
 
 /// The rule with `id`.
 pub fn rule(id: &str) -> Option<&'static RuleInfo> {

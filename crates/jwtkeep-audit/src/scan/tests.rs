@@ -79,6 +79,18 @@ localStorage.setItem('theme', 'dark');
 }
 
 #[test]
+fn loggers_are_flagged_for_tokens_not_for_words_about_them() {
+    let code = "console.log(`issued ${accessToken}`);\nconsole.log('token refreshed', user.id, tokenCount);\nlog.Printf(\"bad %s\", tokenString)\n";
+    assert_eq!(found("a.js", code), ["jwt-logged@1"]);
+    assert_eq!(
+        found("b.go", "log.Printf(\"bad %s\", tokenString)\n"),
+        ["jwt-logged@1"]
+    );
+    let rust = "macro_rules! d { ($($token:tt)*) => (debug!($($token)*);) }\nprintln!(\"event {:?}\", event.token());\n";
+    assert!(found("m.rs", rust).is_empty());
+}
+
+#[test]
 fn express_jwt_and_passport_rules_need_their_library() {
     let express = "const { expressjwt: jwt } = require('express-jwt');\napp.use(jwt({ secret: process.env.S, algorithms: ['HS256'] }));\n";
     assert_eq!(found("app.js", express), ["jwt-express-not-revoked@2"]);

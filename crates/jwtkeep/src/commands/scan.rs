@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::atomic::Ordering;
 
 use anyhow::{Context as _, Result};
-use jwtkeep_audit::scan::{sarif, GitFiles, Report, ScanProgress, Scanner};
+use jwtkeep_audit::scan::{patterns_of, sarif, GitFiles, Report, ScanProgress, Scanner, RULES};
 use jwtkeep_core::strength::Severity;
 use serde_json::{json, Value};
 
@@ -124,6 +124,41 @@ fn summary(report: &Report, baselined: usize) -> String {
     text
 }
 
+/// `scan --list-rules`: every rule, and with JSON its patterns.
+fn list_rules(json_out: bool) -> Result<Outcome> {
+    if json_out {
+        let rules: Vec<Value> = RULES
+            .iter()
+            .map(|r| {
+                let patterns: Vec<Value> = patterns_of(r.id)
+                    .into_iter()
+                    .map(|(langs, regex)| {
+                        json!({
+                            "languages": langs.iter().map(|l| l.name()).collect::<Vec<_>>(),
+                            "extensions": langs.iter().flat_map(|l| l.extensions()).collect::<Vec<_>>(),
+                            "regex": regex,
+                        })
+                    })
+                    .collect();
+                json!({"id": r.id, "severity": r.severity.name(), "title": r.title, "reason": r.reason, "fix": r.fix, "patterns": patterns})
+            })
+            .collect();
+        output::json(&json!({ "rules": rules }))?;
+    } else {
+        let mut out = String::new();
+        for r in RULES {
+            out.push_str(&format!(
+                "{:<30} {:<8} {}\n",
+                r.id,
+                r.severity.name(),
+                r.title
+            ));
+        }
+        output::stdout(&out)?;
+    }
+    Ok(Outcome::Clean)
+}
+
 /// Runs `scan`.
 pub(crate) fn run(args: &ScanArgs) -> Result<Outcome> {
     let format = if args.json {
@@ -131,6 +166,9 @@ pub(crate) fn run(args: &ScanArgs) -> Result<Outcome> {
     } else {
         args.format
     };
+    if args.list_rules {
+        return list_rules(format != ScanFormat::Text);
+    }
     let root = &args.path;
     if !root.exists() {
         anyhow::bail!(
