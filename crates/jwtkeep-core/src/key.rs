@@ -571,6 +571,60 @@ fn public_jwk_from_raw(alg: Algorithm, raw: &[u8]) -> Result<Jwk, KeyError> {
     }
 }
 
+/// The X.509 SubjectPublicKeyInfo DER of a public JWK (RSA, EC P-256/384/521,
+/// Ed25519): the form a PEM `PUBLIC KEY` file holds. The inverse of reading
+/// a PEM public key into a JWK; the endpoint probe needs it to build the
+/// RS/HS confusion attack exactly as a server's PEM file would read.
+pub fn spki_of_public_jwk(jwk: &Jwk) -> Result<Vec<u8>, KeyError> {
+    let bad = |reason| KeyError::Rejected { reason };
+    let member = |value: &Option<String>, name: &'static str| {
+        value
+            .as_deref()
+            .and_then(|v| BASE64URL.decode(v).ok())
+            .ok_or(bad(name))
+    };
+    let mut algorithm = Vec::new();
+    let key = match (jwk.kty.as_str(), jwk.crv.as_deref()) {
+        ("RSA", _) => {
+            der::write_tlv(&mut algorithm, tag::OID, oid::RSA_ENCRYPTION);
+            der::write_tlv(&mut algorithm, tag::NULL, &[]);
+            let mut ints = Vec::new();
+            der::write_unsigned(&mut ints, &member(&jwk.n, "the RSA JWK lacks a valid n")?);
+            der::write_unsigned(&mut ints, &member(&jwk.e, "the RSA JWK lacks a valid e")?);
+            let mut seq = Vec::new();
+            der::write_tlv(&mut seq, tag::SEQUENCE, &ints);
+            seq
+        }
+        ("EC", Some(crv)) => {
+            let curve = match crv {
+                "P-256" => oid::P256,
+                "P-384" => oid::P384,
+                "P-521" => oid::P521,
+                _ => return Err(bad("the EC JWK's curve is not P-256, P-384 or P-521")),
+            };
+            der::write_tlv(&mut algorithm, tag::OID, oid::EC_PUBLIC_KEY);
+            der::write_tlv(&mut algorithm, tag::OID, curve);
+            let mut point = vec![4];
+            point.extend(member(&jwk.x, "the EC JWK lacks a valid x")?);
+            point.extend(member(&jwk.y, "the EC JWK lacks a valid y")?);
+            point
+        }
+        ("OKP", Some("Ed25519")) => {
+            der::write_tlv(&mut algorithm, tag::OID, oid::ED25519);
+            member(&jwk.x, "the OKP JWK lacks a valid x")?
+        }
+        _ => return Err(bad("not a public RSA, EC or Ed25519 JWK")),
+    };
+    let mut bits = vec![0];
+    bits.extend(key);
+    let mut info = Vec::new();
+    der::write_tlv(&mut info, tag::SEQUENCE, &algorithm);
+    der::write_tlv(&mut info, tag::BIT_STRING, &bits);
+    let mut out = Vec::new();
+    der::write_tlv(&mut out, tag::SEQUENCE, &info);
+    Ok(out)
+}
+
 /// A public JWK from X.509 SubjectPublicKeyInfo DER, checking the key type
 /// against the algorithm.
 fn public_jwk_from_spki(alg: Algorithm, spki: &[u8]) -> Result<Jwk, KeyError> {
@@ -615,6 +669,26 @@ fn public_jwk_from_spki(alg: Algorithm, spki: &[u8]) -> Result<Jwk, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spki_of_a_public_jwk_is_the_key_pairs_own_spki_byte_for_byte() {
+        for alg in [
+            Algorithm::Rs256,
+            Algorithm::Es256,
+            Algorithm::Es384,
+            Algorithm::Es512,
+            Algorithm::EdDsa,
+        ] {
+            let pair = KeyPair::generate(alg, 2048, None).unwrap();
+            assert_eq!(
+                spki_of_public_jwk(&pair.public_jwk()).unwrap(),
+                pair.spki_der(),
+                "{alg}"
+            );
+        }
+        let oct = Jwk::symmetric(&[7; 32], Algorithm::Hs256, None);
+        assert_eq!(spki_of_public_jwk(&oct).unwrap_err().code(), "key_rejected");
+    }
 
     #[test]
     fn hmac_never_takes_a_pem_key() {

@@ -59,7 +59,7 @@ pub use alg::{Algorithm, AlgorithmError};
 pub use claims::Claims;
 pub use jwk::{Jwk, JwkSet};
 pub use jws::{sign_claims, HeaderFields, SignError, UnverifiedHeader};
-pub use key::{Key, KeyKind};
+pub use key::{spki_of_public_jwk, Key, KeyKind};
 pub use keypair::KeyPair;
 pub use primitive::{KeyError, SigningKey, VerifyingKey};
 pub use ring::{KeyRing, KeyState, RingKey};
