@@ -29,6 +29,7 @@ const NOW: i64 = 1_800_000_000;
 
 struct Fixture {
     pair: Arc<KeyPair>,
+    signing: jwtkeep_core::SigningKey,
     addr: String,
     token: String,
 }
@@ -189,10 +190,16 @@ fn fixture() -> Fixture {
     let input = format!("{h}.{p}");
     let sig = pair.signing_key().unwrap().sign(input.as_bytes()).unwrap();
     let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig));
-    Fixture { pair, addr, token }
+    let signing = pair.signing_key().unwrap();
+    Fixture {
+        pair,
+        signing,
+        addr,
+        token,
+    }
 }
 
-fn options(f: &Fixture, path: &str) -> ProbeOptions {
+fn options<'f>(f: &'f Fixture, path: &str) -> ProbeOptions<'f> {
     ProbeOptions {
         url: format!("http://{}{path}", f.addr),
         method: Method::Get,
@@ -201,7 +208,7 @@ fn options(f: &Fixture, path: &str) -> ProbeOptions {
         max_requests: 60,
         interval: Duration::from_millis(1),
         jwks: Some(f.pair.jwks()),
-        signing_key: Some(f.pair.signing_key().unwrap()),
+        signing_key: Some(&f.signing),
         now: NOW,
     }
 }
@@ -295,6 +302,36 @@ fn attacks_that_need_keys_are_skipped_with_the_reason_and_the_budget_holds() {
         .skipped
         .iter()
         .any(|s| s.reason.contains("--max-requests 8")));
+}
+
+#[test]
+fn reads_a_jwks_from_a_url_and_refuses_what_is_not_one() {
+    let f = fixture();
+    let publisher = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = publisher.local_addr().unwrap();
+    let body = serde_json::to_string(&f.pair.jwks()).unwrap();
+    std::thread::spawn(move || {
+        for (i, mut s) in publisher.incoming().flatten().enumerate() {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let (status, text) = if i == 0 {
+                ("200 OK", body.as_str())
+            } else {
+                ("200 OK", "not json")
+            };
+            let _ = s.write_all(
+                format!(
+                    "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                    text.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    let set = jwtkeep_audit::probe::fetch_jwks(&format!("http://{addr}/jwks.json")).unwrap();
+    assert_eq!(set.keys[0].kid.as_deref(), Some("k1"));
+    let err = jwtkeep_audit::probe::fetch_jwks(&format!("http://{addr}/jwks.json")).unwrap_err();
+    assert!(err.to_string().contains("not a JWKS"), "{err}");
 }
 
 #[test]

@@ -35,6 +35,8 @@ pub(crate) enum Command {
     Audit(AuditArgs),
     /// Scan source code for hard-coded or weak secrets and dangerous JWT code.
     Scan(ScanArgs),
+    /// Send the known JWT attacks to an endpoint you own and report what it accepts.
+    Probe(ProbeArgs),
     /// Inspect keys: type, size, thumbprint, and whether jwtkeep accepts them.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -245,6 +247,55 @@ pub(crate) struct TokenInspectArgs {
     #[arg(value_name = "TOKEN")]
     pub(crate) token: Option<String>,
     /// Judge expiry as of this Unix time.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub(crate) now: Option<i64>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// The request method of `probe`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ProbeMethod {
+    /// GET.
+    Get,
+    /// POST with an empty body.
+    Post,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "FOR ENDPOINTS YOU OWN OR ARE AUTHORISED TO TEST. The probe sends only to URL (and\nto --jwks when that is a URL), follows no redirects, stops at --max-requests and waits\nbetween requests (--rate per second).\n\nIt first sends your valid token, no token and a corrupted token to learn what success\nand refusal look like, then: alg none in four spellings, a stripped signature, a\nchanged payload under the old signature, RS/HS confusion with each public key of --jwks\n(PEM with and without final newline, JWK text), expired and not-yet-valid tokens (signed\nwith --key/--secret-env/--secret-file, or with the token's secret when it is on the\nbundled weak list), kid path traversal and SQL injection, an embedded jwk, jku and x5u\npointing at a fresh key, and the psychic ECDSA signature. An attack answered like the\nvalid token is reported with what to fix. For a loopback URL, the key jku names is\npublished on 127.0.0.1 and fetches are counted.\n\nExit codes: 0 no attack accepted, 1 at least one accepted, 2 usage, network or\nbaseline problem.\n\nExamples:\n  jwtkeep probe http://127.0.0.1:8080/v1/auth/me --token \"$TOKEN\" --jwks http://127.0.0.1:8080/.well-known/jwks.json\n  jwtkeep probe https://api.example.com/me --token - --header X-Auth-Token < token.txt\n  jwtkeep probe http://localhost:3000/api/profile --token \"$T\" --secret-env JWT_SECRET --json"
+)]
+pub(crate) struct ProbeArgs {
+    /// The endpoint to probe.
+    #[arg(value_name = "URL")]
+    pub(crate) url: String,
+    /// A valid token for the endpoint, or - to read it from stdin.
+    #[arg(long, value_name = "TOKEN")]
+    pub(crate) token: String,
+    /// The header that carries the token (raw); by default `Authorization: Bearer`.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) header: Option<String>,
+    /// The endpoint's public keys, for the RS/HS confusion attack: a URL or a file.
+    #[arg(long, value_name = "URL|FILE")]
+    pub(crate) jwks: Option<String>,
+    /// The status that means success (by default, the valid token's).
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..600))]
+    pub(crate) expect_status: Option<u16>,
+    /// At most this many requests in all (3 to 500).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u16).range(3..=500))]
+    pub(crate) max_requests: u16,
+    /// At most this many requests per second (1 to 50).
+    #[arg(long, value_name = "PER_SEC", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=50))]
+    pub(crate) rate: u16,
+    /// The request method.
+    #[arg(long, value_enum, default_value_t = ProbeMethod::Get)]
+    pub(crate) method: ProbeMethod,
+    /// The real signing key, for the expiry attacks (optional).
+    #[command(flatten)]
+    pub(crate) source: KeySourceArgs,
+    /// Judge time as of this Unix time.
     #[arg(long, value_name = "UNIX_SECONDS")]
     pub(crate) now: Option<i64>,
     /// Machine-readable output.

@@ -35,6 +35,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Token(TokenCommand::Inspect(args)) => commands::token::inspect(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Scan(args) => commands::scan::run(&args),
+        Command::Probe(args) => commands::probe::run(&args),
         Command::Key(KeyCommand::Inspect(args)) => commands::key::inspect(&args),
         Command::Key(KeyCommand::Thumbprint(args)) => commands::key::thumbprint(&args),
         Command::Serve(args) => commands::serve::run(&args),

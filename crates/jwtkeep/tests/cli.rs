@@ -22,6 +22,8 @@ use serde_json::Value;
 
 #[path = "cli/audit.rs"]
 mod audit;
+#[path = "cli/probe.rs"]
+mod probe;
 #[path = "cli/scan.rs"]
 mod scan;
 

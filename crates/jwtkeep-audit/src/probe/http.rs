@@ -33,28 +33,60 @@ pub(crate) struct Client {
     sent: usize,
 }
 
+/// The largest JWKS read.
+const MAX_JWKS_BYTES: u64 = 1 << 20;
+
+/// An agent that talks to `url` only: http(s), no redirects, a timeout.
+fn agent_for(url: &str) -> Result<ureq::Agent, HttpError> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(HttpError {
+            url: url.to_owned(),
+            reason: "the URL must start with http:// or https://".to_owned(),
+        });
+    }
+    let tls = ureq::tls::TlsConfig::builder()
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .build();
+    Ok(ureq::Agent::config_builder()
+        .timeout_global(Some(TIMEOUT))
+        // Only the URL given: a redirect elsewhere is an answer, not a destination.
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent(concat!("jwtkeep-probe/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls)
+        .build()
+        .into())
+}
+
+/// The JWKS published at `url` (one GET, no redirects, at most 1 MiB).
+pub fn fetch_jwks(url: &str) -> Result<jwtkeep_core::JwkSet, HttpError> {
+    let fail = |reason: String| HttpError {
+        url: url.to_owned(),
+        reason,
+    };
+    let response = agent_for(url)?
+        .get(url)
+        .header("Accept", "application/json")
+        .call()
+        .map_err(|e| fail(e.to_string()))?;
+    if response.status() != 200 {
+        return Err(fail(format!(
+            "status {}, not 200",
+            response.status().as_u16()
+        )));
+    }
+    let mut body = response.into_body();
+    let text = body
+        .with_config()
+        .limit(MAX_JWKS_BYTES)
+        .read_to_string()
+        .map_err(|e| fail(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| fail(format!("not a JWKS: {e}")))
+}
+
 impl Client {
-    pub(crate) fn new(options: &ProbeOptions) -> Result<Client, HttpError> {
-        if !(options.url.starts_with("http://") || options.url.starts_with("https://")) {
-            return Err(HttpError {
-                url: options.url.clone(),
-                reason: "the URL must start with http:// or https://".to_owned(),
-            });
-        }
-        let tls = ureq::tls::TlsConfig::builder()
-            .unversioned_rustls_crypto_provider(Arc::new(
-                rustls::crypto::aws_lc_rs::default_provider(),
-            ))
-            .build();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(TIMEOUT))
-            // Only the URL given: a redirect elsewhere is an answer, not a destination.
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .user_agent(concat!("jwtkeep-probe/", env!("CARGO_PKG_VERSION")))
-            .tls_config(tls)
-            .build()
-            .into();
+    pub(crate) fn new(options: &ProbeOptions<'_>) -> Result<Client, HttpError> {
+        let agent = agent_for(&options.url)?;
         Ok(Client {
             agent,
             url: options.url.clone(),

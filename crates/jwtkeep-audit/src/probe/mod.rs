@@ -16,11 +16,11 @@ use jwtkeep_core::{Algorithm, JwkSet, SigningKey};
 use crate::weak_secret::{HmacTarget, Progress, Search};
 
 pub use forge::{Attack, ForgeError, Forged, Parts};
-pub use http::HttpError;
+pub use http::{fetch_jwks, HttpError};
 
 /// How to probe.
 #[derive(Debug)]
-pub struct ProbeOptions {
+pub struct ProbeOptions<'k> {
     /// The endpoint.
     pub url: String,
     /// `GET` or `POST` (with an empty body).
@@ -37,7 +37,7 @@ pub struct ProbeOptions {
     pub jwks: Option<JwkSet>,
     /// The real signing key, for the expiry attacks (found weak HMAC secrets
     /// serve too).
-    pub signing_key: Option<SigningKey>,
+    pub signing_key: Option<&'k SigningKey>,
     /// The current time, for the expiry attacks.
     pub now: i64,
 }
@@ -149,7 +149,7 @@ fn weak_hmac_secret(token: &str) -> Option<(Algorithm, Vec<u8>, &'static str)> {
 fn attacks(
     parts: &Parts,
     token: &str,
-    options: &ProbeOptions,
+    options: &ProbeOptions<'_>,
     urls: (&str, &str),
 ) -> (Vec<Forged>, Vec<Skipped>, Option<&'static str>, String) {
     let mut forged = forge::keyless(parts);
@@ -163,7 +163,7 @@ fn attacks(
     }
     let weak = weak_hmac_secret(token);
     let weak_source = weak.as_ref().map(|(_, _, source)| *source);
-    let timed = match (&options.signing_key, &weak) {
+    let timed = match (options.signing_key, &weak) {
         (Some(key), _) => forge::timing(
             parts,
             key.algorithm().name(),
@@ -204,7 +204,7 @@ fn attacks(
 /// told each request as (sent, planned).
 pub fn run(
     token: &str,
-    options: &ProbeOptions,
+    options: &ProbeOptions<'_>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ProbeReport, ProbeError> {
     if options.max_requests < 3 {

@@ -6,6 +6,7 @@ pub(crate) mod check;
 pub(crate) mod gen_key;
 pub(crate) mod gen_secret;
 pub(crate) mod key;
+pub(crate) mod probe;
 pub(crate) mod scan;
 pub(crate) mod serve;
 pub(crate) mod token;
