@@ -370,6 +370,21 @@ pub(crate) static PATTERNS: &[Pattern] = &[
         ),
         check: Check::Secret,
     },
+    // authlib: jwt.encode(header, payload, key).
+    Pattern {
+        rule: "jwt-hardcoded-secret",
+        langs: &[Python],
+        requires: None,
+        regex: concat!(
+            r"\bjwt\.encode[ \t]*\([ \t\r\n]*",
+            first_arg!(),
+            r",[ \t\r\n]*",
+            first_arg!(),
+            r",[ \t\r\n]*",
+            lit!()
+        ),
+        check: Check::Secret,
+    },
     Pattern {
         rule: "jwt-hardcoded-secret",
         langs: &[Ruby],

@@ -145,6 +145,12 @@ print("token:", token)
 }
 
 #[test]
+fn authlib_takes_the_key_third() {
+    let code = "from authlib.jose import jwt\ns = jwt.encode({'alg': 'HS256'}, payload, 'secret')\nt = jwt.encode(header, {'sub': '1'}, key)\n";
+    assert_eq!(found("a.py", code), ["jwt-hardcoded-secret@2"]);
+}
+
+#[test]
 fn go_rules() {
     let code = r#"package auth
 var jwtKey = []byte("my_secret_key")
