@@ -271,7 +271,7 @@ pub(crate) struct ProbeArgs {
     /// The endpoint to probe.
     #[arg(value_name = "URL")]
     pub(crate) url: String,
-    /// A valid token for the endpoint, or - to read it from stdin.
+    /// A valid token for the endpoint, or - to read it from stdin (which keeps it out of the process list).
     #[arg(long, value_name = "TOKEN")]
     pub(crate) token: String,
     /// The header that carries the token (raw); by default `Authorization: Bearer`.
