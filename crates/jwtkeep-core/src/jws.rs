@@ -279,11 +279,28 @@ pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<St
     // The key's id, else its thumbprint (never for HMAC secrets, which have none).
     let thumbprint = Some(key.thumbprint()).filter(|t| !t.is_empty());
     let kid = fields.kid.as_deref().or(key.kid()).or(thumbprint);
-    let header = header_json(key.algorithm(), kid, fields.typ.as_deref());
+    let typ = fields.typ.as_deref();
+    let cache = key.signed_header();
+    let fresh;
+    let header_b64 = match cache.get().filter(|h| h.is_for(key.algorithm(), kid, typ)) {
+        Some(cached) => cached.b64.as_str(),
+        None => {
+            let encoded = BASE64URL.encode(header_json(key.algorithm(), kid, typ));
+            // The first signature's members are kept; others are encoded each time.
+            let _ = cache.set(EncodedHeader {
+                alg: key.algorithm(),
+                kid: kid.map(str::to_owned),
+                typ: typ.map(str::to_owned),
+                b64: encoded.clone(),
+            });
+            fresh = encoded;
+            fresh.as_str()
+        }
+    };
     let encoded = |n: usize| n.div_ceil(3) * 4;
     let mut token =
-        String::with_capacity(encoded(header.len()) + encoded(payload.len()) + encoded(512) + 2);
-    BASE64URL.encode_string(header.as_bytes(), &mut token);
+        String::with_capacity(header_b64.len() + encoded(payload.len()) + encoded(512) + 2);
+    token.push_str(header_b64);
     token.push('.');
     BASE64URL.encode_string(payload, &mut token);
     // The signature is encoded where it lies (no copy to the heap), into room
@@ -301,6 +318,21 @@ pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<St
     token.push('.');
     token.push_str(signature);
     Ok(token)
+}
+
+/// A protected header as base64url text, with the members it was made from.
+#[derive(Debug)]
+pub(crate) struct EncodedHeader {
+    alg: Algorithm,
+    kid: Option<String>,
+    typ: Option<String>,
+    b64: String,
+}
+
+impl EncodedHeader {
+    fn is_for(&self, alg: Algorithm, kid: Option<&str>, typ: Option<&str>) -> bool {
+        self.alg == alg && self.kid.as_deref() == kid && self.typ.as_deref() == typ
+    }
 }
 
 /// The protected header jwtkeep writes, members in sorted order: alg, kid, typ.
@@ -403,6 +435,52 @@ pub fn sign_claims<C: serde::Serialize + ?Sized>(
 mod tests {
     use super::*;
     use crate::secret::Secret;
+
+    #[test]
+    fn a_cached_header_is_used_only_for_the_members_it_was_made_from() {
+        let secret = Secret::generate(Algorithm::Hs256, None).unwrap();
+        let key = Key::from_secret(&secret, Algorithm::Hs256, Some("k1".into())).unwrap();
+        let header_of = |fields: &HeaderFields| {
+            let token = sign_bytes(&key, fields, b"{}").unwrap();
+            let h = token.split('.').next().unwrap().to_owned();
+            String::from_utf8(BASE64URL.decode(h).unwrap()).unwrap()
+        };
+        let at = HeaderFields {
+            typ: Some("at+jwt".into()),
+            kid: None,
+        };
+        let refresh = HeaderFields {
+            typ: Some("refresh+jwt".into()),
+            kid: None,
+        };
+        let other_kid = HeaderFields {
+            typ: Some("at+jwt".into()),
+            kid: Some("k2".into()),
+        };
+        for _ in 0..2 {
+            assert_eq!(
+                header_of(&at),
+                r#"{"alg":"HS256","kid":"k1","typ":"at+jwt"}"#
+            );
+            assert_eq!(
+                header_of(&refresh),
+                r#"{"alg":"HS256","kid":"k1","typ":"refresh+jwt"}"#
+            );
+            assert_eq!(
+                header_of(&other_kid),
+                r#"{"alg":"HS256","kid":"k2","typ":"at+jwt"}"#
+            );
+            assert_eq!(
+                header_of(&HeaderFields::default()),
+                r#"{"alg":"HS256","kid":"k1"}"#
+            );
+        }
+        // A key given another kid does not keep the old one's header.
+        let renamed = key.with_kid(Some("k9".into()));
+        let token = sign_bytes(&renamed, &at, b"{}").unwrap();
+        let h = BASE64URL.decode(token.split('.').next().unwrap()).unwrap();
+        assert_eq!(h, br#"{"alg":"HS256","kid":"k9","typ":"at+jwt"}"#);
+    }
 
     #[test]
     fn header_values_with_quotes_and_control_characters_round_trip() {

@@ -35,6 +35,10 @@ pub struct Key {
     /// The public JWK without `kid`/`alg`/`use` (`None` for HMAC secrets).
     public_jwk: Option<Jwk>,
     thumbprint: String,
+    /// The encoded protected header of the first signature, reused while
+    /// later signatures ask for the same members (a service signs with one
+    /// kid and typ per key).
+    signed_header: std::sync::OnceLock<crate::jws::EncodedHeader>,
 }
 
 impl fmt::Debug for Key {
@@ -257,6 +261,7 @@ impl Key {
             signing,
             public_jwk: Some(jwk.to_public()),
             thumbprint,
+            signed_header: std::sync::OnceLock::new(),
         }
     }
 
@@ -280,6 +285,7 @@ impl Key {
             signing: Some(signing),
             public_jwk: None,
             thumbprint: String::new(),
+            signed_header: std::sync::OnceLock::new(),
         })
     }
 
@@ -434,6 +440,7 @@ impl Key {
                     signing: Some(signing),
                     public_jwk: Some(public_jwk),
                     thumbprint,
+                    signed_header: std::sync::OnceLock::new(),
                 })
             }
             pem::PUBLIC_KEY | "RSA PUBLIC KEY" => {
@@ -514,6 +521,11 @@ impl Key {
             public.key_ops = None;
             public
         })
+    }
+
+    /// The header cache of [`crate::jws::sign_bytes`].
+    pub(crate) fn signed_header(&self) -> &std::sync::OnceLock<crate::jws::EncodedHeader> {
+        &self.signed_header
     }
 
     /// The verifying half.
