@@ -5,6 +5,7 @@
 use aws_lc_rs::hmac;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use jwtkeep_core::inspect::decode_unverified;
 use jwtkeep_core::{spki_of_public_jwk, Algorithm, JwkSet, KeyPair};
 use serde_json::{json, Map, Value};
 
@@ -107,14 +108,24 @@ pub struct Forged {
     pub token: String,
 }
 
-/// The user's token, taken apart.
-#[derive(Debug, Clone)]
+/// The user's token, taken apart. Its `Debug` shows the header only: the
+/// token is a live credential.
+#[derive(Clone)]
 pub struct Parts {
     pub(crate) header: Map<String, Value>,
     pub(crate) claims: Map<String, Value>,
     pub(crate) header_b64: String,
     pub(crate) payload_b64: String,
     pub(crate) signature_b64: String,
+    signature: Vec<u8>,
+}
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parts")
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the user's token cannot be used as the base of the attacks.
@@ -135,32 +146,23 @@ fn json_b64(value: &Map<String, Value>) -> String {
 }
 
 impl Parts {
-    /// Takes a compact token apart.
+    /// Takes a compact token apart (decoded as leniently as `token inspect`).
     pub fn parse(token: &str) -> Result<Parts, ForgeError> {
-        let mut segments = token.trim().split('.');
-        let (Some(h), Some(p), Some(s), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
+        let token = token.trim();
+        let decoded = decode_unverified(token).map_err(|_| ForgeError::Malformed)?;
+        let claims = decoded.claims.ok_or(ForgeError::Malformed)?;
+        let mut segments = token.split('.');
+        let (Some(h), Some(p), Some(s)) = (segments.next(), segments.next(), segments.next())
+        else {
             return Err(ForgeError::Malformed);
         };
-        let object = |seg: &str| -> Result<Map<String, Value>, ForgeError> {
-            let bytes = URL_SAFE_NO_PAD
-                .decode(seg.trim_end_matches('='))
-                .map_err(|_| ForgeError::Malformed)?;
-            match serde_json::from_slice(&bytes) {
-                Ok(Value::Object(map)) => Ok(map),
-                _ => Err(ForgeError::Malformed),
-            }
-        };
         Ok(Parts {
-            header: object(h)?,
-            claims: object(p)?,
+            header: decoded.header,
+            claims,
             header_b64: h.to_owned(),
             payload_b64: p.to_owned(),
             signature_b64: s.to_owned(),
+            signature: decoded.signature,
         })
     }
 
@@ -177,9 +179,7 @@ impl Parts {
     /// The original token with its signature flipped in one bit: what a
     /// correct endpoint refuses, to compare refusals against.
     pub fn corrupted(&self) -> String {
-        let mut sig = URL_SAFE_NO_PAD
-            .decode(self.signature_b64.trim_end_matches('='))
-            .unwrap_or_default();
+        let mut sig = self.signature.clone();
         if let Some(first) = sig.first_mut() {
             *first ^= 1;
         } else {

@@ -355,11 +355,8 @@ fn fingerprint(rule: &str, path: &str, line_text: &str) -> String {
         hash.update(part.as_bytes());
         hash.update([0]);
     }
-    hash.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let digest = hash.finalize();
+    jwtkeep_core::encoding::hex_encode(digest.get(..8).unwrap_or_default())
 }
 
 /// The findings of one file under construction.
@@ -380,10 +377,10 @@ impl<'t> FileScan<'t> {
         }
     }
 
-    /// The 1-based line and column of `offset`, and the line's text.
-    fn locate(&mut self, offset: usize) -> (usize, usize, &'t [u8]) {
+    /// Where each line starts, computed on the first finding.
+    fn line_starts(&mut self) -> &[usize] {
         let text = self.text;
-        let starts = self.line_starts.get_or_insert_with(|| {
+        self.line_starts.get_or_insert_with(|| {
             std::iter::once(0)
                 .chain(
                     text.iter()
@@ -392,25 +389,28 @@ impl<'t> FileScan<'t> {
                         .map(|(i, _)| i + 1),
                 )
                 .collect()
-        });
-        let line = starts.partition_point(|&s| s <= offset).max(1);
-        let start = starts.get(line - 1).copied().unwrap_or(0);
-        let end = starts.get(line).map_or(text.len(), |e| e.saturating_sub(1));
-        let prefix = text.get(start..offset).unwrap_or_default();
-        let column = String::from_utf8_lossy(prefix).chars().count() + 1;
-        (line, column, text.get(start..end).unwrap_or_default())
+        })
     }
 
+    /// The text of 1-based `line` (empty when there is no such line).
     fn line_text(&mut self, line: usize) -> &'t [u8] {
         let text = self.text;
-        let Some(starts) = &self.line_starts else {
-            return &[];
-        };
+        let starts = self.line_starts();
         let (Some(&start), end) = (starts.get(line.wrapping_sub(1)), starts.get(line)) else {
             return &[];
         };
         let end = end.map_or(text.len(), |e| e.saturating_sub(1));
         text.get(start..end).unwrap_or_default()
+    }
+
+    /// The 1-based line and column of `offset`, and the line's text.
+    fn locate(&mut self, offset: usize) -> (usize, usize, &'t [u8]) {
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts.get(line - 1).copied().unwrap_or(0);
+        let prefix = self.text.get(start..offset).unwrap_or_default();
+        let column = String::from_utf8_lossy(prefix).chars().count() + 1;
+        (line, column, self.line_text(line))
     }
 
     fn push(&mut self, rule_id: &'static str, severity: Severity, offset: usize, message: String) {

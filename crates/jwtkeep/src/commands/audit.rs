@@ -66,13 +66,18 @@ impl Searcher<'_> {
     }
 
     /// Every source in order: empty, bundled, the wordlists, the hints.
-    fn all(&self, args: &AuditArgs, hint_buf: &[u8]) -> Result<Option<(Found, Option<PathBuf>)>> {
+    fn all(
+        &self,
+        args: &AuditArgs,
+        hint_buf: &[u8],
+        bundled_bytes: u64,
+    ) -> Result<Option<(Found, Option<PathBuf>)>> {
         self.begin("the empty secret", 1, 1);
         if let Some(found) = self.search.empty() {
             return Ok(Some((found, None)));
         }
         let bundled = WeakSecrets::get().entries();
-        self.begin("bundled list", bundled_bytes(), bundled.len() as u64);
+        self.begin("bundled list", bundled_bytes, bundled.len() as u64);
         if let Some(found) = self.search.bundled() {
             return Ok(Some((found, None)));
         }
@@ -139,7 +144,8 @@ fn bundled_bytes() -> u64 {
 fn run_search(args: &AuditArgs, target: &HmacTarget) -> Result<Outcomes> {
     let hints: Vec<&str> = args.hint.iter().map(String::as_str).collect();
     let hint_buf = hint_candidates(&hints);
-    let mut total_bytes = 1 + bundled_bytes() + hint_buf.len() as u64;
+    let bundled_bytes = bundled_bytes();
+    let mut total_bytes = 1 + bundled_bytes + hint_buf.len() as u64;
     for path in &args.wordlist {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("cannot read the wordlist {}", path.display()))?;
@@ -170,7 +176,7 @@ fn run_search(args: &AuditArgs, target: &HmacTarget) -> Result<Outcomes> {
                 format!("{} tried  {}", progress::count(tried), phase.label),
             )
         });
-        let result = searcher.all(args, &hint_buf);
+        let result = searcher.all(args, &hint_buf, bundled_bytes);
         bar.finish();
         result
     })?;
@@ -187,7 +193,7 @@ fn shown_secret(secret: &[u8]) -> (&'static str, zeroize::Zeroizing<String>) {
         Ok(text) => ("secret", zeroize::Zeroizing::new(text.to_owned())),
         Err(_) => (
             "secret_hex",
-            zeroize::Zeroizing::new(secret.iter().map(|b| format!("{b:02x}")).collect()),
+            zeroize::Zeroizing::new(jwtkeep_core::encoding::hex_encode(secret)),
         ),
     }
 }
