@@ -1,6 +1,8 @@
 //! Strict JSON for JOSE: an object at the top, no duplicate member at any
 //! depth (RFC 7515 §4, RFC 8725 §3.6), and a bounded nesting depth.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -137,7 +139,7 @@ impl<'de> Visitor<'de> for Strict {
 }
 
 /// A member name, borrowed from the input when it has no escapes.
-struct Name<'de>(std::borrow::Cow<'de, str>);
+struct Name<'de>(Cow<'de, str>);
 
 impl<'de> de::Deserialize<'de> for Name<'de> {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -148,13 +150,13 @@ impl<'de> de::Deserialize<'de> for Name<'de> {
                 f.write_str("a member name")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Name<'de>, E> {
-                Ok(Name(std::borrow::Cow::Borrowed(v)))
+                Ok(Name(Cow::Borrowed(v)))
             }
             fn visit_str<E>(self, v: &str) -> Result<Name<'de>, E> {
-                Ok(Name(std::borrow::Cow::Owned(v.to_owned())))
+                Ok(Name(Cow::Owned(v.to_owned())))
             }
             fn visit_string<E>(self, v: String) -> Result<Name<'de>, E> {
-                Ok(Name(std::borrow::Cow::Owned(v)))
+                Ok(Name(Cow::Owned(v)))
             }
         }
         deserializer.deserialize_str(V)
@@ -184,7 +186,7 @@ pub(crate) trait MemberHandler<'de> {
 /// A scalar member value read without allocating when it is a plain string.
 pub(crate) enum Scalar<'de> {
     /// A string (borrowed from the input when it has no escapes).
-    Str(std::borrow::Cow<'de, str>),
+    Str(Cow<'de, str>),
     /// A boolean.
     Bool(bool),
     /// Anything else (a number, null, an array or an object), consumed.
@@ -200,13 +202,13 @@ impl<'de> de::Deserialize<'de> for Scalar<'de> {
                 f.write_str("a JSON value")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Str(std::borrow::Cow::Borrowed(v)))
+                Ok(Scalar::Str(Cow::Borrowed(v)))
             }
             fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Str(std::borrow::Cow::Owned(v.to_owned())))
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
             }
             fn visit_string<E>(self, v: String) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Str(std::borrow::Cow::Owned(v)))
+                Ok(Scalar::Str(Cow::Owned(v)))
             }
             fn visit_bool<E>(self, v: bool) -> Result<Scalar<'de>, E> {
                 Ok(Scalar::Bool(v))
@@ -239,36 +241,49 @@ impl<'de> de::Deserialize<'de> for Scalar<'de> {
     }
 }
 
-/// Member names already seen in one object: a short list while objects are
-/// small (the usual case), a hash set past 32 names.
-#[derive(Default)]
+/// Member names already seen in one object: held in place while objects are
+/// small (the usual case, and no allocation), in a hash set past that.
 struct Seen<'de> {
-    list: Vec<std::borrow::Cow<'de, str>>,
-    set: Option<std::collections::HashSet<std::borrow::Cow<'de, str>>>,
+    inline: [Cow<'de, str>; Seen::INLINE],
+    len: usize,
+    set: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl Default for Seen<'_> {
+    fn default() -> Self {
+        Seen {
+            inline: [const { Cow::Borrowed("") }; Seen::INLINE],
+            len: 0,
+            set: None,
+        }
+    }
 }
 
 impl<'de> Seen<'de> {
+    /// Names held in place before the hash set takes over.
+    const INLINE: usize = 16;
+
     /// Records `name`; an error naming it if it was seen before.
-    fn insert<E: de::Error>(&mut self, name: std::borrow::Cow<'de, str>) -> Result<(), E> {
-        let duplicate = match &mut self.set {
+    fn insert<E: de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {
+        let held = self.inline.get(..self.len).unwrap_or_default();
+        let duplicate = match &self.set {
             Some(set) => set.contains(&name),
-            None => self.list.contains(&name),
+            None => held.contains(&name),
         };
         if duplicate {
             return Err(de::Error::custom(Refusal(JsonError::DuplicateMember {
                 name: Untrusted::new(&name),
             })));
         }
-        match &mut self.set {
-            Some(set) => {
-                set.insert(name);
-            }
-            None if self.list.len() == 32 => {
-                let mut set: std::collections::HashSet<_> = self.list.drain(..).collect();
-                set.insert(name);
-                self.set = Some(set);
-            }
-            None => self.list.push(name),
+        if let Some(set) = &mut self.set {
+            set.insert(name);
+        } else if let Some(slot) = self.inline.get_mut(self.len) {
+            *slot = name;
+            self.len += 1;
+        } else {
+            let mut set: HashSet<_> = self.inline.iter_mut().map(std::mem::take).collect();
+            set.insert(name);
+            self.set = Some(set);
         }
         Ok(())
     }
@@ -472,7 +487,7 @@ fn duplicate_name(bytes: &[u8]) -> Option<String> {
             f.write_str("JSON")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = HashSet::new();
             while let Some(key) = map.next_key::<String>()? {
                 if !seen.insert(key.clone()) && self.0.is_none() {
                     self.0 = Some(key);

@@ -342,6 +342,20 @@ impl SigningKey {
         self.alg
     }
 
+    /// The length of this key's signatures, in bytes.
+    pub fn signature_len(&self) -> usize {
+        match (&self.inner, self.alg) {
+            (SigningInner::Rsa(key), _) => key.public_modulus_len(),
+            // An HMAC tag is as long as the hash output, the minimum secret.
+            (SigningInner::Hmac(..), alg) => alg.min_secret_bytes().unwrap_or(64),
+            // ECDSA's fixed-width r‖s (RFC 7518 §3.4).
+            (_, Algorithm::Es384) => 96,
+            (_, Algorithm::Es512) => 132,
+            // ES256 and Ed25519.
+            _ => 64,
+        }
+    }
+
     /// Signs `input` (for JWS, the ASCII `header.payload`).
     pub fn sign(&self, input: &[u8]) -> Result<Vec<u8>, KeyError> {
         self.sign_with(input, <[u8]>::to_vec)

@@ -225,6 +225,9 @@ fn round_trip_with_every_algorithm() {
             Key::from_pem(&pair.private_pem(), alg, None).unwrap()
         };
         let token = sign_claims(&key, &HeaderFields::default(), &claims(json!({}))).unwrap();
+        let signature = BASE64URL.decode(signature_b64(&token)).unwrap();
+        let signer = key.signing_key().unwrap();
+        assert_eq!(signature.len(), signer.signature_len(), "{alg}");
         let verifier = Verifier::new(
             KeyRing::single(key),
             Policy::new()
