@@ -1,12 +1,17 @@
-//! The body of the `verify` fuzz target, shared with the corpus replay in
-//! `cargo test` (crates/jwtkeep-core/tests/jose.rs) so both run the same checks.
+//! The body of the `verify` fuzz target, shared with the corpus replay and
+//! the property tests in `cargo test` (crates/jwtkeep-core/tests/jose.rs) so
+//! both run the same checks.
 
 use std::sync::OnceLock;
 
+use jwtkeep_core::claims::{ClaimsError, MAX_NUMERIC_DATE};
 use jwtkeep_core::inspect::{decode_unverified, lint_token};
+use jwtkeep_core::json::{parse_object, JsonError};
+use jwtkeep_core::jws::{parse_header, MAX_HEADER_DEPTH, MAX_PAYLOAD_DEPTH};
 use jwtkeep_core::{
-    sign_claims, Algorithm, HeaderFields, Key, KeyPair, KeyRing, Policy, Secret, Verifier,
+    sign_claims, Algorithm, Claims, HeaderFields, Key, KeyPair, KeyRing, Policy, Secret, Verifier,
 };
+use serde_json::{Map, Value};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -41,6 +46,8 @@ fn fixture() -> &'static Fixture {
 /// Feeds `data` to every parser and verifier, and checks the round trip:
 /// any JSON object signed by jwtkeep verifies back to itself.
 pub(crate) fn check(data: &[u8]) {
+    claims_reader_agrees_with_serde(data);
+    header_reader_agrees_with_serde(data);
     let f = fixture();
     if let Ok(text) = std::str::from_utf8(data) {
         // Untrusted input: any result is fine, a panic is not.
@@ -71,5 +78,102 @@ pub(crate) fn check(data: &[u8]) {
             claims,
             "round trip changed the claims"
         );
+    }
+}
+
+/// What the claims reader must make of `map` (serde_json's strict parse):
+/// every registered claim of its registered type, as `(name, value)` pairs.
+fn registered_claims(map: &Map<String, Value>) -> Option<Vec<(&'static str, Value)>> {
+    let mut out = Vec::new();
+    for name in ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"] {
+        let Some(value) = map.get(name) else { continue };
+        let fits = match name {
+            "exp" | "nbf" | "iat" => value
+                .as_i64()
+                .is_some_and(|v| (0..=MAX_NUMERIC_DATE).contains(&v)),
+            "aud" => {
+                value.is_string()
+                    || value
+                        .as_array()
+                        .is_some_and(|a| a.iter().all(Value::is_string))
+            }
+            _ => value.is_string(),
+        };
+        if !fits {
+            return None;
+        }
+        out.push((name, value.clone()));
+    }
+    Some(out)
+}
+
+/// The hand-written claims reader accepts exactly what serde_json's strict
+/// parse accepts with well-typed registered claims, reads the same values,
+/// and refuses malformed JSON for the same kind of reason.
+pub(crate) fn claims_reader_agrees_with_serde(data: &[u8]) {
+    for depth in [2, MAX_PAYLOAD_DEPTH] {
+        let ours = Claims::parse(data, depth);
+        let theirs = parse_object(data, depth);
+        let expected = theirs.as_ref().ok().and_then(registered_claims);
+        match (&ours, &expected) {
+            (Ok(claims), Some(registered)) => {
+                for (name, value) in registered {
+                    let read = match *name {
+                        "iss" => claims.iss().map(Value::from),
+                        "sub" => claims.sub().map(Value::from),
+                        "jti" => claims.jti().map(Value::from),
+                        "exp" => claims.exp().map(Value::from),
+                        "nbf" => claims.nbf().map(Value::from),
+                        "iat" => claims.iat().map(Value::from),
+                        _ => Some(Value::from(claims.aud().collect::<Vec<_>>())),
+                    };
+                    let wanted = match (name, value) {
+                        (&"aud", Value::String(one)) => Value::from(vec![one.as_str()]),
+                        _ => value.clone(),
+                    };
+                    assert_eq!(read, Some(wanted), "claim {name} read differently");
+                }
+            }
+            (Err(_), None) => {}
+            _ => panic!("claims reader and serde_json disagree: {ours:?} / {theirs:?}"),
+        }
+        // (serde_json reads any value before it asks for an object; the
+        // reader refuses anything else at its first byte.)
+        let object = data.trim_ascii_start().first() == Some(&b'{');
+        if let (Err(ClaimsError::Json(ours)), Err(theirs), true) = (&ours, &theirs, object) {
+            let kind = |e: &JsonError| std::mem::discriminant(e);
+            assert_eq!(kind(ours), kind(theirs), "{ours:?} / {theirs:?}");
+        }
+    }
+}
+
+/// The header reader accepts exactly the strict JSON objects whose `alg`
+/// names a supported algorithm and that carry no `crit` and no `b64` other
+/// than `true`, and reads the same `alg`, `kid` and `typ`.
+pub(crate) fn header_reader_agrees_with_serde(data: &[u8]) {
+    let ours = parse_header(data);
+    let theirs = parse_object(data, MAX_HEADER_DEPTH);
+    let text = |map: &Map<String, Value>, name: &str| -> Option<Option<String>> {
+        match map.get(name) {
+            None => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(_) => None,
+        }
+    };
+    let expected = theirs.as_ref().ok().and_then(|map| {
+        let alg = map
+            .get("alg")
+            .and_then(Value::as_str)
+            .and_then(Algorithm::from_jose_name)?;
+        let acceptable =
+            !map.contains_key("crit") && map.get("b64").is_none_or(|b| *b == Value::Bool(true));
+        acceptable.then_some((alg, text(map, "kid")?, text(map, "typ")?))
+    });
+    match (&ours, expected) {
+        (Ok(header), Some((alg, kid, typ))) => {
+            assert_eq!((header.alg, &header.kid, &header.typ), (alg, &kid, &typ));
+        }
+        (Err(_), None) => {}
+        _ => panic!("header reader and serde_json disagree: {ours:?} / {theirs:?}"),
     }
 }

@@ -7,10 +7,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::json::{self, JsonError, MemberHandler, StrictSkip};
+use crate::json::reader::{Reader, Registered};
+use crate::json::{self, JsonError};
 
 /// The latest NumericDate accepted: 9999-12-31T23:59:59Z.
 pub const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
@@ -67,83 +67,11 @@ fn type_error(claim: &'static str, problem: &'static str) -> ClaimTypeError {
     ClaimTypeError { claim, problem }
 }
 
-/// A registered claim's value, read without allocating when it is a plain
-/// string. Anything that is not a string, an integer or an array of strings
-/// is refused by every registered claim, so it is consumed unchecked.
-enum Raw<'de> {
-    Str(Cow<'de, str>),
-    Int(i64),
-    /// An integer above `i64::MAX`.
-    Huge,
-    Float,
-    Strings(Vec<Cow<'de, str>>),
-    Other,
-}
-
-impl<'de> de::Deserialize<'de> for Raw<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Raw<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a claim value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Raw<'de>, E> {
-                Ok(Raw::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Raw<'de>, E> {
-                Ok(Raw::Str(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Raw<'de>, E> {
-                Ok(Raw::Str(Cow::Owned(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Raw<'de>, E> {
-                Ok(Raw::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Raw<'de>, E> {
-                Ok(i64::try_from(v).map_or(Raw::Huge, Raw::Int))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Raw<'de>, E> {
-                Ok(Raw::Float)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Raw<'de>, E> {
-                Ok(Raw::Other)
-            }
-            fn visit_unit<E>(self) -> Result<Raw<'de>, E> {
-                Ok(Raw::Other)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw<'de>, A::Error> {
-                let mut items = Vec::new();
-                let mut all_strings = true;
-                while let Some(item) = seq.next_element::<Raw<'de>>()? {
-                    match item {
-                        Raw::Str(s) if all_strings => items.push(s),
-                        _ => all_strings = false,
-                    }
-                }
-                Ok(if all_strings {
-                    Raw::Strings(items)
-                } else {
-                    Raw::Other
-                })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
-                while map
-                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(Raw::Other)
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
-}
-
-fn numeric_date(claim: &'static str, value: &Raw<'_>) -> Result<i64, ClaimTypeError> {
+fn numeric_date(claim: &'static str, value: &Registered<'_>) -> Result<i64, ClaimTypeError> {
     match value {
-        Raw::Int(v) if (0..=MAX_NUMERIC_DATE).contains(v) => Ok(*v),
-        Raw::Int(_) | Raw::Huge => Err(type_error(claim, "is out of range")),
-        Raw::Float => Err(type_error(claim, "must be an integer number of seconds")),
+        Registered::Int(v) if (0..=MAX_NUMERIC_DATE).contains(v) => Ok(*v),
+        Registered::Int(_) | Registered::Huge => Err(type_error(claim, "is out of range")),
+        Registered::Float => Err(type_error(claim, "must be an integer number of seconds")),
         _ => Err(type_error(
             claim,
             "must be a number, not a string or other value",
@@ -154,12 +82,10 @@ fn numeric_date(claim: &'static str, value: &Raw<'_>) -> Result<i64, ClaimTypeEr
 /// Where `s`, borrowed from `base`, lies in it; its own copy otherwise.
 fn text_of(base: &str, s: Cow<'_, str>) -> Text {
     if let Cow::Borrowed(b) = &s {
+        // Within `base`'s bytes, the span is exactly `b` (resolving it checks
+        // character boundaries again).
         let start = (b.as_ptr() as usize).wrapping_sub(base.as_ptr() as usize);
-        let end = start.wrapping_add(b.len());
-        if base
-            .get(start..end)
-            .is_some_and(|t| std::ptr::eq(t.as_ptr(), b.as_ptr()))
-        {
+        if let Some(end) = start.checked_add(b.len()).filter(|end| *end <= base.len()) {
             return Text::At { start, end };
         }
     }
@@ -179,58 +105,8 @@ struct Found {
 }
 
 impl Found {
-    /// Takes one registered claim, type-checked; `base` is the payload text.
-    fn take(&mut self, base: &str, name: &str, value: Raw<'_>) -> Result<(), ClaimTypeError> {
-        let string = |claim: &'static str, value: Raw<'_>| match value {
-            Raw::Str(s) => Ok(text_of(base, s)),
-            _ => Err(type_error(claim, "must be a string")),
-        };
-        match name {
-            "iss" => self.iss = Some(string("iss", value)?),
-            "sub" => self.sub = Some(string("sub", value)?),
-            "jti" => self.jti = Some(string("jti", value)?),
-            "exp" => self.exp = Some(numeric_date("exp", &value)?),
-            "nbf" => self.nbf = Some(numeric_date("nbf", &value)?),
-            "iat" => self.iat = Some(numeric_date("iat", &value)?),
-            _ => {
-                self.aud = match value {
-                    Raw::Str(s) => Audience::One(text_of(base, s)),
-                    Raw::Strings(items) => {
-                        Audience::Many(items.into_iter().map(|s| text_of(base, s)).collect())
-                    }
-                    _ => return Err(type_error("aud", "must be a string or an array of strings")),
-                };
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Reads the registered members of the payload; the others are only checked.
-struct Handler<'t> {
-    base: &'t str,
-    found: Found,
-    refusal: Option<ClaimTypeError>,
-}
-
-impl<'de> MemberHandler<'de> for Handler<'_> {
-    fn member<A: MapAccess<'de>>(
-        &mut self,
-        name: &str,
-        map: &mut A,
-        max: usize,
-    ) -> Result<(), A::Error> {
-        if self.slot(name).is_none() {
-            return map.next_value_seed(StrictSkip::at(1, max));
-        }
-        let value = map.next_value::<Raw<'de>>()?;
-        self.found.take(self.base, name, value).map_err(|e| {
-            self.refusal = Some(e);
-            de::Error::custom("claim refused")
-        })
-    }
-
-    fn slot(&self, name: &str) -> Option<u32> {
+    /// The number of a registered claim, in [`REGISTERED`]'s order.
+    fn slot(name: &str) -> Option<u32> {
         match name {
             "iss" => Some(0),
             "sub" => Some(1),
@@ -242,9 +118,37 @@ impl<'de> MemberHandler<'de> for Handler<'_> {
             _ => None,
         }
     }
+
+    /// Takes the registered claim numbered `slot`, type-checked; `base` is
+    /// the payload text.
+    #[inline]
+    fn take(&mut self, base: &str, slot: u32, value: Registered<'_>) -> Result<(), ClaimTypeError> {
+        let string = |claim: &'static str, value: Registered<'_>| match value {
+            Registered::Str(s) => Ok(text_of(base, s)),
+            _ => Err(type_error(claim, "must be a string")),
+        };
+        match slot {
+            0 => self.iss = Some(string("iss", value)?),
+            1 => self.sub = Some(string("sub", value)?),
+            3 => self.exp = Some(numeric_date("exp", &value)?),
+            4 => self.nbf = Some(numeric_date("nbf", &value)?),
+            5 => self.iat = Some(numeric_date("iat", &value)?),
+            6 => self.jti = Some(string("jti", value)?),
+            _ => {
+                self.aud = match value {
+                    Registered::Str(s) => Audience::One(text_of(base, s)),
+                    Registered::Strings(items) => {
+                        Audience::Many(items.into_iter().map(|s| text_of(base, s)).collect())
+                    }
+                    _ => return Err(type_error("aud", "must be a string or an array of strings")),
+                };
+            }
+        }
+        Ok(())
+    }
 }
 
-/// The registered claims, which [`Claims::get`] answers without parsing.
+/// The registered claims, in the order [`Found::slot`] numbers them.
 const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 
 impl Claims {
@@ -258,23 +162,16 @@ impl Claims {
     pub fn parse_owned(payload: Vec<u8>, max_depth: usize) -> Result<Claims, ClaimsError> {
         let text =
             String::from_utf8(payload).map_err(|_| ClaimsError::Json(JsonError::NotObject))?;
-        let mut handler = Handler {
-            base: &text,
-            found: Found::default(),
-            refusal: None,
-        };
-        match json::walk_str(&text, max_depth, &mut handler, |h| h.refusal.is_some()) {
-            Ok(()) => {}
-            Err(Some(json)) => return Err(ClaimsError::Json(json)),
-            Err(None) => {
-                return Err(ClaimsError::Type(
-                    handler
-                        .refusal
-                        .unwrap_or(type_error("claims", "were refused")),
-                ))
+        let mut registered = Found::default();
+        Reader::new(&text, max_depth).object(Found::slot, |reader, _, slot| match slot {
+            Some(slot) => {
+                let value = reader.registered()?;
+                registered
+                    .take(&text, slot, value)
+                    .map_err(ClaimsError::Type)
             }
-        }
-        let registered = handler.found;
+            None => reader.skip(1).map_err(ClaimsError::Json),
+        })?;
         Ok(Claims {
             text,
             max_depth,

@@ -10,12 +10,12 @@ use serde_json::{Map, Value};
 use crate::alg::Algorithm;
 use crate::base64url;
 use crate::encoding::BASE64URL;
-use crate::json::{self, MemberHandler, Scalar, Strict};
+use crate::json::reader::{Reader, Registered};
+use crate::json::{self, JsonError};
 use crate::key::Key;
 use crate::primitive::KeyError;
 use crate::untrusted::Untrusted;
 use crate::verify::VerifyError;
-use serde::de::{self, MapAccess};
 
 /// The default largest token accepted, in bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -79,82 +79,33 @@ fn decode_segment(segment: &str, part: &'static str) -> Result<Vec<u8>, VerifyEr
     base64url::decode(segment.as_bytes()).ok_or(VerifyError::InvalidEncoding { part })
 }
 
-/// Reads the protected header's members in one strict pass.
-#[derive(Default)]
-struct HeaderHandler {
-    alg: Option<Algorithm>,
-    kid: Option<String>,
-    typ: Option<String>,
-    refusal: Option<VerifyError>,
-}
-
-impl HeaderHandler {
-    fn refuse<E: de::Error>(&mut self, why: VerifyError) -> E {
-        self.refusal = Some(why);
-        E::custom("header refused")
+/// The number of each header member jwtkeep reads.
+fn header_slot(name: &str) -> Option<u32> {
+    match name {
+        "alg" => Some(0),
+        "kid" => Some(1),
+        "typ" => Some(2),
+        "crit" => Some(3),
+        "b64" => Some(4),
+        _ => None,
     }
 }
 
-impl<'de> MemberHandler<'de> for HeaderHandler {
-    fn member<A: MapAccess<'de>>(
-        &mut self,
-        name: &str,
-        map: &mut A,
-        max: usize,
-    ) -> Result<(), A::Error> {
-        let not_string = |member: &'static str| VerifyError::InvalidHeader {
-            reason: match member {
-                "alg" => "\"alg\" must be a string",
-                "kid" => "\"kid\" must be a string",
-                _ => "\"typ\" must be a string",
-            },
-        };
-        match name {
-            "alg" => match map.next_value::<Scalar<'de>>()? {
-                Scalar::Str(alg) if alg.trim().eq_ignore_ascii_case("none") => {
-                    return Err(self.refuse(VerifyError::AlgNone))
-                }
-                Scalar::Str(alg) => match Algorithm::from_jose_name(&alg) {
-                    Some(alg) => self.alg = Some(alg),
-                    None => {
-                        return Err(self.refuse(VerifyError::UnsupportedAlg {
-                            alg: Untrusted::new(&alg),
-                        }))
-                    }
-                },
-                _ => return Err(self.refuse(not_string("alg"))),
-            },
-            "kid" | "typ" => match map.next_value::<Scalar<'de>>()? {
-                Scalar::Str(text) if name == "kid" => self.kid = Some(text.into_owned()),
-                Scalar::Str(text) => self.typ = Some(text.into_owned()),
-                _ => {
-                    return Err(self.refuse(not_string(if name == "kid" { "kid" } else { "typ" })))
-                }
-            },
-            // jwtkeep understands no extension, so any `crit` is refused.
-            "crit" => return Err(self.refuse(VerifyError::CritUnsupported)),
-            "b64" => match map.next_value::<Scalar<'de>>()? {
-                Scalar::Bool(true) => {}
-                _ => return Err(self.refuse(VerifyError::B64Unsupported)),
-            },
-            // Other members (including jwk, jku, x5u, x5c) are never used,
-            // but are still held to the strict rules.
-            _ => {
-                map.next_value_seed(Strict::at(1, max))?;
-            }
-        }
-        Ok(())
-    }
+/// Why reading a header stopped: its JSON, or a member jwtkeep refuses.
+enum HeaderStop {
+    Json(JsonError),
+    Refused(VerifyError),
+}
 
-    fn slot(&self, name: &str) -> Option<u32> {
-        match name {
-            "alg" => Some(0),
-            "kid" => Some(1),
-            "typ" => Some(2),
-            "crit" => Some(3),
-            "b64" => Some(4),
-            _ => None,
-        }
+impl From<JsonError> for HeaderStop {
+    fn from(e: JsonError) -> HeaderStop {
+        HeaderStop::Json(e)
+    }
+}
+
+impl From<VerifyError> for HeaderStop {
+    fn from(e: VerifyError) -> HeaderStop {
+        HeaderStop::Refused(e)
     }
 }
 
@@ -165,25 +116,57 @@ pub fn parse_header(bytes: &[u8]) -> Result<UnverifiedHeader, VerifyError> {
 }
 
 fn parse_header_owned(bytes: Vec<u8>) -> Result<UnverifiedHeader, VerifyError> {
-    let mut handler = HeaderHandler::default();
-    match json::walk_object(&bytes, MAX_HEADER_DEPTH, &mut handler, |h| {
-        h.refusal.is_some()
-    }) {
-        Ok(()) => {}
-        Err(Some(e)) => return Err(VerifyError::from_header_json(e)),
-        Err(None) => {
-            return Err(handler
-                .refusal
-                .unwrap_or(VerifyError::InvalidHeader { reason: "refused" }))
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| VerifyError::from_header_json(JsonError::NotObject))?;
+    let (mut alg, mut kid, mut typ) = (None, None, None);
+    let not_string = |reason| HeaderStop::Refused(VerifyError::InvalidHeader { reason });
+    let read = Reader::new(text, MAX_HEADER_DEPTH).object(header_slot, |reader, _, slot| {
+        match slot {
+            Some(0) => match reader.registered()? {
+                Registered::Str(name) if name.trim().eq_ignore_ascii_case("none") => {
+                    return Err(VerifyError::AlgNone.into())
+                }
+                Registered::Str(name) => {
+                    alg = Some(Algorithm::from_jose_name(&name).ok_or_else(|| {
+                        VerifyError::UnsupportedAlg {
+                            alg: Untrusted::new(&name),
+                        }
+                    })?);
+                }
+                _ => return Err(not_string("\"alg\" must be a string")),
+            },
+            Some(1) => match reader.registered()? {
+                Registered::Str(text) => kid = Some(text.into_owned()),
+                _ => return Err(not_string("\"kid\" must be a string")),
+            },
+            Some(2) => match reader.registered()? {
+                Registered::Str(text) => typ = Some(text.into_owned()),
+                _ => return Err(not_string("\"typ\" must be a string")),
+            },
+            // jwtkeep understands no extension, so any `crit` is refused.
+            Some(3) => return Err(VerifyError::CritUnsupported.into()),
+            Some(_) => match reader.registered()? {
+                Registered::Bool(true) => {}
+                _ => return Err(VerifyError::B64Unsupported.into()),
+            },
+            // Other members (including jwk, jku, x5u, x5c) are never used,
+            // but are still held to the strict rules.
+            None => reader.skip(1)?,
         }
+        Ok(())
+    });
+    match read {
+        Ok(()) => {}
+        Err(HeaderStop::Json(e)) => return Err(VerifyError::from_header_json(e)),
+        Err(HeaderStop::Refused(e)) => return Err(e),
     }
-    let alg = handler.alg.ok_or(VerifyError::InvalidHeader {
+    let alg = alg.ok_or(VerifyError::InvalidHeader {
         reason: "\"alg\" is missing",
     })?;
     Ok(UnverifiedHeader {
         alg,
-        kid: handler.kid,
-        typ: handler.typ,
+        kid,
+        typ,
         raw: bytes,
     })
 }
