@@ -20,7 +20,11 @@ fn main() {
     let Some(op) = groups
         .iter_mut()
         .find(|g| g.name == *group)
-        .and_then(|g| g.members.iter_mut().find(|(m, _)| m.starts_with(member.as_str())))
+        .and_then(|g| {
+            g.members
+                .iter_mut()
+                .find(|(m, _)| m.starts_with(member.as_str()))
+        })
         .map(|(_, op)| op)
     else {
         eprintln!("no contender {member:?} in group {group:?}");

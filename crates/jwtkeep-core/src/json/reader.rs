@@ -168,7 +168,7 @@ impl<'t> Reader<'t> {
 
     /// Reads the value of a member the caller knows (a registered claim, a
     /// header member), checked as strictly as any other value.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn registered(&mut self) -> Result<Registered<'t>, JsonError> {
         match self.peek() {
             Some(b'"') => self.string().map(Registered::Str),
