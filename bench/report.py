@@ -24,7 +24,7 @@ for group in ["HS256 sign", "HS256 verify", "RS256 sign", "RS256 verify", "PS256
         # Throughput of jwtkeep relative to `other`: other's time / jwtkeep's time.
         if other not in means or "jwtkeep" not in means:
             return "—"
-        return f"{means[other] / means['jwtkeep']:.2f}×"
+        return f"{means[other] / means['jwtkeep']:.{3 if other == 'raw' else 2}f}×"
 
     print(f"| {group} | {fmt(means.get('jwtkeep'))} | {fmt(means.get('jsonwebtoken'))} | {fmt(means.get('jwt-simple'))} "
           f"| {fmt(means.get('raw'))} | {ratio('jsonwebtoken')} | {ratio('jwt-simple')} | {ratio('raw')} |")
