@@ -1,5 +1,10 @@
 //! Strict JSON for JOSE: an object at the top, no duplicate member at any
 //! depth (RFC 7515 §4, RFC 8725 §3.6), and a bounded nesting depth.
+//!
+//! Two readers keep these rules: [`parse_object`] builds a map through
+//! serde_json (for `Claims::to_map`, headers' members, inspection), and
+//! `reader` reads the claims and headers a verification needs in one pass
+//! without building anything. The tests hold the second to the first.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
