@@ -8,7 +8,7 @@ pub enum StoreError {
     /// the change is not known to have happened; callers fail closed.
     #[error("the {backend} store is unavailable: {reason}")]
     Unavailable {
-        /// "sqlite" or "redis".
+        /// "sqlite", "redis", or "random generator" when the OS could not supply an id.
         backend: &'static str,
         /// What went wrong, without secrets.
         reason: String,

@@ -129,18 +129,11 @@ impl RotateOutcome {
 }
 
 /// Checks ids before either backend stores them.
-pub(crate) fn check_id(what: &'static str, value: &str) -> Result<(), crate::StoreError> {
-    if value.is_empty() || value.len() > 256 {
-        return Err(crate::StoreError::invalid(what, "must be 1 to 256 bytes"));
-    }
-    Ok(())
-}
-
 impl NewFamily {
     pub(crate) fn validate(&self) -> Result<(), crate::StoreError> {
-        check_id("family id", &self.id)?;
-        check_id("subject", &self.subject)?;
-        check_id("jti", &self.jti)?;
+        crate::validate::check_id("family id", &self.id)?;
+        crate::validate::check_id("subject", &self.subject)?;
+        crate::validate::check_id("jti", &self.jti)?;
         let l = self.limits;
         if l.idle_secs <= 0 || l.absolute_secs <= 0 || l.grace_secs < 0 || l.grace_secs > 300 {
             return Err(crate::StoreError::invalid(

@@ -146,8 +146,8 @@ impl KeyRecord {
     }
 
     pub(crate) fn validate(&self) -> Result<(), crate::StoreError> {
-        crate::families::check_id("key purpose", &self.purpose)?;
-        crate::families::check_id("kid", &self.kid)?;
+        crate::validate::check_id("key purpose", &self.purpose)?;
+        crate::validate::check_id("kid", &self.kid)?;
         if self.sealed.is_empty() {
             return Err(crate::StoreError::invalid("sealed key", "is empty"));
         }

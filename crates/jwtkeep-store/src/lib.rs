@@ -18,6 +18,7 @@
 //! both backends can be tested at any instant; only the view's freshness is
 //! measured on the monotonic clock.
 
+mod any;
 mod clients;
 mod error;
 mod events;
@@ -30,8 +31,10 @@ mod revocation;
 mod sqlite;
 mod traits;
 mod users;
+mod validate;
 mod view;
 
+pub use any::AnyStore;
 pub use clients::{Client, ClientSecretHash};
 pub use error::StoreError;
 pub use events::{Event, EventQuery};

@@ -9,7 +9,7 @@ use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
-use jwtkeep_store::{MasterKey, RedisConfig, RedisStore, SqliteStore};
+use jwtkeep_store::{AnyStore, MasterKey, RedisConfig, RedisStore, SqliteStore};
 
 use crate::settings::Settings;
 use crate::{environment, files, output};
@@ -29,34 +29,13 @@ pub(crate) struct StoreArgs {
     pub(crate) config: Option<PathBuf>,
 }
 
-/// An open store.
-pub(crate) enum Opened {
-    /// The embedded default, with its file.
-    Sqlite(SqliteStore, PathBuf),
-    /// Shared state.
-    Redis(RedisStore),
+/// An open store, and which one it is in words.
+pub(crate) struct Opened {
+    /// The store, whichever backend the settings chose.
+    pub(crate) store: AnyStore,
+    /// "store: sqlite PATH" or "store: redis", for people.
+    pub(crate) description: String,
 }
-
-impl Opened {
-    /// Says which store this is, for people.
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            Opened::Sqlite(_, path) => format!("store: sqlite {}", path.display()),
-            Opened::Redis(_) => "store: redis".to_owned(),
-        }
-    }
-}
-
-/// Runs `$body` with `$store` bound to whichever store `$opened` holds.
-macro_rules! with_store {
-    ($opened:expr, $store:ident => $body:expr) => {
-        match $opened {
-            $crate::stores::Opened::Sqlite($store, _) => $body,
-            $crate::stores::Opened::Redis($store) => $body,
-        }
-    };
-}
-pub(crate) use with_store;
 
 /// Whether a store URL carries a password (`redis://:pw@host`, `redis://user:pw@host`).
 fn has_password(url: &str) -> bool {
@@ -102,7 +81,10 @@ impl Settings {
                 let store = RedisStore::open(config)
                     .await
                     .context("cannot reach Redis: is it running, and is the URL right?")?;
-                Ok(Opened::Redis(store))
+                Ok(Opened {
+                    store: store.into(),
+                    description: "store: redis".to_owned(),
+                })
             }
             None => {
                 let dir = self.data_dir();
@@ -111,7 +93,10 @@ impl Settings {
                 let store = SqliteStore::open(&path)
                     .await
                     .with_context(|| format!("cannot open the store {}", path.display()))?;
-                Ok(Opened::Sqlite(store, path))
+                Ok(Opened {
+                    store: store.into(),
+                    description: format!("store: sqlite {}", path.display()),
+                })
             }
         }
     }

@@ -3,13 +3,17 @@
 //! rotation and OAuth clients. Running services see the changes through the
 //! store: revocations within a second, keys within their check interval.
 
+use std::future::Future;
 use std::io::{IsTerminal as _, Read as _};
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
 use jwtkeep_server::{create_user, revoke_user, Config, KeyService, PURPOSES};
-use jwtkeep_store::{ClientSecretHash, Revocation, Store, StoreError, User};
+use jwtkeep_store::{
+    AnyStore, ClientSecretHash, Clients as _, Revocation, Revocations as _, SigningKeys as _,
+    StoreError, User, Users as _,
+};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -19,23 +23,21 @@ use crate::cli::{
 use crate::clock;
 use crate::output::{self, Outcome};
 use crate::settings::Settings;
-use crate::stores::with_store;
 
 /// Runs `work` on the store of `state` in a small runtime.
-fn on_store<T>(state: &StateArgs, work: impl AsyncStoreFn<T>) -> Result<T> {
+fn on_store<T, F, Fut>(state: &StateArgs, work: F) -> Result<T>
+where
+    F: FnOnce(AnyStore) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let opened = state.store.settings()?.open().await?;
-        with_store!(opened, store => work.call(store).await)
+        work(opened.store).await
     })
-}
-
-/// Work on a store of any backend (a closure cannot be generic over it).
-trait AsyncStoreFn<T> {
-    async fn call<S: Store>(self, store: S) -> Result<T>;
 }
 
 /// Reads a new password: twice from a prompt that does not echo, or once from stdin.
@@ -73,7 +75,7 @@ fn user_json(u: &User) -> serde_json::Value {
 }
 
 /// A user by name, else by id.
-async fn find_user<S: Store>(store: &S, user: &str) -> Result<User> {
+async fn find_user(store: &AnyStore, user: &str) -> Result<User> {
     if let Some(found) = store.user_by_name(user).await? {
         return Ok(found);
     }
@@ -83,21 +85,14 @@ async fn find_user<S: Store>(store: &S, user: &str) -> Result<User> {
         .ok_or_else(|| anyhow!("no user is named {user:?} or has that id: see `jwtkeep user list`"))
 }
 
-struct AddUser<'a>(&'a UserAddArgs, Zeroizing<String>);
-
-impl AsyncStoreFn<User> for AddUser<'_> {
-    async fn call<S: Store>(self, store: S) -> Result<User> {
-        let AddUser(args, password) = self;
-        create_user(&store, &args.name, password, args.admin, clock::now_unix())
-            .await
-            .map_err(|e| anyhow!("{}", e.message))
-    }
-}
-
 /// `jwtkeep user add`.
 pub(crate) fn user_add(args: &UserAddArgs) -> Result<Outcome> {
     let password = read_password()?;
-    let user = on_store(&args.state, AddUser(args, password))?;
+    let user = on_store(&args.state, |store| async move {
+        create_user(&store, &args.name, password, args.admin, clock::now_unix())
+            .await
+            .map_err(|e| anyhow!("{}", e.message))
+    })?;
     if args.state.json {
         output::json(&user_json(&user))?;
     } else {
@@ -111,17 +106,12 @@ pub(crate) fn user_add(args: &UserAddArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-struct ListUsers;
-
-impl AsyncStoreFn<Vec<User>> for ListUsers {
-    async fn call<S: Store>(self, store: S) -> Result<Vec<User>> {
-        Ok(store.list_users(100_000).await?)
-    }
-}
-
 /// `jwtkeep user list`.
 pub(crate) fn user_list(args: &StateArgs) -> Result<Outcome> {
-    let users = on_store(args, ListUsers)?;
+    let users = on_store(
+        args,
+        |store| async move { Ok(store.list_users(100_000).await?) },
+    )?;
     if args.json {
         output::json(&json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }))?;
     } else if users.is_empty() {
@@ -142,25 +132,18 @@ pub(crate) fn user_list(args: &StateArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-struct SetDisabled<'a>(&'a str, bool);
-
-impl AsyncStoreFn<User> for SetDisabled<'_> {
-    async fn call<S: Store>(self, store: S) -> Result<User> {
-        let SetDisabled(user, disabled) = self;
+/// `jwtkeep user disable` and `enable`.
+pub(crate) fn user_set_disabled(args: &UserRefArgs, disabled: bool) -> Result<Outcome> {
+    let user = on_store(&args.state, |store| async move {
         let now = clock::now_unix();
-        let mut found = find_user(&store, user).await?;
+        let mut found = find_user(&store, &args.user).await?;
         store.set_disabled(&found.id, disabled, now).await?;
         if disabled {
             revoke_user(&store, &found.id, now).await?;
         }
         found.disabled = disabled;
         Ok(found)
-    }
-}
-
-/// `jwtkeep user disable` and `enable`.
-pub(crate) fn user_set_disabled(args: &UserRefArgs, disabled: bool) -> Result<Outcome> {
-    let user = on_store(&args.state, SetDisabled(&args.user, disabled))?;
+    })?;
     if args.state.json {
         output::json(&user_json(&user))?;
     } else if disabled {
@@ -174,19 +157,13 @@ pub(crate) fn user_set_disabled(args: &UserRefArgs, disabled: bool) -> Result<Ou
     Ok(Outcome::Clean)
 }
 
-struct RevokeUser<'a>(&'a str);
-
-impl AsyncStoreFn<(User, u64)> for RevokeUser<'_> {
-    async fn call<S: Store>(self, store: S) -> Result<(User, u64)> {
-        let found = find_user(&store, self.0).await?;
-        let families = revoke_user(&store, &found.id, clock::now_unix()).await?;
-        Ok((found, families))
-    }
-}
-
 /// `jwtkeep revoke user`.
 pub(crate) fn revoke_one(args: &UserRefArgs) -> Result<Outcome> {
-    let (user, families) = on_store(&args.state, RevokeUser(&args.user))?;
+    let (user, families) = on_store(&args.state, |store| async move {
+        let found = find_user(&store, &args.user).await?;
+        let families = revoke_user(&store, &found.id, clock::now_unix()).await?;
+        Ok((found, families))
+    })?;
     if args.state.json {
         output::json(
             &json!({"id": user.id, "username": user.username, "families_revoked": families}),
@@ -200,23 +177,17 @@ pub(crate) fn revoke_one(args: &UserRefArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-struct RevokeAll;
-
-impl AsyncStoreFn<i64> for RevokeAll {
-    async fn call<S: Store>(self, store: S) -> Result<i64> {
-        let now = clock::now_unix();
-        let before = now.saturating_add(1);
-        store.revoke(Revocation::All { before }, now).await?;
-        Ok(before)
-    }
-}
-
 /// `jwtkeep revoke all`.
 pub(crate) fn revoke_all(args: &RevokeAllArgs) -> Result<Outcome> {
     if !args.yes {
         bail!("this ends every session of every user: add --yes to confirm");
     }
-    let before = on_store(&args.state, RevokeAll)?;
+    let before = on_store(&args.state, |store| async move {
+        let now = clock::now_unix();
+        let before = now.saturating_add(1);
+        store.revoke(Revocation::All { before }, now).await?;
+        Ok(before)
+    })?;
     if args.state.json {
         output::json(&json!({ "revoked_before": before }))?;
     } else {
@@ -227,53 +198,54 @@ pub(crate) fn revoke_all(args: &RevokeAllArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-struct Rotate<'a>(&'a KeysRotateArgs, jwtkeep_store::MasterKey, Settings);
-
-impl AsyncStoreFn<Vec<(String, String)>> for Rotate<'_> {
-    async fn call<S: Store>(self, store: S) -> Result<Vec<(String, String)>> {
-        let Rotate(args, master, settings) = self;
-        let now = clock::now_unix();
-        let purposes: Vec<&str> = match &args.purpose {
-            Some(p) => vec![p.as_str()],
-            None => PURPOSES.to_vec(),
-        };
-        let holder = jwtkeep_core::secret::random_id().context("the OS random generator failed")?;
-        // The service signs every purpose with one algorithm: the access key's, unless changed here.
-        let current = store.keys("access").await?;
-        let Some(newest) = current.iter().max_by_key(|k| k.active_from) else {
-            bail!("the service has no keys yet: start `jwtkeep serve` once first");
-        };
-        // The service's own settings (token lifetimes decide how long old keys verify).
-        let configured = settings.service_config()?;
-        let algorithm = match (args.alg, &settings.algorithm) {
-            (Some(alg), _) => alg,
-            (None, Some(_)) => configured.algorithm,
-            (None, None) => newest.alg,
-        };
-        let config = Config {
-            algorithm,
-            ..configured
-        };
-        let keys = KeyService::load_or_create(&store, master, &config, now)
+/// Rotates the keys of `args`' purposes now.
+async fn rotate(
+    store: AnyStore,
+    args: &KeysRotateArgs,
+    master: jwtkeep_store::MasterKey,
+    settings: Settings,
+) -> Result<Vec<(String, String)>> {
+    let now = clock::now_unix();
+    let purposes: Vec<&str> = match &args.purpose {
+        Some(p) => vec![p.as_str()],
+        None => PURPOSES.to_vec(),
+    };
+    let holder = jwtkeep_core::secret::random_id().context("the OS random generator failed")?;
+    // The service signs every purpose with one algorithm: the access key's, unless changed here.
+    let current = store.keys("access").await?;
+    let Some(newest) = current.iter().max_by_key(|k| k.active_from) else {
+        bail!("the service has no keys yet: start `jwtkeep serve` once first");
+    };
+    // The service's own settings (token lifetimes decide how long old keys verify).
+    let configured = settings.service_config()?;
+    let algorithm = match (args.alg, &settings.algorithm) {
+        (Some(alg), _) => alg,
+        (None, Some(_)) => configured.algorithm,
+        (None, None) => newest.alg,
+    };
+    let config = Config {
+        algorithm,
+        ..configured
+    };
+    let keys = KeyService::load_or_create(&store, master, &config, now)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let mut rotated = Vec::new();
+    for purpose in purposes {
+        let kid = keys
+            .rotate_now(&store, purpose, &holder, now)
             .await
             .map_err(|e| anyhow!("{e}"))?;
-        let mut rotated = Vec::new();
-        for purpose in purposes {
-            let kid = keys
-                .rotate_now(&store, purpose, &holder, now)
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
-            rotated.push((purpose.to_owned(), kid));
-        }
-        Ok(rotated)
+        rotated.push((purpose.to_owned(), kid));
     }
+    Ok(rotated)
 }
 
 /// `jwtkeep keys rotate`.
 pub(crate) fn keys_rotate(args: &KeysRotateArgs) -> Result<Outcome> {
     let settings = args.state.store.settings()?;
     let master = settings.master_key()?;
-    let rotated = on_store(&args.state, Rotate(args, master, settings))?;
+    let rotated = on_store(&args.state, |store| rotate(store, args, master, settings))?;
     if args.state.json {
         let map: serde_json::Map<String, serde_json::Value> =
             rotated.into_iter().map(|(p, k)| (p, k.into())).collect();
@@ -294,8 +266,8 @@ enum ClientOp<'a> {
     Remove(&'a str),
 }
 
-impl AsyncStoreFn<Vec<jwtkeep_store::Client>> for ClientOp<'_> {
-    async fn call<S: Store>(self, store: S) -> Result<Vec<jwtkeep_store::Client>> {
+impl ClientOp<'_> {
+    async fn run(self, store: AnyStore) -> Result<Vec<jwtkeep_store::Client>> {
         match self {
             ClientOp::Add(name, hash) => {
                 match store.create_client(name, hash, clock::now_unix()).await {
@@ -321,10 +293,9 @@ impl AsyncStoreFn<Vec<jwtkeep_store::Client>> for ClientOp<'_> {
 pub(crate) fn client_add(args: &ClientRefArgs) -> Result<Outcome> {
     let secret = Secret::random(32).context("the OS random generator failed")?;
     let text = TextEncoding::Base64Url.encode(secret.expose());
-    let clients = on_store(
-        &args.state,
-        ClientOp::Add(&args.name, ClientSecretHash::of(&text)),
-    )?;
+    let clients = on_store(&args.state, |store| {
+        ClientOp::Add(&args.name, ClientSecretHash::of(&text)).run(store)
+    })?;
     let name = clients
         .first()
         .map_or(args.name.as_str(), |c| c.name.as_str());
@@ -341,7 +312,7 @@ pub(crate) fn client_add(args: &ClientRefArgs) -> Result<Outcome> {
 
 /// `jwtkeep client list`.
 pub(crate) fn client_list(args: &StateArgs) -> Result<Outcome> {
-    let clients = on_store(args, ClientOp::List)?;
+    let clients = on_store(args, |store| ClientOp::List.run(store))?;
     if args.json {
         let list: Vec<_> = clients
             .iter()
@@ -359,7 +330,7 @@ pub(crate) fn client_list(args: &StateArgs) -> Result<Outcome> {
 
 /// `jwtkeep client remove`.
 pub(crate) fn client_remove(args: &ClientRefArgs) -> Result<Outcome> {
-    on_store(&args.state, ClientOp::Remove(&args.name))?;
+    on_store(&args.state, |store| ClientOp::Remove(&args.name).run(store))?;
     if args.state.json {
         output::json(&json!({"removed": args.name}))?;
     } else {

@@ -4,16 +4,15 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use jwtkeep_server::{Config, EventLog, Service};
-use jwtkeep_store::{MasterKey, Store};
+use jwtkeep_store::{AnyStore, MasterKey, Users as _};
 
 use crate::cli::ServeArgs;
 use crate::clock;
 use crate::output::{self, Outcome};
 use crate::settings::Settings;
-use crate::stores::with_store;
 
-async fn serve<S: Store>(
-    store: S,
+async fn serve(
+    store: AnyStore,
     master: MasterKey,
     config: Config,
     settings: &Settings,
@@ -102,8 +101,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<Outcome> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let opened = settings.open().await?;
-        let described = opened.describe();
-        with_store!(opened, store => serve(store, master, config, &settings, described).await)
+        serve(opened.store, master, config, &settings, opened.description).await
     })?;
     Ok(Outcome::Clean)
 }

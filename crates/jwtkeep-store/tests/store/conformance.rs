@@ -11,7 +11,6 @@
     unreachable_pub
 )]
 
-#[path = "conformance/suite.rs"]
 mod suite;
 
 use jwtkeep_store::{RedisConfig, RedisStore, SqliteStore};
@@ -44,15 +43,27 @@ pub async fn redis() -> Fixture<RedisStore> {
     Fixture { store, _dir: None }
 }
 
-/// Runs each named test of `suite` against both backends.
+/// Runs each named test of `suite` against both backends, and against
+/// [`jwtkeep_store::AnyStore`] holding the first.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let f = crate::sqlite().await;
-                    crate::suite::$name(f.store.clone()).await;
+                    let f = crate::conformance::sqlite().await;
+                    crate::conformance::suite::$name(f.store.clone()).await;
+                }
+            )*
+        }
+        /// What the binary and the server run on: the dispatching type.
+        mod on_any_store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let f = crate::conformance::sqlite().await;
+                    let store = jwtkeep_store::AnyStore::from(f.store.clone());
+                    crate::conformance::suite::$name(store).await;
                 }
             )*
         }
@@ -60,8 +71,8 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let f = crate::redis().await;
-                    crate::suite::$name(f.store.clone()).await;
+                    let f = crate::conformance::redis().await;
+                    crate::conformance::suite::$name(f.store.clone()).await;
                 }
             )*
         }

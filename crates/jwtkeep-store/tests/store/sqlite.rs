@@ -228,7 +228,7 @@ async fn acknowledged_writes_survive_sigkill() {
         .args([
             "--ignored",
             "--exact",
-            "crash_child",
+            "sqlite::crash_child",
             "--nocapture",
             "--test-threads=1",
         ])

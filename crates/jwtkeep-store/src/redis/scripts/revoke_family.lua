@@ -1,0 +1,7 @@
+-- Revokes one family unless it is unknown or revoked already.
+-- KEYS: 1 family hash. ARGV: 1 now, 2 reason. Returns 1 when this call revoked it.
+if not redis.call('HGET', KEYS[1], 'subject') then return 0 end
+local r = redis.call('HGET', KEYS[1], 'revoked_at')
+if r and r ~= '' then return 0 end
+redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1], 'reason', ARGV[2])
+return 1

@@ -1,0 +1,62 @@
+//! What every backend checks before it touches its database, written once
+//! above them: names are normalised or refused, ids are bounded, and new
+//! users and clients are built (with their random id) here, so the backends
+//! only store what they are handed.
+
+use crate::{normalise_username, Client, ClientSecretHash, PasswordHash, StoreError, User};
+
+/// Longest id (family, jti, subject, kid, lock name) any backend stores, bytes.
+const MAX_ID_BYTES: usize = 256;
+
+/// Refuses an empty or over-long id.
+pub(crate) fn check_id(what: &'static str, value: &str) -> Result<(), StoreError> {
+    if value.is_empty() || value.len() > MAX_ID_BYTES {
+        return Err(StoreError::invalid(what, "must be 1 to 256 bytes"));
+    }
+    Ok(())
+}
+
+/// The stored spelling of a name being looked up; `None` when no name
+/// could ever have been stored under it (so the answer is "not found").
+pub(crate) fn name_to_find(name: &str) -> Option<String> {
+    normalise_username(name).ok()
+}
+
+/// A new user: the username normalised (refused when invalid) and a fresh random id.
+pub(crate) fn new_user(
+    username: &str,
+    password_hash: PasswordHash,
+    admin: bool,
+    now: i64,
+) -> Result<User, StoreError> {
+    let username =
+        normalise_username(username).map_err(|e| StoreError::invalid("username", e.to_string()))?;
+    let id = jwtkeep_core::secret::random_id().map_err(|e| StoreError::Unavailable {
+        backend: "random generator",
+        reason: e.to_string(),
+    })?;
+    Ok(User {
+        id,
+        username,
+        password_hash,
+        disabled: false,
+        admin,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// A new client: its name normalised like a username (refused when invalid).
+pub(crate) fn new_client(
+    name: &str,
+    secret_hash: ClientSecretHash,
+    now: i64,
+) -> Result<Client, StoreError> {
+    let name =
+        normalise_username(name).map_err(|e| StoreError::invalid("client name", e.to_string()))?;
+    Ok(Client {
+        name,
+        secret_hash,
+        created_at: now,
+    })
+}
