@@ -62,6 +62,6 @@ pub use jws::{sign_claims, HeaderFields, SignError, UnverifiedHeader};
 pub use key::{spki_of_public_jwk, Key, KeyKind};
 pub use keypair::KeyPair;
 pub use primitive::{KeyError, SigningKey, VerifyingKey};
-pub use ring::{KeyRing, KeyState, RingKey};
+pub use ring::{KeyRing, KeyState, RingKey, Schedule};
 pub use secret::{Secret, SecretError};
 pub use verify::{Policy, Verified, Verifier, VerifyError};

@@ -44,15 +44,38 @@ impl KeyState {
     }
 }
 
-/// A key in a ring, with its key id and its schedule (seconds since the epoch).
+/// When a key is published, starts and stops signing, and stops verifying
+/// (seconds since the epoch; `None`: not yet decided).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// In the JWKS, and verifying, from here.
+    pub published_at: i64,
+    /// Signs from here.
+    pub active_from: i64,
+    /// Stops signing here.
+    pub active_until: Option<i64>,
+    /// Stops verifying here (retired).
+    pub verify_until: Option<i64>,
+}
+
+impl Schedule {
+    /// Published and signing from `active_from`, with no end yet.
+    pub fn starting(active_from: i64) -> Schedule {
+        Schedule {
+            published_at: active_from,
+            active_from,
+            active_until: None,
+            verify_until: None,
+        }
+    }
+}
+
+/// A key in a ring, with its key id and its schedule.
 #[derive(Debug)]
 pub struct RingKey {
     key: Key,
     kid: Arc<str>,
-    published_at: i64,
-    active_from: i64,
-    active_until: Option<i64>,
-    verify_until: Option<i64>,
+    schedule: Schedule,
 }
 
 impl RingKey {
@@ -63,56 +86,43 @@ impl RingKey {
         RingKey {
             key,
             kid,
-            published_at: active_from,
-            active_from,
-            active_until: None,
-            verify_until: None,
+            schedule: Schedule::starting(active_from),
         }
     }
 
-    /// A key with a complete schedule, as a store keeps it: published from
-    /// `published_at`, signing from `active_from` until `active_until`,
-    /// verifying until `verify_until`. A publication after activation is
-    /// moved back to it (a key never signs before it can be verified).
-    pub fn scheduled(
-        key: Key,
-        published_at: i64,
-        active_from: i64,
-        active_until: Option<i64>,
-        verify_until: Option<i64>,
-    ) -> RingKey {
-        let mut ring_key = RingKey::new(key, active_from);
-        ring_key.published_at = published_at.min(active_from);
-        ring_key.active_until = active_until;
-        ring_key.verify_until = verify_until;
+    /// A key with a complete schedule, as a store keeps it. A publication
+    /// after activation is moved back to it (a key never signs before it can
+    /// be verified).
+    pub fn scheduled(key: Key, schedule: Schedule) -> RingKey {
+        let mut ring_key = RingKey::new(key, schedule.active_from);
+        ring_key.schedule = Schedule {
+            published_at: schedule.published_at.min(schedule.active_from),
+            ..schedule
+        };
         ring_key
     }
 
     /// When it is published, starts and stops signing, and stops verifying.
-    pub fn schedule(&self) -> (i64, i64, Option<i64>, Option<i64>) {
-        (
-            self.published_at,
-            self.active_from,
-            self.active_until,
-            self.verify_until,
-        )
+    pub fn schedule(&self) -> Schedule {
+        self.schedule
     }
 
     /// Publishes the key `seconds` before it becomes active.
     pub fn published_ahead(mut self, seconds: i64) -> RingKey {
-        self.published_at = self.active_from.saturating_sub(seconds.max(0));
+        self.schedule.published_at = self.schedule.active_from.saturating_sub(seconds.max(0));
         self
     }
 
     /// The key's state at `now`.
     pub fn state_at(&self, now: i64) -> KeyState {
-        if now < self.published_at {
+        let s = &self.schedule;
+        if now < s.published_at {
             KeyState::Pending
-        } else if now < self.active_from {
+        } else if now < s.active_from {
             KeyState::Published
-        } else if self.active_until.is_none_or(|t| now < t) {
+        } else if s.active_until.is_none_or(|t| now < t) {
             KeyState::Active
-        } else if self.verify_until.is_none_or(|t| now < t) {
+        } else if s.verify_until.is_none_or(|t| now < t) {
             KeyState::VerifyOnly
         } else {
             KeyState::Retired
@@ -220,7 +230,7 @@ impl KeyRing {
         self.keys
             .iter()
             .filter(|k| k.state_at(now) == KeyState::Active && k.key.signing_key().is_some())
-            .max_by_key(|k| k.active_from)
+            .max_by_key(|k| k.schedule.active_from)
     }
 
     /// The key that may verify a token naming `kid` at `now`. Retired and
@@ -263,8 +273,8 @@ impl KeyRing {
         }
         for key in &mut self.keys {
             if key.state_at(now) == KeyState::Active {
-                key.active_until = Some(now);
-                key.verify_until = Some(now.saturating_add(max_token_lifetime.max(0)));
+                key.schedule.active_until = Some(now);
+                key.schedule.verify_until = Some(now.saturating_add(max_token_lifetime.max(0)));
             }
         }
         self.keys.push(next);
@@ -287,7 +297,10 @@ impl KeyRing {
         // Newest first; of keys that began in the same second, the one that
         // signs longest (a rotation's successor) first.
         live.sort_by_key(|k| {
-            std::cmp::Reverse((k.active_from, k.active_until.unwrap_or(i64::MAX)))
+            std::cmp::Reverse((
+                k.schedule.active_from,
+                k.schedule.active_until.unwrap_or(i64::MAX),
+            ))
         });
         JwkSet {
             keys: live

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::auth::{authenticate, store_error};
-use crate::events::record_details;
+use crate::auth::authenticate;
+use crate::events::{record_details, SecurityEvent};
 use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
-use crate::keys::PURPOSES;
+use crate::purpose::{Purpose, PURPOSES};
 use crate::{passwords, ApiError, AppState, KeysError};
 
 /// The acting administrator.
@@ -28,8 +28,11 @@ struct Admin {
     now: i64,
 }
 
-fn forbidden(message: &str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", message)
+fn forbidden(message: &'static str) -> ApiError {
+    ApiError::MissingScope {
+        scope: "admin",
+        message,
+    }
 }
 
 /// Checks the token fully, its `admin` scope, and the user behind it.
@@ -47,11 +50,7 @@ async fn admin<S: Store>(
         return Err(forbidden("this needs an administrator's access token"));
     }
     let id = claims.sub().unwrap_or_default().to_owned();
-    let user = state
-        .store
-        .user_by_id(&id)
-        .await
-        .map_err(|e| store_error(&e))?;
+    let user = state.store.user_by_id(&id).await?;
     if !user.is_some_and(|u| u.admin && !u.disabled) {
         return Err(forbidden(
             "this account is no longer an enabled administrator",
@@ -91,7 +90,7 @@ impl From<User> for UserView {
 async fn audit<S: Store>(
     state: &AppState<S>,
     who: &Admin,
-    name: &str,
+    name: SecurityEvent,
     subject: Option<&str>,
     details: Map<String, Value>,
 ) {
@@ -110,6 +109,40 @@ pub(crate) struct CreateUser {
     admin: bool,
 }
 
+/// Why a user could not be created: the domain's reasons, which the API
+/// and the CLI each put in their own words.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UserError {
+    /// The password is too short or too long.
+    #[error("{0}")]
+    WeakPassword(passwords::PasswordError),
+    /// The username is taken.
+    #[error("a user with this name exists; choose another name")]
+    UsernameTaken,
+    /// The username has characters or a length the store refuses.
+    #[error("a username may hold only letters a-z, digits and . _ - + @ (1 to 254)")]
+    InvalidUsername,
+    /// The password could not be hashed.
+    #[error("the password hasher is unavailable")]
+    Hasher,
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<UserError> for ApiError {
+    fn from(e: UserError) -> ApiError {
+        match e {
+            UserError::WeakPassword(e) => ApiError::WeakPassword(e),
+            UserError::UsernameTaken => ApiError::UsernameTaken,
+            UserError::InvalidUsername => ApiError::InvalidUsername,
+            UserError::Hasher => ApiError::Unavailable("the password hasher"),
+            UserError::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
 /// Creates a user with an argon2id hash of `password`; shared with the CLI.
 pub async fn create_user<S: Store>(
     store: &S,
@@ -117,33 +150,21 @@ pub async fn create_user<S: Store>(
     password: Zeroizing<String>,
     admin: bool,
     now: i64,
-) -> Result<User, ApiError> {
+) -> Result<User, UserError> {
     let hashed = tokio::task::spawn_blocking(move || passwords::hash(&password))
         .await
-        .map_err(|_| ApiError::unavailable("the password hasher"))?
+        .map_err(|_| UserError::Hasher)?
         .map_err(|e| match e {
-            passwords::PasswordError::Length => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "weak_password",
-                e.to_string(),
-            ),
-            _ => ApiError::unavailable("the password hasher"),
+            passwords::PasswordError::Length => UserError::WeakPassword(e),
+            _ => UserError::Hasher,
         })?;
     store
         .create_user(username, hashed, admin, now)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict { .. } => ApiError::new(
-                StatusCode::CONFLICT,
-                "username_taken",
-                "a user with this name exists; choose another name",
-            ),
-            StoreError::Invalid { .. } => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_username",
-                "a username may hold only letters a-z, digits and . _ - + @ (1 to 254)",
-            ),
-            e => store_error(&e),
+            StoreError::Conflict { .. } => UserError::UsernameTaken,
+            StoreError::Invalid { .. } => UserError::InvalidUsername,
+            e => UserError::Store(e),
         })
 }
 
@@ -166,7 +187,14 @@ pub(crate) async fn create<S: Store>(
     .await?;
     let mut details = Map::new();
     details.insert("admin".into(), user.admin.into());
-    audit(&state, &who, "admin.user_created", Some(&user.id), details).await;
+    audit(
+        &state,
+        &who,
+        SecurityEvent::AdminUserCreated,
+        Some(&user.id),
+        details,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(UserView::from(user))).into_response())
 }
 
@@ -177,21 +205,9 @@ pub(crate) async fn list<S: Store>(
     Bearer(token): Bearer,
 ) -> Result<Response, ApiError> {
     admin(&state, &token, client).await?;
-    let users = state
-        .store
-        .list_users(10_000)
-        .await
-        .map_err(|e| store_error(&e))?;
+    let users = state.store.list_users(10_000).await?;
     let users: Vec<UserView> = users.into_iter().map(UserView::from).collect();
     Ok(Json(serde_json::json!({ "users": users })).into_response())
-}
-
-fn no_such_user() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "no_such_user",
-        "no user has this id: see GET /v1/admin/users",
-    )
 }
 
 /// Ends every session of `subject`: tokens issued before `now + 1` are cut
@@ -224,18 +240,16 @@ async fn set_disabled<S: Store>(
         .set_disabled(id, disabled, who.now)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound { .. } => no_such_user(),
-            e => store_error(&e),
+            StoreError::NotFound { .. } => ApiError::NoSuchUser,
+            e => ApiError::Store(e),
         })?;
     let name = if disabled {
         // A disabled user's sessions end with it.
-        revoke_user(&state.store, id, who.now)
-            .await
-            .map_err(|e| store_error(&e))?;
+        revoke_user(&state.store, id, who.now).await?;
         state.metrics.revocation("subject");
-        "admin.user_disabled"
+        SecurityEvent::AdminUserDisabled
     } else {
-        "admin.user_enabled"
+        SecurityEvent::AdminUserEnabled
     };
     audit(state, &who, name, Some(id), Map::new()).await;
     Ok(Json(serde_json::json!({"id": id, "disabled": disabled})).into_response())
@@ -269,22 +283,21 @@ pub(crate) async fn revoke<S: Store>(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let who = admin(&state, &token, client).await?;
-    if state
-        .store
-        .user_by_id(&id)
-        .await
-        .map_err(|e| store_error(&e))?
-        .is_none()
-    {
-        return Err(no_such_user());
+    if state.store.user_by_id(&id).await?.is_none() {
+        return Err(ApiError::NoSuchUser);
     }
-    let families = revoke_user(&state.store, &id, who.now)
-        .await
-        .map_err(|e| store_error(&e))?;
+    let families = revoke_user(&state.store, &id, who.now).await?;
     state.metrics.revocation("subject");
     let mut details = Map::new();
     details.insert("families".into(), families.into());
-    audit(&state, &who, "admin.user_revoked", Some(&id), details).await;
+    audit(
+        &state,
+        &who,
+        SecurityEvent::AdminUserRevoked,
+        Some(&id),
+        details,
+    )
+    .await;
     Ok(Json(
         serde_json::json!({"id": id, "revoked_before": who.now + 1, "families_revoked": families}),
     )
@@ -303,10 +316,16 @@ pub(crate) async fn revoke_all<S: Store>(
     state
         .store
         .revoke(Revocation::All { before }, who.now)
-        .await
-        .map_err(|e| store_error(&e))?;
+        .await?;
     state.metrics.revocation("all");
-    audit(&state, &who, "admin.revoke_all", None, Map::new()).await;
+    audit(
+        &state,
+        &who,
+        SecurityEvent::AdminRevokeAll,
+        None,
+        Map::new(),
+    )
+    .await;
     Ok(Json(serde_json::json!({"revoked_before": before})).into_response())
 }
 
@@ -331,16 +350,16 @@ pub(crate) async fn rotate_keys<S: Store>(
         "{\"purpose\": \"access\" | \"refresh\" | \"confirm\"}",
     )?;
     let who = admin(&state, &token, client).await?;
-    let purposes: Vec<&str> = match request.purpose.as_deref() {
+    let purposes: Vec<Purpose> = match request.purpose.as_deref() {
         None => PURPOSES.to_vec(),
-        Some(p) if PURPOSES.contains(&p) => vec![p],
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_request",
-                "purpose must be access, refresh or confirm",
-            ))
-        }
+        Some(name) => match Purpose::from_name(name) {
+            Some(p) => vec![p],
+            None => {
+                return Err(ApiError::InvalidField(
+                    "purpose must be access, refresh or confirm".to_owned(),
+                ))
+            }
+        },
     };
     let mut rotated = Map::new();
     for purpose in purposes {
@@ -349,18 +368,14 @@ pub(crate) async fn rotate_keys<S: Store>(
             .rotate_now(&state.store, purpose, &state.instance, who.now)
             .await
             .map_err(|e| match e {
-                KeysError::Busy => ApiError::new(
-                    StatusCode::CONFLICT,
-                    "rotation_in_progress",
-                    "another instance is rotating keys right now; retry in a minute",
-                ),
-                _ => ApiError::unavailable("key rotation"),
+                KeysError::Busy => ApiError::RotationInProgress,
+                _ => ApiError::Unavailable("key rotation"),
             })?;
         let mut details = Map::new();
-        details.insert("purpose".into(), purpose.into());
+        details.insert("purpose".into(), purpose.as_str().into());
         details.insert("kid".into(), kid.clone().into());
-        audit(&state, &who, "key.rotated", None, details).await;
-        rotated.insert(purpose.to_owned(), kid.into());
+        audit(&state, &who, SecurityEvent::KeyRotated, None, details).await;
+        rotated.insert(purpose.as_str().to_owned(), kid.into());
     }
     Ok(Json(serde_json::json!({ "rotated": rotated })).into_response())
 }
@@ -387,10 +402,8 @@ pub(crate) async fn events<S: Store>(
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the query takes since, until (seconds since the epoch), name and limit",
+        ApiError::BadRequest(
+            "the query takes since, until (seconds since the epoch), name and limit".to_owned(),
         )
     })?;
     let who = admin(&state, &token, client).await?;
@@ -402,8 +415,7 @@ pub(crate) async fn events<S: Store>(
             name: query.name,
             limit: query.limit.unwrap_or(100).min(1000),
         })
-        .await
-        .map_err(|e| store_error(&e))?;
+        .await?;
     let events: Vec<Value> = events
         .into_iter()
         .map(|e| {

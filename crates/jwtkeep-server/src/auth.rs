@@ -3,19 +3,17 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jwtkeep_store::{
-    normalise_username, FamilyLimits, NewFamily, RotateOutcome, Store, StoreError,
-};
+use jwtkeep_store::{normalise_username, FamilyLimits, NewFamily, RotateOutcome, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::events::record;
+use crate::events::{record, SecurityEvent};
 use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
-use crate::{passwords, ApiError, AppState};
+use crate::{passwords, ApiError, AppState, Purpose, SessionEnd};
 
 /// What a login sends.
 #[derive(Deserialize)]
@@ -59,40 +57,8 @@ struct TokenResponse {
     refresh_token: String,
 }
 
-pub(crate) fn store_error(e: &StoreError) -> ApiError {
-    match e {
-        StoreError::Invalid { .. } => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "a value in the request is not acceptable",
-        ),
-        _ => ApiError::unavailable("the store"),
-    }
-}
-
 pub(crate) fn random_id() -> Result<String, ApiError> {
-    jwtkeep_core::secret::random_id().map_err(|_| ApiError::unavailable("the random generator"))
-}
-
-pub(crate) fn invalid_credentials() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "the username or the password is wrong",
-    )
-}
-
-fn too_many(retry_after: i64) -> Response {
-    let mut response = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_attempts",
-        format!("too many login attempts; retry in {retry_after} seconds"),
-    )
-    .into_response();
-    if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
+    jwtkeep_core::secret::random_id().map_err(|_| ApiError::Unavailable("the random generator"))
 }
 
 /// A response caches must not keep (it holds a token, or says whether one is live).
@@ -109,13 +75,13 @@ fn token_response(body: TokenResponse) -> Response {
 }
 
 /// Counts one attempt on each of `keys` before any password is checked (so
-/// a parallel burst cannot outrun the count); the 429 when one is over its limit.
+/// a parallel burst cannot outrun the count); 429 when one is over its limit.
 pub(crate) async fn count_attempt<S: Store>(
     state: &AppState<S>,
     keys: &[String],
     client: Option<String>,
     now: i64,
-) -> Result<Option<Response>, ApiError> {
+) -> Result<(), ApiError> {
     for key in keys {
         let decision = state
             .store
@@ -125,15 +91,16 @@ pub(crate) async fn count_attempt<S: Store>(
                 state.config.login_window_secs,
                 now,
             )
-            .await
-            .map_err(|e| store_error(&e))?;
+            .await?;
         if !decision.allowed {
             state.metrics.login("limited");
-            record(state, "login.limited", None, client, now).await;
-            return Ok(Some(too_many(decision.retry_after_secs)));
+            record(state, SecurityEvent::LoginLimited, None, client, now).await;
+            return Err(ApiError::RateLimited {
+                retry_after_secs: decision.retry_after_secs,
+            });
         }
     }
-    Ok(None)
+    Ok(())
 }
 
 /// Whether `password` matches `stored`, checked off the async threads; with
@@ -178,19 +145,19 @@ fn sign_pair<S: Store>(
         jti: refresh_jti,
         fam: family,
     };
-    let signing = || ApiError::unavailable("a signing key");
-    state.metrics.issued("access");
-    state.metrics.issued("refresh");
+    let signing = || ApiError::Unavailable("a signing key");
+    state.metrics.issued(Purpose::Access);
+    state.metrics.issued(Purpose::Refresh);
     Ok(TokenResponse {
         access_token: state
             .keys
-            .sign("access", &access, now)
+            .sign(Purpose::Access, &access, now)
             .ok_or_else(signing)?,
         token_type: "Bearer",
         expires_in: config.access_ttl_secs,
         refresh_token: state
             .keys
-            .sign("refresh", &refresh, now)
+            .sign(Purpose::Refresh, &refresh, now)
             .ok_or_else(signing)?,
     })
 }
@@ -218,8 +185,7 @@ async fn issue_new_pair<S: Store>(
             now,
             limits,
         })
-        .await
-        .map_err(|e| store_error(&e))?;
+        .await?;
     sign_pair(
         state,
         subject,
@@ -234,21 +200,17 @@ async fn issue_new_pair<S: Store>(
 /// Verifies a token of `purpose` (signature and claims policy; not revocation).
 pub(crate) fn verify_token<S: Store>(
     state: &AppState<S>,
-    purpose: &str,
+    purpose: Purpose,
     token: &str,
     now: i64,
 ) -> Result<jwtkeep_core::Verified<jwtkeep_core::Claims>, ApiError> {
     state
         .keys
         .with_verifier(purpose, |v| v.map(|v| v.verify_at(token, now)))
-        .ok_or_else(|| ApiError::unavailable("a signing key"))?
-        .map_err(|e| {
+        .ok_or(ApiError::Unavailable("a signing key"))?
+        .map_err(|reason| {
             state.metrics.verification("invalid");
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                format!("the {purpose} token is not accepted ({}): {e}", e.code()),
-            )
+            ApiError::TokenRefused { purpose, reason }
         })
 }
 
@@ -259,7 +221,7 @@ pub(crate) fn check_revocation<S: Store>(
     state: &AppState<S>,
     claims: &jwtkeep_core::Claims,
     now: i64,
-    revoked_message: &str,
+    revoked_message: &'static str,
 ) -> Result<(), ApiError> {
     let revoked = state
         .view
@@ -272,16 +234,15 @@ pub(crate) fn check_revocation<S: Store>(
         )
         .map_err(|e| {
             state.metrics.verification("unavailable");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                e.code(),
-                "revocations cannot be checked right now; retry shortly",
-            )
+            ApiError::RevocationsUnknown(e)
         })?;
     match revoked {
         Some(reason) => {
             state.metrics.verification("revoked");
-            Err(refused(reason.code(), revoked_message))
+            Err(ApiError::Revoked {
+                reason,
+                message: revoked_message,
+            })
         }
         None => {
             state.metrics.verification("valid");
@@ -306,7 +267,7 @@ pub(crate) fn authenticate<S: Store>(
     token: &str,
     now: i64,
 ) -> Result<jwtkeep_core::Verified<jwtkeep_core::Claims>, ApiError> {
-    let verified = verify_token(state, "access", token, now)?;
+    let verified = verify_token(state, Purpose::Access, token, now)?;
     check_revocation(
         state,
         verified.payload(),
@@ -331,14 +292,8 @@ pub(crate) async fn login<S: Store>(
         format!("login:client:{}", client.as_deref().unwrap_or("unknown")),
         format!("login:account:{account}"),
     ];
-    if let Some(limited) = count_attempt(&state, &keys, client.clone(), now).await? {
-        return Ok(limited);
-    }
-    let user = state
-        .store
-        .user_by_name(&request.username)
-        .await
-        .map_err(|e| store_error(&e))?;
+    count_attempt(&state, &keys, client.clone(), now).await?;
+    let user = state.store.user_by_name(&request.username).await?;
     let stored = user
         .as_ref()
         .filter(|u| !u.disabled)
@@ -347,15 +302,22 @@ pub(crate) async fn login<S: Store>(
     let matches = password_matches(password, stored).await;
     let Some(user) = user.filter(|_| matches) else {
         state.metrics.login("failed");
-        record(&state, "login.failed", None, client, now).await;
-        return Err(invalid_credentials());
+        record(&state, SecurityEvent::LoginFailed, None, client, now).await;
+        return Err(ApiError::BadCredentials);
     };
     for key in &keys {
         let _ = state.store.reset(key).await;
     }
     let pair = issue_new_pair(&state, &user.id, user.admin, now).await?;
     state.metrics.login("succeeded");
-    record(&state, "login.succeeded", Some(&user.id), client, now).await;
+    record(
+        &state,
+        SecurityEvent::LoginSucceeded,
+        Some(&user.id),
+        client,
+        now,
+    )
+    .await;
     Ok(token_response(pair))
 }
 
@@ -376,10 +338,6 @@ pub(crate) struct RefreshRequest {
     refresh_token: String,
 }
 
-pub(crate) fn refused(code: &'static str, message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, code, message)
-}
-
 /// `POST /v1/auth/refresh`: rotates the refresh token; presenting one that was
 /// already rotated ends the whole family.
 pub(crate) async fn refresh<S: Store>(
@@ -389,13 +347,12 @@ pub(crate) async fn refresh<S: Store>(
 ) -> Result<Response, ApiError> {
     let now = (state.clock)();
     let client = client.map(|ip| ip.to_string());
-    let verified = verify_token(&state, "refresh", &request.refresh_token, now)?;
+    let verified = verify_token(&state, Purpose::Refresh, &request.refresh_token, now)?;
     let claims = verified.payload();
     let (Some(subject), Some(jti), Some(Value::String(family))) =
         (claims.sub(), claims.jti(), claims.get("fam"))
     else {
-        return Err(refused(
-            "invalid_token",
+        return Err(ApiError::TokenUnusable(
             "the refresh token lacks its family",
         ));
     };
@@ -406,20 +363,15 @@ pub(crate) async fn refresh<S: Store>(
         now,
         "the session has been revoked: log in again",
     )?;
-    let user = state
-        .store
-        .user_by_id(subject)
-        .await
-        .map_err(|e| store_error(&e))?;
+    let user = state.store.user_by_id(subject).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
-        return Err(refused("invalid_token", "the account is no longer active"));
+        return Err(ApiError::TokenUnusable("the account is no longer active"));
     };
     let successor = random_id()?;
     let outcome = state
         .store
         .rotate_family(&family, jti, &successor, now)
-        .await
-        .map_err(|e| store_error(&e))?;
+        .await?;
     let (next, absolute_expires_at) = match outcome {
         RotateOutcome::Rotated {
             successor,
@@ -434,27 +386,20 @@ pub(crate) async fn refresh<S: Store>(
         RotateOutcome::ReuseDetected { subject } => {
             state.metrics.reuse();
             state.metrics.revocation("family");
-            record(&state, "refresh.reuse", Some(&subject), client, now).await;
-            return Err(refused(
-                "refresh_reuse",
-                "this refresh token was already used: the session has been ended; log in again",
-            ));
+            record(
+                &state,
+                SecurityEvent::RefreshReuse,
+                Some(&subject),
+                client,
+                now,
+            )
+            .await;
+            return Err(ApiError::SessionEnded(SessionEnd::Reuse));
         }
-        RotateOutcome::Revoked => {
-            return Err(refused(
-                "session_revoked",
-                "the session has been ended; log in again",
-            ))
-        }
-        RotateOutcome::Expired => {
-            return Err(refused(
-                "session_expired",
-                "the session has expired; log in again",
-            ))
-        }
+        RotateOutcome::Revoked => return Err(ApiError::SessionEnded(SessionEnd::Revoked)),
+        RotateOutcome::Expired => return Err(ApiError::SessionEnded(SessionEnd::Expired)),
         RotateOutcome::Unknown => {
-            return Err(refused(
-                "invalid_token",
+            return Err(ApiError::TokenUnusable(
                 "the refresh token is not known; log in again",
             ))
         }
@@ -489,44 +434,30 @@ pub(crate) async fn logout<S: Store>(
 ) -> Result<Response, ApiError> {
     let now = (state.clock)();
     let request: LogoutRequest = optional_json(&body, "{\"refresh_token\": \"...\"}")?;
-    let verified = verify_token(&state, "access", &token, now)?;
+    let verified = verify_token(&state, Purpose::Access, &token, now)?;
     let claims = verified.payload();
     let (Some(denial), Some(subject)) = (denial_of(claims), claims.sub()) else {
-        return Err(refused(
-            "invalid_token",
+        return Err(ApiError::TokenUnusable(
             "the access token lacks iss, jti, sub or exp",
         ));
     };
-    state
-        .store
-        .revoke(denial, now)
-        .await
-        .map_err(|e| store_error(&e))?;
+    state.store.revoke(denial, now).await?;
     state.metrics.revocation("token");
     if let Some(refresh_token) = &request.refresh_token {
-        let family = verify_token(&state, "refresh", refresh_token, now)
+        let family = verify_token(&state, Purpose::Refresh, refresh_token, now)
             .ok()
             .filter(|r| r.payload().sub() == Some(subject))
             .and_then(|r| match r.payload().get("fam") {
                 Some(Value::String(fam)) => Some(fam),
                 _ => None,
             })
-            .ok_or_else(|| {
-                refused(
-                    "invalid_token",
-                    "the refresh token is not this user's valid refresh token; the access token was revoked",
-                )
-            })?;
-        state
-            .store
-            .revoke_family(&family, "logout", now)
-            .await
-            .map_err(|e| store_error(&e))?;
+            .ok_or(ApiError::TokenUnusable("the refresh token is not this user's valid refresh token; the access token was revoked"))?;
+        state.store.revoke_family(&family, "logout", now).await?;
         state.metrics.revocation("family");
     }
     record(
         &state,
-        "logout",
+        SecurityEvent::Logout,
         Some(subject),
         client.map(|ip| ip.to_string()),
         now,

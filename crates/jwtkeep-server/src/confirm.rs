@@ -6,21 +6,21 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jwtkeep_store::Store;
+use jwtkeep_store::{Revoked, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use crate::auth::{
-    authenticate, check_revocation, count_attempt, invalid_credentials, no_store, password_matches,
-    random_id, refused, store_error, verify_token,
+    authenticate, check_revocation, count_attempt, no_store, password_matches, random_id,
+    verify_token,
 };
-use crate::events::{record, record_details};
+use crate::error::ConfirmRefusal;
+use crate::events::{record, record_details, SecurityEvent};
 use crate::extract::{ApiJson, Bearer, ClientAddr};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, Purpose};
 
 /// What asking for a confirmation sends.
 #[derive(Deserialize)]
@@ -60,9 +60,7 @@ fn check_action(action: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_action",
+        Err(ApiError::InvalidAction(
             "action must be 1 to 64 characters of a-z 0-9 . _ : -",
         ))
     }
@@ -83,21 +81,22 @@ pub(crate) async fn issue<S: Store>(
     let subject = verified.payload().sub().unwrap_or_default().to_owned();
     // The same limits as logins: this is a password check too.
     let keys = [format!("login:account-id:{subject}")];
-    if let Some(limited) = count_attempt(&state, &keys, client.clone(), now).await? {
-        return Ok(limited);
-    }
-    let user = state
-        .store
-        .user_by_id(&subject)
-        .await
-        .map_err(|e| store_error(&e))?;
+    count_attempt(&state, &keys, client.clone(), now).await?;
+    let user = state.store.user_by_id(&subject).await?;
     let stored = user
         .as_ref()
         .filter(|u| !u.disabled)
         .map(|u| u.password_hash.clone());
     if !password_matches(password, stored).await {
-        record(&state, "confirm.failed", Some(&subject), client, now).await;
-        return Err(invalid_credentials());
+        record(
+            &state,
+            SecurityEvent::ConfirmFailed,
+            Some(&subject),
+            client,
+            now,
+        )
+        .await;
+        return Err(ApiError::BadCredentials);
     }
     let jti = random_id()?;
     let ttl = state.config.confirm_ttl_secs;
@@ -112,14 +111,14 @@ pub(crate) async fn issue<S: Store>(
     };
     let confirmation = state
         .keys
-        .sign("confirm", &claims, now)
-        .ok_or_else(|| ApiError::unavailable("a signing key"))?;
-    state.metrics.issued("confirm");
+        .sign(Purpose::Confirm, &claims, now)
+        .ok_or(ApiError::Unavailable("a signing key"))?;
+    state.metrics.issued(Purpose::Confirm);
     let mut details = Map::new();
     details.insert("action".into(), request.action.clone().into());
     record_details(
         &state,
-        "confirm.issued",
+        SecurityEvent::ConfirmIssued,
         Some(&subject),
         client,
         details,
@@ -148,26 +147,15 @@ pub(crate) async fn verify<S: Store>(
     check_action(&request.action)?;
     let now = (state.clock)();
     let caller = authenticate(&state, &token, now)?;
-    let verified = verify_token(&state, "confirm", &request.token, now)?;
+    let verified = verify_token(&state, Purpose::Confirm, &request.token, now)?;
     let claims = verified.payload();
     if claims.sub() != caller.payload().sub() {
-        return Err(refused(
-            "subject_mismatch",
-            "this confirmation belongs to another user",
-        ));
+        return Err(ApiError::Confirmation(ConfirmRefusal::OtherSubject));
     }
     if claims.get("act") != Some(Value::String(request.action.clone())) {
-        return Err(refused(
-            "action_mismatch",
-            "this confirmation is for another action: ask for one for this action",
-        ));
+        return Err(ApiError::Confirmation(ConfirmRefusal::OtherAction));
     }
-    let used = || {
-        refused(
-            "confirmation_used",
-            "this confirmation was already used: ask for a new one",
-        )
-    };
+    let used = || ApiError::Confirmation(ConfirmRefusal::Used);
     // A used confirmation is denied by its jti: say so in the same words
     // whether the revocation view or the store noticed first.
     check_revocation(
@@ -176,18 +164,19 @@ pub(crate) async fn verify<S: Store>(
         now,
         "this confirmation has been revoked: ask for a new one",
     )
-    .map_err(|e| if e.code == "token_revoked" { used() } else { e })?;
+    .map_err(|e| match e {
+        ApiError::Revoked {
+            reason: Revoked::Token,
+            ..
+        } => used(),
+        e => e,
+    })?;
     let (Some(issuer), Some(jti), Some(exp)) = (claims.iss(), claims.jti(), claims.exp()) else {
-        return Err(refused(
-            "invalid_token",
+        return Err(ApiError::TokenUnusable(
             "the confirmation lacks iss, jti or exp",
         ));
     };
-    let first = state
-        .store
-        .consume(issuer, jti, exp, now)
-        .await
-        .map_err(|e| store_error(&e))?;
+    let first = state.store.consume(issuer, jti, exp, now).await?;
     if !first {
         return Err(used());
     }
@@ -196,7 +185,7 @@ pub(crate) async fn verify<S: Store>(
     details.insert("action".into(), request.action.clone().into());
     record_details(
         &state,
-        "confirm.used",
+        SecurityEvent::ConfirmUsed,
         Some(subject),
         client.map(|ip| ip.to_string()),
         details,

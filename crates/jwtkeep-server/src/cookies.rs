@@ -17,11 +17,12 @@
 //! is scoped to (`/v1/auth`, so only refresh and logout ever receive it).
 
 use axum::body::{to_bytes, Body};
-use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::error::BadBody;
 use crate::ApiError;
 
 /// The access token's cookie.
@@ -55,12 +56,7 @@ fn set_cookie(name: &str, value: &str, path: &str, max_age: i64) -> Option<Heade
 }
 
 fn origin_refused() -> Response {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "origin_refused",
-        "in cookie mode a state-changing request must come from an allowed Origin",
-    )
-    .into_response()
+    ApiError::OriginRefused.into_response()
 }
 
 /// The cookie-mode adapter (see the module's documentation).
@@ -100,12 +96,7 @@ pub(crate) async fn adapt(
         if let Some(refresh) = refresh {
             let (parts, body) = request.into_parts();
             let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-                return ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    "the request body is too large",
-                )
-                .into_response();
+                return ApiError::BadBody(BadBody::TooLarge).into_response();
             };
             let mut parts = parts;
             let body = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -134,7 +125,7 @@ pub(crate) async fn adapt(
 async fn into_cookies(response: Response, refresh_ttl_secs: i64) -> Response {
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return ApiError::unavailable("the token response").into_response();
+        return ApiError::Unavailable("the token response").into_response();
     };
     let Ok(Value::Object(mut members)) = serde_json::from_slice::<Value>(&bytes) else {
         return Response::from_parts(parts, Body::from(bytes));

@@ -25,6 +25,19 @@ impl EventLog {
         EventLog(Some(Arc::new(sink)))
     }
 
+    /// A failure on the service's side (the store down, a key missing),
+    /// logged once with what the client was not told.
+    pub(crate) fn server_error(&self, at: i64, path: &str, code: &str, detail: &str) {
+        if let Some(sink) = &self.0 {
+            sink(&serde_json::json!({
+                "at": at,
+                "error": code,
+                "path": path,
+                "detail": detail,
+            }));
+        }
+    }
+
     fn emit(&self, event: &Event) {
         if let Some(sink) = &self.0 {
             sink(&serde_json::json!({
@@ -48,10 +61,95 @@ impl fmt::Debug for EventLog {
     }
 }
 
+/// A security event. Its dotted name is a stable contract: log lines, the
+/// store's events (`GET /v1/admin/events?name=`) and the metric
+/// `jwtkeep_security_events_total{event=...}` all use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecurityEvent {
+    /// A login succeeded.
+    LoginSucceeded,
+    /// A login failed (wrong password, unknown or disabled user: never said which).
+    LoginFailed,
+    /// A login or password check was refused by the rate limit.
+    LoginLimited,
+    /// A rotated refresh token was presented again; its family was ended.
+    RefreshReuse,
+    /// A user logged out.
+    Logout,
+    /// A confirmation token was issued.
+    ConfirmIssued,
+    /// A confirmation was asked for with a wrong password.
+    ConfirmFailed,
+    /// A confirmation token was used.
+    ConfirmUsed,
+    /// A registered client revoked a token (RFC 7009).
+    TokenRevoked,
+    /// A signing key was rotated (by schedule, the admin API or the CLI).
+    KeyRotated,
+    /// An administrator created a user.
+    AdminUserCreated,
+    /// An administrator disabled a user.
+    AdminUserDisabled,
+    /// An administrator enabled a user.
+    AdminUserEnabled,
+    /// An administrator logged a user out everywhere.
+    AdminUserRevoked,
+    /// An administrator revoked every token.
+    AdminRevokeAll,
+}
+
+impl SecurityEvent {
+    /// Every event, in the order metrics list them.
+    pub const ALL: [SecurityEvent; 15] = [
+        SecurityEvent::LoginSucceeded,
+        SecurityEvent::LoginFailed,
+        SecurityEvent::LoginLimited,
+        SecurityEvent::RefreshReuse,
+        SecurityEvent::Logout,
+        SecurityEvent::ConfirmIssued,
+        SecurityEvent::ConfirmFailed,
+        SecurityEvent::ConfirmUsed,
+        SecurityEvent::TokenRevoked,
+        SecurityEvent::KeyRotated,
+        SecurityEvent::AdminUserCreated,
+        SecurityEvent::AdminUserDisabled,
+        SecurityEvent::AdminUserEnabled,
+        SecurityEvent::AdminUserRevoked,
+        SecurityEvent::AdminRevokeAll,
+    ];
+
+    /// The stable dotted name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SecurityEvent::LoginSucceeded => "login.succeeded",
+            SecurityEvent::LoginFailed => "login.failed",
+            SecurityEvent::LoginLimited => "login.limited",
+            SecurityEvent::RefreshReuse => "refresh.reuse",
+            SecurityEvent::Logout => "logout",
+            SecurityEvent::ConfirmIssued => "confirm.issued",
+            SecurityEvent::ConfirmFailed => "confirm.failed",
+            SecurityEvent::ConfirmUsed => "confirm.used",
+            SecurityEvent::TokenRevoked => "token.revoked",
+            SecurityEvent::KeyRotated => "key.rotated",
+            SecurityEvent::AdminUserCreated => "admin.user_created",
+            SecurityEvent::AdminUserDisabled => "admin.user_disabled",
+            SecurityEvent::AdminUserEnabled => "admin.user_enabled",
+            SecurityEvent::AdminUserRevoked => "admin.user_revoked",
+            SecurityEvent::AdminRevokeAll => "admin.revoke_all",
+        }
+    }
+}
+
+impl fmt::Display for SecurityEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Records a security event without details.
 pub(crate) async fn record<S: Store>(
     state: &AppState<S>,
-    name: &str,
+    name: SecurityEvent,
     subject: Option<&str>,
     client: Option<String>,
     now: i64,
@@ -63,19 +161,39 @@ pub(crate) async fn record<S: Store>(
 /// a full disk must not turn logins into errors.
 pub(crate) async fn record_details<S: Store>(
     state: &AppState<S>,
-    name: &str,
+    name: SecurityEvent,
     subject: Option<&str>,
     client: Option<String>,
     details: Map<String, Value>,
     now: i64,
 ) {
+    state.metrics.security_event(name);
     let event = Event {
         at: now,
-        name: name.to_owned(),
+        name: name.name().to_owned(),
         subject: subject.map(str::to_owned),
         client,
         details,
     };
     state.config.event_log.emit(&event);
     let _ = state.store.record(event).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SecurityEvent;
+
+    #[test]
+    fn event_names_are_distinct_lowercase_and_dotted() {
+        let names: std::collections::BTreeSet<&str> =
+            SecurityEvent::ALL.iter().map(|e| e.name()).collect();
+        assert_eq!(names.len(), SecurityEvent::ALL.len());
+        for name in names {
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_'),
+                "{name}"
+            );
+        }
+    }
 }

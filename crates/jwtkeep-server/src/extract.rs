@@ -4,10 +4,11 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 
+use crate::error::BadBody;
 use crate::ApiError;
 
 /// A JSON body; malformed JSON, a wrong content type, missing or unknown
@@ -20,37 +21,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(match rejection {
-                JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send the body as JSON with Content-Type: application/json",
-                ),
-                JsonRejection::JsonDataError(e) => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_request",
-                    // serde's message names the field, never the value.
-                    format!(
-                        "the JSON does not have the expected fields: {}",
-                        e.body_text()
-                    ),
-                ),
-                JsonRejection::JsonSyntaxError(_) => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_json",
-                    "the body is not valid JSON",
-                ),
-                JsonRejection::BytesRejection(_) => ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    "the body is larger than the service accepts",
-                ),
-                _ => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "the request body could not be read",
-                ),
-            }),
+            Err(rejection) => Err(ApiError::BadBody(match rejection {
+                JsonRejection::MissingJsonContentType(_) => BadBody::NotJson,
+                JsonRejection::JsonDataError(e) => BadBody::Fields(e.body_text()),
+                JsonRejection::JsonSyntaxError(_) => BadBody::Syntax,
+                JsonRejection::BytesRejection(_) => BadBody::TooLarge,
+                _ => BadBody::Unreadable,
+            })),
         }
     }
 }
@@ -89,11 +66,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
             {
                 Ok(Bearer(token.trim().to_owned()))
             }
-            _ => Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "missing_token",
-                "send the access token as Authorization: Bearer TOKEN",
-            )),
+            _ => Err(ApiError::MissingToken),
         }
     }
 }
@@ -102,16 +75,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
 /// says what the JSON may hold, for the 422.
 pub(crate) fn optional_json<T: DeserializeOwned + Default>(
     body: &[u8],
-    shape: &str,
+    shape: &'static str,
 ) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|_| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_request",
-            format!("the body must be empty or {shape}"),
-        )
-    })
+    serde_json::from_slice(body).map_err(|_| ApiError::BadBody(BadBody::NotEmptyOr(shape)))
 }

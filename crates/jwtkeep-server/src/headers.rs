@@ -1,11 +1,17 @@
-//! Headers on every response, and the request timeout.
+//! Headers on every response, the request timeout, and the log line of a
+//! failure on the service's side.
+
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use jwtkeep_store::Store;
 
-use crate::ApiError;
+use crate::error::ServerDetail;
+use crate::{ApiError, AppState};
 
 /// The headers every response carries.
 const SECURITY_HEADERS: [(header::HeaderName, &str); 5] = [
@@ -34,6 +40,25 @@ pub(crate) async fn security_headers(request: Request<Body>, next: Next) -> Resp
     response
 }
 
+/// Logs, once, the detail of every failure on the service's side that an
+/// [`ApiError`] left in its response (the client read only a generic sentence).
+pub(crate) async fn log_server_errors<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if let Some(failure) = response.extensions_mut().remove::<ServerDetail>() {
+        let now = (state.clock)();
+        state
+            .config
+            .event_log
+            .server_error(now, &path, failure.code, &failure.detail);
+    }
+    response
+}
+
 /// Ends a request that takes longer than `timeout` with 503.
 pub(crate) async fn timeout(
     timeout: std::time::Duration,
@@ -42,11 +67,6 @@ pub(crate) async fn timeout(
 ) -> Response {
     match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            "the request took too long; retry shortly",
-        )
-        .into_response(),
+        Err(_) => ApiError::Timeout.into_response(),
     }
 }

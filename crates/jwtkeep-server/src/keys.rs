@@ -2,16 +2,15 @@
 //! confirmation), kept in the store sealed under the master key, loaded into
 //! core key rings whose state is a pure function of time.
 
-use std::collections::BTreeMap;
 use std::sync::RwLock;
 
-use jwtkeep_core::{Algorithm, JwkSet, Key, KeyError, KeyPair, KeyRing, Policy, RingKey, Verifier};
+use jwtkeep_core::{
+    Algorithm, JwkSet, Key, KeyError, KeyPair, KeyRing, Policy, RingKey, Schedule, Verifier,
+};
 use jwtkeep_store::{KeyRecord, MasterKey, SealError, Store, StoreError};
 
+use crate::purpose::{Purpose, PURPOSES};
 use crate::Config;
-
-/// The purposes that have their own keys: a token of one can never pass for another.
-pub const PURPOSES: [&str; 3] = ["access", "refresh", "confirm"];
 
 /// Why the keys could not be loaded or made; the service refuses to start.
 #[derive(Debug, thiserror::Error)]
@@ -46,27 +45,17 @@ pub enum KeysError {
     },
 }
 
-/// The `typ` of each purpose's tokens (RFC 8725 §3.11: one kind can never pass for another).
-pub(crate) fn typ_of(purpose: &str) -> &'static str {
-    match purpose {
-        "access" => "at+jwt",
-        "refresh" => "refresh+jwt",
-        _ => "confirm+jwt",
-    }
-}
-
 /// What a token of `purpose` must satisfy besides its signature.
-fn policy_for(purpose: &str, config: &Config) -> Policy {
-    let audience = if purpose == "access" {
-        config.audience.clone()
-    } else {
+fn policy_for(purpose: Purpose, config: &Config) -> Policy {
+    let audience = match purpose {
+        Purpose::Access => config.audience.clone(),
         // Refresh and confirmation tokens are for this service alone.
-        config.issuer.clone()
+        Purpose::Refresh | Purpose::Confirm => config.issuer.clone(),
     };
     Policy::new()
         .issuer(config.issuer.clone())
         .audience(audience)
-        .typ(typ_of(purpose))
+        .typ(purpose.typ())
         .require_claim("jti")
         .require_claim("sub")
         .require_claim("iat")
@@ -74,11 +63,11 @@ fn policy_for(purpose: &str, config: &Config) -> Policy {
 
 /// The longest a token of `purpose` lives: its key must verify that much
 /// longer than it signs (plus the verifier's leeway).
-fn token_lifetime(purpose: &str, config: &Config) -> i64 {
+fn token_lifetime(purpose: Purpose, config: &Config) -> i64 {
     let ttl = match purpose {
-        "access" => config.access_ttl_secs,
-        "refresh" => config.refresh_ttl_secs,
-        _ => config.confirm_ttl_secs,
+        Purpose::Access => config.access_ttl_secs,
+        Purpose::Refresh => config.refresh_ttl_secs,
+        Purpose::Confirm => config.confirm_ttl_secs,
     };
     ttl.saturating_add(jwtkeep_core::verify::DEFAULT_LEEWAY_SECS.cast_signed())
 }
@@ -94,7 +83,8 @@ enum Due {
 
 /// The signing keys of every purpose, each with the verifier of its tokens.
 pub struct KeyService {
-    rings: RwLock<BTreeMap<&'static str, Verifier>>,
+    /// Each purpose's verifier, at [`Purpose::index`].
+    rings: RwLock<[Option<Verifier>; 3]>,
     master: MasterKey,
     config: Config,
 }
@@ -124,12 +114,12 @@ impl KeyService {
         now: i64,
     ) -> Result<KeyService, KeysError> {
         let service = KeyService {
-            rings: RwLock::new(BTreeMap::new()),
+            rings: RwLock::new([None, None, None]),
             master,
             config: config.clone(),
         };
         for purpose in PURPOSES {
-            if store.keys(purpose).await?.is_empty() {
+            if store.keys(purpose.as_str()).await?.is_empty() {
                 let pair = generate(config.algorithm)?;
                 let record = service.record(purpose, &pair, now, now)?;
                 match store.put_key(record).await {
@@ -147,7 +137,7 @@ impl KeyService {
     /// instance or the CLI rotated) and installs the rings that changed.
     pub async fn reload<S: Store>(&self, store: &S) -> Result<(), KeysError> {
         for purpose in PURPOSES {
-            self.install(purpose, &store.keys(purpose).await?)?;
+            self.install(purpose, &store.keys(purpose.as_str()).await?)?;
         }
         Ok(())
     }
@@ -155,17 +145,15 @@ impl KeyService {
     /// Makes `records` the ring of `purpose`, unless it already holds exactly
     /// these keys on these schedules: the check every few seconds must not
     /// reopen and re-parse every key.
-    fn install(&self, purpose: &'static str, records: &[KeyRecord]) -> Result<(), KeysError> {
+    fn install(&self, purpose: Purpose, records: &[KeyRecord]) -> Result<(), KeysError> {
         let unchanged = self.with_ring(purpose, |ring| {
             ring.is_some_and(|ring| {
                 ring.keys().len() == records.len()
                     && records.iter().all(|r| {
-                        let schedule = (
-                            r.published_at.min(r.active_from),
-                            r.active_from,
-                            r.active_until,
-                            r.verify_until,
-                        );
+                        let schedule = Schedule {
+                            published_at: r.published_at.min(r.active_from),
+                            ..schedule_of(r)
+                        };
                         ring.keys()
                             .iter()
                             .any(|k| k.kid() == r.kid && k.schedule() == schedule)
@@ -176,10 +164,13 @@ impl KeyService {
             return Ok(());
         }
         let verifier = Verifier::new(self.ring_from(records)?, policy_for(purpose, &self.config));
-        self.rings
+        let mut rings = self
+            .rings
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(purpose, verifier);
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(slot) = rings.get_mut(purpose.index()) {
+            *slot = Some(verifier);
+        }
         Ok(())
     }
 
@@ -207,7 +198,7 @@ impl KeyService {
     async fn add_next<S: Store>(
         &self,
         store: &S,
-        purpose: &str,
+        purpose: Purpose,
         records: &[KeyRecord],
         active_from: i64,
         now: i64,
@@ -219,10 +210,15 @@ impl KeyService {
         let verify_until = active_from.saturating_add(token_lifetime(purpose, &self.config));
         for old in records {
             if old.verify_until.is_some_and(|t| t <= now) {
-                store.delete_key(purpose, &old.kid).await?;
+                store.delete_key(purpose.as_str(), &old.kid).await?;
             } else if old.active_until.is_none_or(|t| t > active_from) {
                 store
-                    .set_key_schedule(purpose, &old.kid, Some(active_from), Some(verify_until))
+                    .set_key_schedule(
+                        purpose.as_str(),
+                        &old.kid,
+                        Some(active_from),
+                        Some(verify_until),
+                    )
                     .await?;
             }
         }
@@ -234,7 +230,7 @@ impl KeyService {
     pub async fn rotate_now<S: Store>(
         &self,
         store: &S,
-        purpose: &str,
+        purpose: Purpose,
         holder: &str,
         now: i64,
     ) -> Result<String, KeysError> {
@@ -242,7 +238,7 @@ impl KeyService {
         if !store.try_lock(&lock, holder, 60, now).await? {
             return Err(KeysError::Busy);
         }
-        let records = store.keys(purpose).await;
+        let records = store.keys(purpose.as_str()).await;
         let added = match records {
             Ok(records) => self.add_next(store, purpose, &records, now, now).await,
             Err(e) => Err(e.into()),
@@ -262,14 +258,14 @@ impl KeyService {
         store: &S,
         holder: &str,
         now: i64,
-    ) -> Result<Vec<(&'static str, String)>, KeysError> {
+    ) -> Result<Vec<(Purpose, String)>, KeysError> {
         let mut added = Vec::new();
         for purpose in PURPOSES {
-            let mut records = store.keys(purpose).await?;
+            let mut records = store.keys(purpose.as_str()).await?;
             let lock = format!("rotate-{purpose}");
             if self.due(&records, now) != Due::No && store.try_lock(&lock, holder, 60, now).await? {
                 // Read again under the lock: another instance may have just done it.
-                let result = match store.keys(purpose).await {
+                let result = match store.keys(purpose.as_str()).await {
                     Ok(fresh) => match self.due(&fresh, now) {
                         Due::No => Ok(None),
                         Due::Publish { active_from } => self
@@ -283,7 +279,7 @@ impl KeyService {
                 if let Some(kid) = result? {
                     added.push((purpose, kid));
                 }
-                records = store.keys(purpose).await?;
+                records = store.keys(purpose.as_str()).await?;
             }
             // Learns what other instances did, too.
             self.install(purpose, &records)?;
@@ -292,23 +288,23 @@ impl KeyService {
     }
 
     /// Seconds since `purpose`'s signing key began to sign (for metrics).
-    pub fn active_key_age(&self, purpose: &str, now: i64) -> Option<i64> {
+    pub fn active_key_age(&self, purpose: Purpose, now: i64) -> Option<i64> {
         self.with_ring(purpose, |ring| {
             let key = ring?.signing_key_at(now)?;
-            Some(now.saturating_sub(key.schedule().1))
+            Some(now.saturating_sub(key.schedule().active_from))
         })
     }
 
     /// A sealed record of `pair` for `purpose`, published at `published_at` and active from `active_from`.
     fn record(
         &self,
-        purpose: &str,
+        purpose: Purpose,
         pair: &KeyPair,
         published_at: i64,
         active_from: i64,
     ) -> Result<KeyRecord, KeysError> {
         let mut record = KeyRecord {
-            purpose: purpose.to_owned(),
+            purpose: purpose.as_str().to_owned(),
             kid: pair.kid().to_owned(),
             alg: pair.algorithm(),
             created_at: published_at,
@@ -323,7 +319,7 @@ impl KeyService {
             .master
             .seal(&record, pair.pkcs8_der())
             .map_err(|source| KeysError::Seal {
-                purpose: purpose.to_owned(),
+                purpose: purpose.as_str().to_owned(),
                 kid: record.kid.clone(),
                 source,
             })?;
@@ -345,13 +341,7 @@ impl KeyService {
             let pair =
                 KeyPair::from_pkcs8(record.alg, der, Some(record.kid.clone())).map_err(refused)?;
             let key = Key::from_jwk(pair.private_jwk(), Some(record.alg)).map_err(refused)?;
-            let scheduled = RingKey::scheduled(
-                key,
-                record.published_at,
-                record.active_from,
-                record.active_until,
-                record.verify_until,
-            );
+            let scheduled = RingKey::scheduled(key, schedule_of(record));
             // Duplicate kids cannot come out of the store (its key is purpose + kid).
             let _ = ring.insert(scheduled);
         }
@@ -359,25 +349,30 @@ impl KeyService {
     }
 
     /// Runs `f` on the ring of `purpose`.
-    pub fn with_ring<R>(&self, purpose: &str, f: impl FnOnce(Option<&KeyRing>) -> R) -> R {
+    pub fn with_ring<R>(&self, purpose: Purpose, f: impl FnOnce(Option<&KeyRing>) -> R) -> R {
         self.with_verifier(purpose, |v| f(v.map(Verifier::ring)))
     }
 
     /// Runs `f` on the verifier of `purpose`'s tokens.
-    pub fn with_verifier<R>(&self, purpose: &str, f: impl FnOnce(Option<&Verifier>) -> R) -> R {
+    pub fn with_verifier<R>(&self, purpose: Purpose, f: impl FnOnce(Option<&Verifier>) -> R) -> R {
         let rings = self
             .rings
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(rings.get(purpose))
+        f(rings.get(purpose.index()).and_then(Option::as_ref))
     }
 
     /// Signs `claims` as a token of `purpose` with its newest active key.
-    pub fn sign<C: serde::Serialize>(&self, purpose: &str, claims: &C, now: i64) -> Option<String> {
+    pub fn sign<C: serde::Serialize>(
+        &self,
+        purpose: Purpose,
+        claims: &C,
+        now: i64,
+    ) -> Option<String> {
         self.with_ring(purpose, |ring| {
             let key = ring?.signing_key_at(now)?;
             let fields = jwtkeep_core::HeaderFields {
-                typ: Some(typ_of(purpose).to_owned()),
+                typ: Some(purpose.typ().to_owned()),
                 kid: Some(key.kid().to_owned()),
             };
             jwtkeep_core::sign_claims(key.key(), &fields, claims).ok()
@@ -387,16 +382,16 @@ impl KeyService {
     /// The published access keys at `now`, newest first (refresh and
     /// confirmation keys are the service's own and never published).
     pub fn jwks(&self, now: i64) -> JwkSet {
-        self.with_ring("access", |ring| {
+        self.with_ring(Purpose::Access, |ring| {
             ring.map_or_else(JwkSet::default, |r| r.jwks_at(now))
         })
     }
 
     /// Seconds until the next access key is published (how long a JWKS may be cached).
     pub fn seconds_to_next_publication(&self, now: i64) -> i64 {
-        self.with_ring("access", |ring| {
+        self.with_ring(Purpose::Access, |ring| {
             let newest = ring
-                .and_then(|r| r.keys().iter().map(|k| k.schedule().1).max())
+                .and_then(|r| r.keys().iter().map(|k| k.schedule().active_from).max())
                 .unwrap_or(now);
             newest
                 .saturating_add(self.config.rotation_secs)
@@ -408,10 +403,20 @@ impl KeyService {
 
     /// Whether every purpose has a key that signs at `now`.
     pub fn ready(&self, now: i64) -> bool {
-        PURPOSES.iter().all(|p| {
+        PURPOSES.iter().all(|&p| {
             self.with_ring(p, |ring| {
                 ring.is_some_and(|r| r.signing_key_at(now).is_some())
             })
         })
+    }
+}
+
+/// The schedule a stored key record describes.
+fn schedule_of(record: &KeyRecord) -> Schedule {
+    Schedule {
+        published_at: record.published_at,
+        active_from: record.active_from,
+        active_until: record.active_until,
+        verify_until: record.verify_until,
     }
 }

@@ -17,6 +17,7 @@ mod keys;
 mod metrics;
 mod oauth;
 pub mod passwords;
+mod purpose;
 mod routes;
 
 use std::sync::Arc;
@@ -26,16 +27,17 @@ use axum::Router;
 use jwtkeep_core::Algorithm;
 use jwtkeep_store::{MasterKey, RevocationView, Store, ViewSync};
 
-pub use admin::{create_user, revoke_user};
+pub use admin::{create_user, revoke_user, UserError};
 pub use cookies::{ACCESS_COOKIE, REFRESH_COOKIE};
 
 /// The secret generator page (`web/index.html`): one self-contained file
 /// that generates in the browser and whose CSP forbids every connection.
 /// Served at `/` and written by `jwtkeep gen web-page`.
 pub const GENERATOR_PAGE: &str = include_str!("../../../web/index.html");
-pub use error::ApiError;
-pub use events::EventLog;
-pub use keys::{KeyService, KeysError, PURPOSES};
+pub use error::{ApiError, BadBody, ConfirmRefusal, SessionEnd};
+pub use events::{EventLog, SecurityEvent};
+pub use keys::{KeyService, KeysError};
+pub use purpose::{Purpose, PURPOSES};
 
 /// What the service needs to know beyond its store.
 #[derive(Clone, Debug)]
@@ -166,10 +168,11 @@ async fn maintain_keys<S: Store>(state: std::sync::Weak<AppState<S>>, every: Dur
         {
             for (purpose, kid) in added {
                 let mut details = serde_json::Map::new();
-                details.insert("purpose".into(), purpose.into());
+                details.insert("purpose".into(), purpose.as_str().into());
                 details.insert("kid".into(), kid.into());
                 details.insert("by".into(), "schedule".into());
-                events::record_details(&state, "key.rotated", None, None, details, now).await;
+                events::record_details(&state, SecurityEvent::KeyRotated, None, None, details, now)
+                    .await;
             }
         }
     }

@@ -5,6 +5,8 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::events::SecurityEvent;
+
 /// One counter per label value, labels fixed at compile time.
 #[derive(Debug)]
 struct Family<const N: usize> {
@@ -67,6 +69,7 @@ pub struct Metrics {
     revocations: Family<4>,
     reuse: Family<1>,
     limited: Family<2>,
+    events: Family<15>,
 }
 
 impl Default for Metrics {
@@ -108,6 +111,12 @@ impl Default for Metrics {
                 "endpoint",
                 ["login", "other"],
             ),
+            events: Family::new(
+                "jwtkeep_security_events_total",
+                "Security events recorded, by their stable name.",
+                "event",
+                SecurityEvent::ALL.map(SecurityEvent::name),
+            ),
         }
     }
 }
@@ -122,8 +131,8 @@ impl Metrics {
     }
 
     /// A token signed for `purpose`.
-    pub(crate) fn issued(&self, purpose: &str) {
-        self.issued.inc(purpose);
+    pub(crate) fn issued(&self, purpose: crate::Purpose) {
+        self.issued.inc(purpose.as_str());
     }
 
     /// A verification's result: `valid`, `invalid`, `revoked` or `unavailable`.
@@ -141,8 +150,13 @@ impl Metrics {
         self.reuse.inc("family_revoked");
     }
 
+    /// A security event recorded.
+    pub(crate) fn security_event(&self, event: SecurityEvent) {
+        self.events.inc(event.name());
+    }
+
     /// The exposition, with the age of each purpose's signing key appended.
-    pub(crate) fn render(&self, key_ages: &[(&str, Option<i64>)]) -> String {
+    pub(crate) fn render(&self, key_ages: &[(crate::Purpose, Option<i64>)]) -> String {
         let mut out = String::with_capacity(2048);
         self.logins.write(&mut out);
         self.issued.write(&mut out);
@@ -150,6 +164,7 @@ impl Metrics {
         self.revocations.write(&mut out);
         self.reuse.write(&mut out);
         self.limited.write(&mut out);
+        self.events.write(&mut out);
         out.push_str("# HELP jwtkeep_active_key_age_seconds Seconds since the signing key of each purpose began to sign.\n");
         out.push_str("# TYPE jwtkeep_active_key_age_seconds gauge\n");
         for (purpose, age) in key_ages {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jwtkeep_core::{Claims, Verified};
@@ -14,9 +14,10 @@ use jwtkeep_store::Store;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{check_revocation, denial_of, no_store, store_error, verify_token};
-use crate::events::record_details;
-use crate::{ApiError, AppState};
+use crate::auth::{check_revocation, denial_of, no_store, verify_token};
+use crate::error::BadBody;
+use crate::events::{record_details, SecurityEvent};
+use crate::{ApiError, AppState, Purpose};
 
 /// What both endpoints take.
 #[derive(Deserialize)]
@@ -26,22 +27,8 @@ pub(crate) struct TokenRequest {
     token_type_hint: Option<String>,
 }
 
-fn invalid_client() -> Response {
-    let mut response = ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_client",
-        "authenticate with HTTP Basic: the name and secret of `jwtkeep client add`",
-    )
-    .into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"jwtkeep\""),
-    );
-    response
-}
-
 /// The registered client named by the Basic credentials, if they are right.
-async fn client<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<String, Response> {
+async fn client<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<String, ApiError> {
     let credentials = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -56,29 +43,23 @@ async fn client<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<St
         .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
         .map(zeroize::Zeroizing::new);
     let Some(credentials) = credentials else {
-        return Err(invalid_client());
+        return Err(ApiError::BadClient);
     };
     let Some((name, secret)) = credentials.split_once(':') else {
-        return Err(invalid_client());
+        return Err(ApiError::BadClient);
     };
-    let found = state
-        .store
-        .client(name)
-        .await
-        .map_err(|e| store_error(&e).into_response())?;
+    let found = state.store.client(name).await?;
     match found {
         Some(c) if c.secret_hash.matches(secret) => Ok(c.name),
-        _ => Err(invalid_client()),
+        _ => Err(ApiError::BadClient),
     }
 }
 
 fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, ApiError> {
     form.map(|Form(t)| t).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+        ApiError::BadBody(BadBody::Form(
             "send token=... (and optionally token_type_hint=...) as application/x-www-form-urlencoded",
-        )
+        ))
     })
 }
 
@@ -96,20 +77,20 @@ fn identify<S: Store>(
     hint: Option<&str>,
     now: i64,
 ) -> Option<Known> {
-    let known = |purpose: &str| {
+    let known = |purpose: Purpose| {
         let v = verify_token(state, purpose, token, now).ok()?;
         check_revocation(state, v.payload(), now, "revoked").ok()?;
         Some(v)
     };
     let order = if hint == Some("refresh_token") {
-        ["refresh", "access"]
+        [Purpose::Refresh, Purpose::Access]
     } else {
-        ["access", "refresh"]
+        [Purpose::Access, Purpose::Refresh]
     };
     order.into_iter().find_map(|purpose| {
         known(purpose).map(|v| match purpose {
-            "access" => Known::Access(v),
-            _ => Known::Refresh(v),
+            Purpose::Access => Known::Access(v),
+            Purpose::Refresh | Purpose::Confirm => Known::Refresh(v),
         })
     })
 }
@@ -123,11 +104,7 @@ async fn live_family<S: Store>(
     let (Some(Value::String(family)), Some(jti)) = (claims.get("fam"), claims.jti()) else {
         return Ok(false);
     };
-    let family = state
-        .store
-        .family(&family)
-        .await
-        .map_err(|e| store_error(&e))?;
+    let family = state.store.family(&family).await?;
     Ok(family.is_some_and(|f| f.is_live(now) && f.current_jti == jti))
 }
 
@@ -138,16 +115,11 @@ pub(crate) async fn introspect<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     headers: HeaderMap,
     request: Result<Form<TokenRequest>, FormRejection>,
-) -> Response {
-    if let Err(response) = client(&state, &headers).await {
-        return response;
-    }
-    let request = match form(request) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, ApiError> {
+    client(&state, &headers).await?;
+    let request = form(request)?;
     let now = (state.clock)();
-    let inactive = || no_store(Json(json!({"active": false})).into_response());
+    let inactive = || Ok(no_store(Json(json!({"active": false})).into_response()));
     let (verified, token_type) = match identify(
         &state,
         &request.token,
@@ -155,10 +127,9 @@ pub(crate) async fn introspect<S: Store>(
         now,
     ) {
         Some(Known::Access(v)) => (v, "access_token"),
-        Some(Known::Refresh(v)) => match live_family(&state, v.payload(), now).await {
-            Ok(true) => (v, "refresh_token"),
-            Ok(false) => return inactive(),
-            Err(e) => return e.into_response(),
+        Some(Known::Refresh(v)) => match live_family(&state, v.payload(), now).await? {
+            true => (v, "refresh_token"),
+            false => return inactive(),
         },
         None => return inactive(),
     };
@@ -181,7 +152,7 @@ pub(crate) async fn introspect<S: Store>(
             body.insert(member.to_owned(), value);
         }
     }
-    no_store(Json(Value::Object(body)).into_response())
+    Ok(no_store(Json(Value::Object(body)).into_response()))
 }
 
 /// `POST /oauth2/revoke` (RFC 7009): an access token is denied until it
@@ -191,15 +162,9 @@ pub(crate) async fn revoke<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     headers: HeaderMap,
     request: Result<Form<TokenRequest>, FormRejection>,
-) -> Response {
-    let client = match client(&state, &headers).await {
-        Ok(c) => c,
-        Err(response) => return response,
-    };
-    let request = match form(request) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, ApiError> {
+    let client = client(&state, &headers).await?;
+    let request = form(request)?;
     let now = (state.clock)();
     let result = match identify(
         &state,
@@ -231,23 +196,19 @@ pub(crate) async fn revoke<S: Store>(
         },
         None => Ok(None),
     };
-    match result {
-        Ok(Some((kind, subject))) => {
-            let mut details = serde_json::Map::new();
-            details.insert("client".into(), client.into());
-            details.insert("token_type".into(), kind.into());
-            record_details(
-                &state,
-                "token.revoked",
-                subject.as_deref(),
-                None,
-                details,
-                now,
-            )
-            .await;
-        }
-        Ok(None) => {}
-        Err(e) => return store_error(&e).into_response(),
+    if let Some((kind, subject)) = result? {
+        let mut details = serde_json::Map::new();
+        details.insert("client".into(), client.into());
+        details.insert("token_type".into(), kind.into());
+        record_details(
+            &state,
+            SecurityEvent::TokenRevoked,
+            subject.as_deref(),
+            None,
+            details,
+            now,
+        )
+        .await;
     }
-    no_store(Json(json!({})).into_response())
+    Ok(no_store(Json(json!({})).into_response()))
 }

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use jwtkeep_store::Store;
 
-use crate::keys::PURPOSES;
+use crate::purpose::{Purpose, PURPOSES};
 use crate::{admin, auth, confirm, cookies, headers, oauth, ApiError, AppState};
 
 /// The application: every route, the security headers, the body limit and the timeout.
@@ -62,6 +62,10 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .layer(middleware::from_fn(move |request, next| {
             headers::timeout(timeout, request, next)
         }))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            headers::log_server_errors::<S>,
+        ))
         .layer(middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
@@ -101,10 +105,10 @@ async fn healthz() -> Json<serde_json::Value> {
 async fn readyz<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
     let now = (state.clock)();
     if state.store.ping().await.is_err() {
-        return ApiError::unavailable("the store").into_response();
+        return ApiError::Unavailable("the store").into_response();
     }
     if !state.keys.ready(now) {
-        return ApiError::unavailable("a signing key").into_response();
+        return ApiError::Unavailable("a signing key").into_response();
     }
     Json(serde_json::json!({"status": "ready", "store": state.store.backend()})).into_response()
 }
@@ -122,9 +126,9 @@ async fn jwks<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
 
 async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
     let now = (state.clock)();
-    let ages: Vec<(&str, Option<i64>)> = PURPOSES
-        .iter()
-        .map(|p| (*p, state.keys.active_key_age(p, now)))
+    let ages: Vec<(Purpose, Option<i64>)> = PURPOSES
+        .into_iter()
+        .map(|p| (p, state.keys.active_key_age(p, now)))
         .collect();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -142,13 +146,9 @@ async fn openapi() -> Response {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::not_found()
+    ApiError::RouteNotFound
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this endpoint does not take that method: see /openapi.json",
-    )
+    ApiError::MethodNotAllowed
 }

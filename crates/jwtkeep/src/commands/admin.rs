@@ -9,7 +9,7 @@ use std::io::{IsTerminal as _, Read as _};
 use anyhow::{anyhow, bail, Context as _, Result};
 use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
-use jwtkeep_server::{create_user, revoke_user, Config, KeyService, PURPOSES};
+use jwtkeep_server::{create_user, revoke_user, Config, KeyService, Purpose, PURPOSES};
 use jwtkeep_store::{
     AnyStore, ClientSecretHash, Clients as _, Revocation, Revocations as _, SigningKeys as _,
     StoreError, User, Users as _,
@@ -91,7 +91,7 @@ pub(crate) fn user_add(args: &UserAddArgs) -> Result<Outcome> {
     let user = on_store(&args.state, |store| async move {
         create_user(&store, &args.name, password, args.admin, clock::now_unix())
             .await
-            .map_err(|e| anyhow!("{}", e.message))
+            .map_err(|e| anyhow!("{e}"))
     })?;
     if args.state.json {
         output::json(&user_json(&user))?;
@@ -206,8 +206,9 @@ async fn rotate(
     settings: Settings,
 ) -> Result<Vec<(String, String)>> {
     let now = clock::now_unix();
-    let purposes: Vec<&str> = match &args.purpose {
-        Some(p) => vec![p.as_str()],
+    let purposes: Vec<Purpose> = match &args.purpose {
+        // clap allows only the three names.
+        Some(p) => Purpose::from_name(p).into_iter().collect(),
         None => PURPOSES.to_vec(),
     };
     let holder = jwtkeep_core::secret::random_id().context("the OS random generator failed")?;
@@ -236,7 +237,7 @@ async fn rotate(
             .rotate_now(&store, purpose, &holder, now)
             .await
             .map_err(|e| anyhow!("{e}"))?;
-        rotated.push((purpose.to_owned(), kid));
+        rotated.push((purpose.as_str().to_owned(), kid));
     }
     Ok(rotated)
 }
