@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::auth::authenticate;
+use crate::auth::{authenticate, sync_own_revocation};
 use crate::events::{record_details, SecurityEvent};
 use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
 use crate::purpose::{Purpose, PURPOSES};
@@ -246,6 +246,7 @@ async fn set_disabled<S: Store>(
     let name = if disabled {
         // A disabled user's sessions end with it.
         revoke_user(&state.store, id, who.now).await?;
+        sync_own_revocation(state, who.now).await;
         state.metrics.revocation("subject");
         SecurityEvent::AdminUserDisabled
     } else {
@@ -287,6 +288,7 @@ pub(crate) async fn revoke<S: Store>(
         return Err(ApiError::NoSuchUser);
     }
     let families = revoke_user(&state.store, &id, who.now).await?;
+    sync_own_revocation(&state, who.now).await;
     state.metrics.revocation("subject");
     let mut details = Map::new();
     details.insert("families".into(), families.into());
@@ -317,6 +319,7 @@ pub(crate) async fn revoke_all<S: Store>(
         .store
         .revoke(Revocation::All { before }, who.now)
         .await?;
+    sync_own_revocation(&state, who.now).await;
     state.metrics.revocation("all");
     audit(
         &state,

@@ -251,6 +251,14 @@ pub(crate) fn check_revocation<S: Store>(
     }
 }
 
+/// Brings this instance's revocation view up to date after it wrote a
+/// revocation, so that its own next check already sees it (other instances
+/// learn of it through the store's notifications). A failed sync leaves the
+/// view to its background task: the revocation itself is stored.
+pub(crate) async fn sync_own_revocation<S: Store>(state: &AppState<S>, now: i64) {
+    let _ = state.view.sync(&state.store, now).await;
+}
+
 /// The denial of a verified token by its `iss` and `jti` until its `exp`
 /// (how a single token is revoked), if it names all three.
 pub(crate) fn denial_of(claims: &jwtkeep_core::Claims) -> Option<jwtkeep_store::Revocation> {
@@ -442,6 +450,7 @@ pub(crate) async fn logout<S: Store>(
         ));
     };
     state.store.revoke(denial, now).await?;
+    sync_own_revocation(&state, now).await;
     state.metrics.revocation("token");
     if let Some(refresh_token) = &request.refresh_token {
         let family = verify_token(&state, Purpose::Refresh, refresh_token, now)

@@ -150,6 +150,25 @@ impl Drop for Background {
     }
 }
 
+/// The scheduled key work once: publishes the keys that are due (one
+/// instance does, under the store's lock), reloads what others rotated, and
+/// records a `key.rotated` event for each key this instance added.
+async fn maintain_keys_once<S: Store>(state: &AppState<S>) -> Result<(), KeysError> {
+    let now = (state.clock)();
+    let added = state
+        .keys
+        .maintain(&state.store, &state.instance, now)
+        .await?;
+    for (purpose, kid) in added {
+        let mut details = serde_json::Map::new();
+        details.insert("purpose".into(), purpose.as_str().into());
+        details.insert("kid".into(), kid.into());
+        details.insert("by".into(), "schedule".into());
+        events::record_details(state, SecurityEvent::KeyRotated, None, None, details, now).await;
+    }
+    Ok(())
+}
+
 /// The scheduled key work, every `key_check_interval`, until the state goes.
 async fn maintain_keys<S: Store>(state: std::sync::Weak<AppState<S>>, every: Duration) {
     let mut ticks = tokio::time::interval(every);
@@ -158,23 +177,40 @@ async fn maintain_keys<S: Store>(state: std::sync::Weak<AppState<S>>, every: Dur
     loop {
         ticks.tick().await;
         let Some(state) = state.upgrade() else { return };
-        let now = (state.clock)();
         // A failure (store down) is retried on the next tick; the keys in
         // memory keep serving meanwhile.
-        if let Ok(added) = state
-            .keys
-            .maintain(&state.store, &state.instance, now)
-            .await
-        {
-            for (purpose, kid) in added {
-                let mut details = serde_json::Map::new();
-                details.insert("purpose".into(), purpose.as_str().into());
-                details.insert("kid".into(), kid.into());
-                details.insert("by".into(), "schedule".into());
-                events::record_details(&state, SecurityEvent::KeyRotated, None, None, details, now)
-                    .await;
-            }
-        }
+        let _ = maintain_keys_once(&state).await;
+    }
+}
+
+/// Runs, on demand, the work the service otherwise does on its own timers:
+/// for operators' tooling and for tests that must not wait on a clock.
+pub struct Control<S> {
+    state: Arc<AppState<S>>,
+}
+
+impl<S> std::fmt::Debug for Control<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control").finish_non_exhaustive()
+    }
+}
+
+impl<S: Store> Control<S> {
+    /// Brings this instance's revocation view up to date with the store now.
+    pub async fn sync_revocations(&self) -> Result<(), jwtkeep_store::StoreError> {
+        let now = (self.state.clock)();
+        self.state.view.sync(&self.state.store, now).await
+    }
+
+    /// A receiver that changes each time this instance's revocation view
+    /// has synced (on its own, or through [`Control::sync_revocations`]).
+    pub fn revocation_syncs(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.state.view.syncs()
+    }
+
+    /// Runs the scheduled key work now, as the timer would.
+    pub async fn maintain_keys(&self) -> Result<(), KeysError> {
+        maintain_keys_once(&self.state).await
     }
 }
 
@@ -191,6 +227,19 @@ impl Service {
         config: Config,
         clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     ) -> Result<Router, KeysError> {
+        Ok(Service::start_with_control(store, master, config, clock)
+            .await?
+            .0)
+    }
+
+    /// [`Service::start`], with a [`Control`] that runs the service's timed
+    /// work on demand.
+    pub async fn start_with_control<S: Store>(
+        store: S,
+        master: MasterKey,
+        config: Config,
+        clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    ) -> Result<(Router, Control<S>), KeysError> {
         let keys = KeyService::load_or_create(&store, master, &config, clock()).await?;
         let view = RevocationView::new(config.revocation_staleness);
         let sync_clock = Arc::clone(&clock);
@@ -215,6 +264,9 @@ impl Service {
                 tokio::spawn(maintain_keys(weak.clone(), every)).abort_handle(),
             )),
         });
-        Ok(routes::router(state))
+        let control = Control {
+            state: Arc::clone(&state),
+        };
+        Ok((routes::router(state), control))
     }
 }

@@ -14,7 +14,7 @@ use jwtkeep_store::Store;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{check_revocation, denial_of, no_store, verify_token};
+use crate::auth::{check_revocation, denial_of, no_store, sync_own_revocation, verify_token};
 use crate::error::BadBody;
 use crate::events::{record_details, SecurityEvent};
 use crate::{ApiError, AppState, Purpose};
@@ -197,6 +197,7 @@ pub(crate) async fn revoke<S: Store>(
         None => Ok(None),
     };
     if let Some((kind, subject)) = result? {
+        sync_own_revocation(&state, now).await;
         let mut details = serde_json::Map::new();
         details.insert("client".into(), client.into());
         details.insert("token_type".into(), kind.into());

@@ -113,6 +113,9 @@ pub struct RevocationView {
     state: Arc<RwLock<State>>,
     fingerprint: Fingerprinter,
     max_staleness: Duration,
+    /// How many syncs have succeeded: whoever must know that the view has
+    /// caught up (a test, another instance's check) waits on it, not on a timer.
+    syncs: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for RevocationView {
@@ -145,7 +148,13 @@ impl RevocationView {
             state: Arc::new(RwLock::new(State::default())),
             fingerprint: Fingerprinter(RandomState::new()),
             max_staleness,
+            syncs: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
+    }
+
+    /// A receiver that changes each time a sync succeeds.
+    pub fn syncs(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.syncs.subscribe()
     }
 
     /// Whether the token is revoked, as of the last sync; an error when the
@@ -215,14 +224,19 @@ impl RevocationView {
     pub async fn sync<S: Revocations + Sync>(&self, store: &S, now: i64) -> Result<(), StoreError> {
         let started = Instant::now();
         let result = self.sync_inner(store, now).await;
-        let mut state = self.write();
-        match &result {
-            Ok(()) => {
-                // The data reflects the store at least as of when the sync began.
-                state.synced_at = Some(started);
-                state.last_error = None;
+        {
+            let mut state = self.write();
+            match &result {
+                Ok(()) => {
+                    // The data reflects the store at least as of when the sync began.
+                    state.synced_at = Some(started);
+                    state.last_error = None;
+                }
+                Err(e) => state.last_error = Some(e.to_string()),
             }
-            Err(e) => state.last_error = Some(e.to_string()),
+        }
+        if result.is_ok() {
+            self.syncs.send_modify(|n| *n = n.wrapping_add(1));
         }
         result
     }

@@ -265,20 +265,25 @@ pub async fn view_sync_task_learns_of_revocations_without_being_asked<S: Store>(
     // Polling every minute: only the store's notification can bring the change in time.
     let _sync = ViewSync::spawn(s.clone(), view.clone(), Duration::from_secs(60), now);
     let t = now();
-    wait_until(|| view.check("i", "x", "u", t, t).is_ok()).await;
+    wait_until(&view, || view.check("i", "x", "u", t, t).is_ok()).await;
     s.revoke(token("i", "x", t + 60), t).await.unwrap();
-    wait_until(|| view.check("i", "x", "u", t, t) == Ok(Some(Revoked::Token))).await;
+    wait_until(&view, || {
+        view.check("i", "x", "u", t, t) == Ok(Some(Revoked::Token))
+    })
+    .await;
 }
 
-/// Waits up to 10 s for `cond`.
-pub async fn wait_until(mut cond: impl FnMut() -> bool) {
-    for _ in 0..1000 {
-        if cond() {
-            return;
+/// Waits up to 10 s for `cond` to hold, checking after each of the view's
+/// syncs (no timer: the sync task's own signal).
+pub async fn wait_until(view: &RevocationView, mut cond: impl FnMut() -> bool) {
+    let mut syncs = view.syncs();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !cond() {
+            syncs.changed().await.unwrap();
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("condition not reached within 10 s");
+    })
+    .await
+    .expect("condition not reached within 10 s");
 }
 
 fn family(subject: &str, jti: &str, t: i64, grace_secs: i64) -> NewFamily {

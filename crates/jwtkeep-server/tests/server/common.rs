@@ -1,15 +1,19 @@
 //! Helpers shared by the service's test files: an in-process service over a
 //! real SQLite store with a clock the test moves, and request helpers.
-#![allow(clippy::unwrap_used, clippy::panic, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    dead_code
+)]
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
-use jwtkeep_server::{create_user, Config, EventLog, Service};
+use jwtkeep_server::{create_user, Config, Control, EventLog, Service};
 use jwtkeep_store::SqliteStore;
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
@@ -36,6 +40,8 @@ pub(crate) const PASSWORD: &str = "correct horse battery staple";
 /// A running service: "root" (an administrator) and "alice" exist, both with [`PASSWORD`].
 pub(crate) struct Fixture {
     pub(crate) app: Router,
+    /// Runs the service's timed work (revocation sync, key maintenance) on demand.
+    pub(crate) control: Control<SqliteStore>,
     pub(crate) store: SqliteStore,
     pub(crate) now: Arc<AtomicI64>,
     pub(crate) log: Arc<Mutex<Vec<Value>>>,
@@ -93,16 +99,13 @@ impl Fixture {
         self.call("GET", "/v1/auth/me", Some(token), None).await
     }
 
-    /// Polls /me until it answers 401 (the revocation view syncs in the background).
+    /// Brings the revocation view up to date (as its background sync would),
+    /// then asks /me, which must answer 401; the 401's body.
     pub(crate) async fn until_refused(&self, token: &str) -> Value {
-        for _ in 0..200 {
-            let (status, body) = self.me(token).await;
-            if status == StatusCode::UNAUTHORIZED {
-                return body;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("still accepted after 2 s");
+        self.control.sync_revocations().await.unwrap();
+        let (status, body) = self.me(token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        body
     }
 }
 
@@ -123,7 +126,7 @@ pub(crate) async fn fixture_with(config: Config) -> Fixture {
         ..config
     };
     let (master, _) = jwtkeep_store::MasterKey::generate().unwrap();
-    let app = Service::start(
+    let (app, control) = Service::start_with_control(
         store.clone(),
         master,
         config,
@@ -133,6 +136,7 @@ pub(crate) async fn fixture_with(config: Config) -> Fixture {
     .unwrap();
     Fixture {
         app,
+        control,
         store,
         now,
         log,

@@ -13,7 +13,7 @@ use axum::http::{Request, StatusCode};
 use jwtkeep_store::{ClientSecretHash, Clients as _};
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 use common::{fixture, send, Fixture, PASSWORD, T0};
 
 const CLIENT_SECRET: &str = "kY3v9Qm2R8wXcB7tN4pL6sD1fG5hJ0aZqWeRtYuIoPs";
@@ -317,4 +317,76 @@ async fn clients_revoke_access_and_refresh_tokens() {
         .collect();
     assert_eq!(revoked.len(), 2);
     assert_eq!(revoked[0]["details"]["client"], "orders");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_carry_the_challenge_and_retry_headers_rfc6750_asks_for() {
+    let f = fixture().await;
+    let me = |token: Option<&str>| {
+        let mut request = Request::get("/v1/auth/me");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        send(&f.app, request.body(Body::empty()).unwrap())
+    };
+    let (status, headers, body) = me(None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "missing_token");
+    assert_eq!(headers["www-authenticate"], "Bearer");
+    let (status, headers, body) = me(Some("not.a.token")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "invalid_token");
+    assert_eq!(
+        headers["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    let alice = f.access("alice").await;
+    let (status, headers, body) = send(
+        &f.app,
+        Request::get("/v1/admin/users")
+            .header("authorization", format!("Bearer {alice}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "insufficient_scope");
+    assert_eq!(
+        headers["www-authenticate"],
+        "Bearer error=\"insufficient_scope\", scope=\"admin\""
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_on_the_services_side_is_logged_once_and_not_told_to_the_client() {
+    // A view that is stale at once: every revocation check must fail closed.
+    let f = common::fixture_with(jwtkeep_server::Config {
+        revocation_staleness: std::time::Duration::from_nanos(1),
+        ..jwtkeep_server::Config::default()
+    })
+    .await;
+    let alice = f.access("alice").await;
+    let (status, headers, body) = send(
+        &f.app,
+        Request::get("/v1/auth/me?x=1")
+            .header("authorization", format!("Bearer {alice}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"], "revocations_stale");
+    assert_eq!(headers["retry-after"], "1");
+    assert!(!body["message"].as_str().unwrap().contains("ms"), "{body}");
+    let logged: Vec<Value> = f
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|line| line["error"] == "revocations_stale")
+        .cloned()
+        .collect();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0]["path"], "/v1/auth/me");
+    assert!(logged[0]["detail"].as_str().unwrap().contains("stale"));
 }

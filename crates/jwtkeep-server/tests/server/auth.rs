@@ -14,17 +14,18 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use jwtkeep_core::{Algorithm, JwkSet, KeyRing, Policy, Verifier};
-use jwtkeep_server::{passwords, Config, Service};
+use jwtkeep_server::{passwords, Config, Control, Service};
 use jwtkeep_store::{Revocation, Revocations as _, SqliteStore, Users as _};
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 const T0: i64 = 1_800_000_000;
 const PASSWORD: &str = "correct horse battery staple";
 
 struct Fixture {
     app: Router,
+    control: Control<SqliteStore>,
     store: SqliteStore,
     now: Arc<AtomicI64>,
     user_id: String,
@@ -46,7 +47,7 @@ async fn fixture() -> Fixture {
     let now = Arc::new(AtomicI64::new(T0));
     let clock = Arc::clone(&now);
     let (master, _) = jwtkeep_store::MasterKey::generate().unwrap();
-    let app = Service::start(
+    let (app, control) = Service::start_with_control(
         store.clone(),
         master,
         Config::default(),
@@ -56,6 +57,7 @@ async fn fixture() -> Fixture {
     .unwrap();
     Fixture {
         app,
+        control,
         store,
         now,
         user_id: user.id,
@@ -65,21 +67,17 @@ async fn fixture() -> Fixture {
 
 use common::send;
 
-/// Repeats `call` until it answers 401 (the revocation view syncs in the
-/// background), up to 2 s; the 401's body.
-async fn until_unauthorized<F, Fut>(call: F) -> Value
+/// Brings the service's revocation view up to date (as its background sync
+/// would), then makes `call`, which must answer 401; the 401's body.
+async fn refused_once_synced<F, Fut>(f: &Fixture, call: F) -> Value
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = (StatusCode, Value)>,
 {
-    for _ in 0..200 {
-        let (status, body) = call().await;
-        if status == StatusCode::UNAUTHORIZED {
-            return body;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("still accepted after 2 s");
+    f.control.sync_revocations().await.unwrap();
+    let (status, body) = call().await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    body
 }
 
 fn login_request(body: &str) -> Request<Body> {
@@ -235,7 +233,7 @@ async fn revoked_and_expired_access_tokens_are_refused_by_me() {
         )
         .await
         .unwrap();
-    let refused = until_unauthorized(|| me(&f.app, &access)).await;
+    let refused = refused_once_synced(&f, || me(&f.app, &access)).await;
     assert_eq!(refused["error"], "subject_revoked");
     // Past its exp (and the leeway) the token is expired whatever else holds.
     f.now.store(T0 + 900 + 31, Ordering::SeqCst);
@@ -436,7 +434,7 @@ async fn an_access_token_is_not_a_refresh_token_and_log_out_everywhere_ends_refr
         .await
         .unwrap();
     let token = first["refresh_token"].as_str().unwrap();
-    let last = until_unauthorized(|| refresh(&f.app, token)).await;
+    let last = refused_once_synced(&f, || refresh(&f.app, token)).await;
     assert_eq!(last["error"], "subject_revoked");
 }
 
@@ -459,7 +457,7 @@ async fn logout_revokes_the_access_token_and_ends_the_refresh_family() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(headers.get("cache-control").unwrap(), "no-store");
-    let answer = until_unauthorized(|| me(&f.app, &access)).await;
+    let answer = refused_once_synced(&f, || me(&f.app, &access)).await;
     assert_eq!(answer["error"], "token_revoked");
     let (status, body) = refresh(&f.app, &refresh_token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

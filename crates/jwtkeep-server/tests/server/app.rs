@@ -17,7 +17,7 @@ use jwtkeep_server::{Config, KeysError, Service};
 use jwtkeep_store::{MasterKey, SigningKeys as _, SqliteStore};
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 const NOW: i64 = 1_800_000_000;
 
@@ -211,7 +211,7 @@ async fn openapi_document_lists_the_routes() {
     assert_eq!(headers.get("content-type").unwrap(), "application/json");
     assert_eq!(body["openapi"], "3.1.0");
     // Every route the router declares is documented, and nothing else is.
-    let source = include_str!("../src/routes.rs");
+    let source = include_str!("../../src/routes.rs");
     let mut routed: Vec<&str> = source
         .split(".route(")
         .skip(1)

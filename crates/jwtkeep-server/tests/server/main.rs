@@ -1,0 +1,11 @@
+//! The service's integration tests, in one binary (each test binary is a
+//! separate link): in process over real SQLite files (`oneshot`), and real
+//! servers on 127.0.0.1 for cookies and several instances over real Redis.
+
+mod admin;
+mod app;
+mod auth;
+mod common;
+mod cookies;
+mod flows;
+mod instances;
