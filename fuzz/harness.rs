@@ -4,13 +4,13 @@
 
 use std::sync::OnceLock;
 
-use jwtkeep_core::claims::{ClaimsError, MAX_NUMERIC_DATE};
 use jwtkeep_core::inspect::{decode_unverified, lint_token};
-use jwtkeep_core::json::{parse_object, JsonError};
-use jwtkeep_core::jws::{parse_header, MAX_HEADER_DEPTH, MAX_PAYLOAD_DEPTH};
+use jwtkeep_core::internals::{parse_header, MAX_HEADER_DEPTH, MAX_PAYLOAD_DEPTH};
+use jwtkeep_core::{internals::parse_object, JsonError};
 use jwtkeep_core::{
     sign_claims, Algorithm, Claims, HeaderFields, Key, KeyPair, KeyRing, Policy, Secret, Verifier,
 };
+use jwtkeep_core::{ClaimsError, MAX_NUMERIC_DATE};
 use serde_json::{Map, Value};
 
 const NOW: i64 = 1_800_000_000;
@@ -63,7 +63,7 @@ pub(crate) fn check(data: &[u8]) {
             Algorithm::Hs256,
         );
     }
-    if let Ok(mut claims) = jwtkeep_core::json::parse_object(data, 16) {
+    if let Ok(mut claims) = jwtkeep_core::internals::parse_object(data, 16) {
         claims.insert("exp".to_owned(), serde_json::Value::from(NOW + 60));
         for reserved in ["nbf", "iat", "iss", "aud", "sub", "jti"] {
             claims.remove(reserved);

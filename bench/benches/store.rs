@@ -119,7 +119,7 @@ async fn propagation() {
     const COUNT: usize = 300;
     let prefix = format!(
         "jwtkeep-bench:{}:",
-        jwtkeep_core::secret::random_id().unwrap()
+        jwtkeep_core::random_id().unwrap()
     );
     let store = redis_store(&prefix).await;
     let mut child = Command::new(std::env::current_exe().unwrap())
@@ -183,7 +183,7 @@ where
 
 async fn backend_rows<S: Store>(name: &str, store: S) {
     let t = unix_now();
-    let run = jwtkeep_core::secret::random_id().unwrap();
+    let run = jwtkeep_core::random_id().unwrap();
     for clients in [1usize, 8] {
         for c in 0..clients {
             store
@@ -239,7 +239,7 @@ async fn main() {
     backend_rows("sqlite", sqlite).await;
     let prefix = format!(
         "jwtkeep-bench:{}:",
-        jwtkeep_core::secret::random_id().unwrap()
+        jwtkeep_core::random_id().unwrap()
     );
     backend_rows("redis", redis_store(&prefix).await).await;
 }

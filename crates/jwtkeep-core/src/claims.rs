@@ -4,13 +4,15 @@
 //! point into the payload text, and the other claims are parsed only when
 //! asked for (verification never needs them).
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::json::reader::{Reader, Registered};
+use crate::json::reader::{JsonStr, Known, Reader, Registered};
 use crate::json::{self, JsonError};
+
+/// Nesting allowed in a JWT payload.
+pub const MAX_PAYLOAD_DEPTH: usize = 16;
 
 /// The latest NumericDate accepted: 9999-12-31T23:59:59Z.
 pub const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
@@ -79,17 +81,47 @@ fn numeric_date(claim: &'static str, value: &Registered<'_>) -> Result<i64, Clai
     }
 }
 
-/// Where `s`, borrowed from `base`, lies in it; its own copy otherwise.
-fn text_of(base: &str, s: Cow<'_, str>) -> Text {
-    if let Cow::Borrowed(b) = &s {
-        // Within `base`'s bytes, the span is exactly `b` (resolving it checks
-        // character boundaries again).
-        let start = (b.as_ptr() as usize).wrapping_sub(base.as_ptr() as usize);
-        if let Some(end) = start.checked_add(b.len()).filter(|end| *end <= base.len()) {
-            return Text::At { start, end };
+/// Where a string lies in the payload text, as the reader found it; its own
+/// copy when it was written with escapes.
+fn text_of(s: JsonStr<'_>) -> Text {
+    match s.span {
+        Some(span) => Text::At {
+            start: span.start,
+            end: span.end,
+        },
+        None => Text::Owned(s.value.into_owned().into_boxed_str()),
+    }
+}
+
+/// The registered claims (RFC 7519 §4.1) that verification reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RegisteredClaim {
+    Iss,
+    Sub,
+    Aud,
+    Exp,
+    Nbf,
+    Iat,
+    Jti,
+}
+
+impl Known for RegisteredClaim {
+    fn of(name: &str) -> Option<RegisteredClaim> {
+        match name {
+            "iss" => Some(RegisteredClaim::Iss),
+            "sub" => Some(RegisteredClaim::Sub),
+            "aud" => Some(RegisteredClaim::Aud),
+            "exp" => Some(RegisteredClaim::Exp),
+            "nbf" => Some(RegisteredClaim::Nbf),
+            "iat" => Some(RegisteredClaim::Iat),
+            "jti" => Some(RegisteredClaim::Jti),
+            _ => None,
         }
     }
-    Text::Owned(s.into_owned().into_boxed_str())
+
+    fn bit(self) -> u32 {
+        self as u32
+    }
 }
 
 /// The registered claims found in one pass.
@@ -105,40 +137,29 @@ struct Found {
 }
 
 impl Found {
-    /// The number of a registered claim, in [`REGISTERED`]'s order.
-    fn slot(name: &str) -> Option<u32> {
-        match name {
-            "iss" => Some(0),
-            "sub" => Some(1),
-            "aud" => Some(2),
-            "exp" => Some(3),
-            "nbf" => Some(4),
-            "iat" => Some(5),
-            "jti" => Some(6),
-            _ => None,
-        }
-    }
-
-    /// Takes the registered claim numbered `slot`, type-checked; `base` is
-    /// the payload text.
+    /// Takes the registered claim `claim`, type-checked.
     #[inline]
-    fn take(&mut self, base: &str, slot: u32, value: Registered<'_>) -> Result<(), ClaimTypeError> {
+    fn take(
+        &mut self,
+        claim: RegisteredClaim,
+        value: Registered<'_>,
+    ) -> Result<(), ClaimTypeError> {
         let string = |claim: &'static str, value: Registered<'_>| match value {
-            Registered::Str(s) => Ok(text_of(base, s)),
+            Registered::Str(s) => Ok(text_of(s)),
             _ => Err(type_error(claim, "must be a string")),
         };
-        match slot {
-            0 => self.iss = Some(string("iss", value)?),
-            1 => self.sub = Some(string("sub", value)?),
-            3 => self.exp = Some(numeric_date("exp", &value)?),
-            4 => self.nbf = Some(numeric_date("nbf", &value)?),
-            5 => self.iat = Some(numeric_date("iat", &value)?),
-            6 => self.jti = Some(string("jti", value)?),
-            _ => {
+        match claim {
+            RegisteredClaim::Iss => self.iss = Some(string("iss", value)?),
+            RegisteredClaim::Sub => self.sub = Some(string("sub", value)?),
+            RegisteredClaim::Exp => self.exp = Some(numeric_date("exp", &value)?),
+            RegisteredClaim::Nbf => self.nbf = Some(numeric_date("nbf", &value)?),
+            RegisteredClaim::Iat => self.iat = Some(numeric_date("iat", &value)?),
+            RegisteredClaim::Jti => self.jti = Some(string("jti", value)?),
+            RegisteredClaim::Aud => {
                 self.aud = match value {
-                    Registered::Str(s) => Audience::One(text_of(base, s)),
+                    Registered::Str(s) => Audience::One(text_of(s)),
                     Registered::Strings(items) => {
-                        Audience::Many(items.into_iter().map(|s| text_of(base, s)).collect())
+                        Audience::Many(items.into_iter().map(text_of).collect())
                     }
                     _ => return Err(type_error("aud", "must be a string or an array of strings")),
                 };
@@ -148,7 +169,7 @@ impl Found {
     }
 }
 
-/// The registered claims, in the order [`Found::slot`] numbers them.
+/// The names of the registered claims verification reads (those of [`RegisteredClaim`]).
 const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 
 impl Claims {
@@ -163,12 +184,10 @@ impl Claims {
         let text =
             String::from_utf8(payload).map_err(|_| ClaimsError::Json(JsonError::NotObject))?;
         let mut registered = Found::default();
-        Reader::new(&text, max_depth).object(Found::slot, |reader, _, slot| match slot {
-            Some(slot) => {
+        Reader::new(&text, max_depth).object(|reader, _, claim| match claim {
+            Some(claim) => {
                 let value = reader.registered()?;
-                registered
-                    .take(&text, slot, value)
-                    .map_err(ClaimsError::Type)
+                registered.take(claim, value).map_err(ClaimsError::Type)
             }
             None => reader.skip(1).map_err(ClaimsError::Json),
         })?;
@@ -182,7 +201,7 @@ impl Claims {
     /// Reads claims from a map, with the registered claims' types checked.
     pub fn from_map(map: Map<String, Value>) -> Result<Claims, ClaimsError> {
         let text = Value::Object(map).to_string();
-        Claims::parse_owned(text.into_bytes(), crate::jws::MAX_PAYLOAD_DEPTH)
+        Claims::parse_owned(text.into_bytes(), MAX_PAYLOAD_DEPTH)
     }
 
     fn resolve<'a>(&'a self, text: &'a Text) -> &'a str {

@@ -5,58 +5,59 @@
 //! be consumed exactly.
 
 /// ASN.1 tags used here.
-pub mod tag {
+pub(crate) mod tag {
     /// INTEGER
-    pub const INTEGER: u8 = 0x02;
+    pub(crate) const INTEGER: u8 = 0x02;
     /// BIT STRING
-    pub const BIT_STRING: u8 = 0x03;
+    pub(crate) const BIT_STRING: u8 = 0x03;
     /// OCTET STRING
-    pub const OCTET_STRING: u8 = 0x04;
+    pub(crate) const OCTET_STRING: u8 = 0x04;
     /// NULL
-    pub const NULL: u8 = 0x05;
+    pub(crate) const NULL: u8 = 0x05;
     /// OBJECT IDENTIFIER
-    pub const OID: u8 = 0x06;
+    pub(crate) const OID: u8 = 0x06;
     /// SEQUENCE (constructed)
-    pub const SEQUENCE: u8 = 0x30;
+    pub(crate) const SEQUENCE: u8 = 0x30;
 }
 
 /// Encoded object identifiers (contents only, without tag and length).
-pub mod oid {
+pub(crate) mod oid {
     /// rsaEncryption, 1.2.840.113549.1.1.1
-    pub const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    pub(crate) const RSA_ENCRYPTION: &[u8] =
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
     /// id-ecPublicKey, 1.2.840.10045.2.1
-    pub const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+    pub(crate) const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
     /// prime256v1 (P-256), 1.2.840.10045.3.1.7
-    pub const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    pub(crate) const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
     /// secp384r1 (P-384), 1.3.132.0.34
-    pub const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+    pub(crate) const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
     /// secp521r1 (P-521), 1.3.132.0.35
-    pub const P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
+    pub(crate) const P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
     /// id-Ed25519, 1.3.101.112
-    pub const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+    pub(crate) const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
     /// id-X25519, 1.3.101.110
-    pub const X25519: &[u8] = &[0x2b, 0x65, 0x6e];
+    pub(crate) const X25519: &[u8] = &[0x2b, 0x65, 0x6e];
 }
 
 /// A malformed or unexpected DER structure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("malformed DER structure")]
-pub struct DerError;
+pub(crate) struct DerError;
 
 /// Reads DER elements one after another from a byte slice.
 #[derive(Clone, Copy, Debug)]
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
     /// Starts reading `input`.
-    pub fn new(input: &'a [u8]) -> Reader<'a> {
+    pub(crate) fn new(input: &'a [u8]) -> Reader<'a> {
         Reader { rest: input }
     }
 
     /// Reads one element, which must carry `expected` as its tag, and returns its contents.
-    pub fn read(&mut self, expected: u8) -> Result<&'a [u8], DerError> {
+    pub(crate) fn read(&mut self, expected: u8) -> Result<&'a [u8], DerError> {
         let (&tag, rest) = self.rest.split_first().ok_or(DerError)?;
         if tag != expected {
             return Err(DerError);
@@ -88,7 +89,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a non-negative INTEGER and returns its minimal big-endian magnitude.
-    pub fn read_unsigned(&mut self) -> Result<&'a [u8], DerError> {
+    pub(crate) fn read_unsigned(&mut self) -> Result<&'a [u8], DerError> {
         let content = self.read(tag::INTEGER)?;
         match content {
             [] => Err(DerError),
@@ -100,7 +101,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Succeeds only when everything has been read.
-    pub fn finish(self) -> Result<(), DerError> {
+    pub(crate) fn finish(self) -> Result<(), DerError> {
         if self.rest.is_empty() {
             Ok(())
         } else {
@@ -110,7 +111,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Appends a tag-length-value element to `out`.
-pub fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+pub(crate) fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.push(tag);
     match u8::try_from(content.len()) {
         Ok(short) if short < 0x80 => out.push(short),
@@ -127,7 +128,7 @@ pub fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
 }
 
 /// Appends an unsigned big-endian integer as a DER INTEGER (minimal, non-negative).
-pub fn write_unsigned(out: &mut Vec<u8>, magnitude: &[u8]) {
+pub(crate) fn write_unsigned(out: &mut Vec<u8>, magnitude: &[u8]) {
     let skip = magnitude.iter().take_while(|&&b| b == 0).count();
     let trimmed = magnitude.get(skip..).unwrap_or_default();
     let mut content = Vec::with_capacity(trimmed.len() + 1);

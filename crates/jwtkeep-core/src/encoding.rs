@@ -61,7 +61,7 @@ impl TextEncoding {
     /// Writes `bytes` in this encoding.
     pub fn encode(self, bytes: &[u8]) -> Zeroizing<String> {
         Zeroizing::new(match self {
-            TextEncoding::Base64Url => BASE64URL.encode(bytes),
+            TextEncoding::Base64Url => crate::base64url::encode(bytes),
             TextEncoding::Base64 => BASE64.encode(bytes),
             TextEncoding::Hex => hex_encode(bytes),
         })

@@ -4,25 +4,21 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
 use crate::base64url;
-use crate::encoding::BASE64URL;
-use crate::json::reader::{Reader, Registered};
+use crate::json::reader::{JsonStr, Known, Reader, Registered};
 use crate::json::{self, JsonError};
-use crate::key::Key;
+use crate::key::{EncodedHeader, Key};
 use crate::primitive::KeyError;
 use crate::untrusted::Untrusted;
-use crate::verify::VerifyError;
+use crate::verify_error::VerifyError;
 
 /// The default largest token accepted, in bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Nesting allowed in a protected header.
 pub const MAX_HEADER_DEPTH: usize = 4;
-/// Nesting allowed in a JWT payload.
-pub const MAX_PAYLOAD_DEPTH: usize = 16;
 
 /// A protected header as it arrived, before the signature is checked.
 /// Nothing in it is trusted: it only says which key the token claims.
@@ -60,18 +56,36 @@ pub(crate) struct Parts<'t> {
 /// decoder asks for room for whole 3-byte groups, 171 of them for RSA-4096.
 pub(crate) const INLINE_SIGNATURE: usize = 513;
 
-/// Decodes the signature segment strictly, into `inline` when it fits there
-/// (`Ok(Ok(len))`), otherwise into a new vector (`Ok(Err(bytes))`).
+/// Where a decoded signature went.
+pub(crate) enum SignatureBytes {
+    /// Into the caller's buffer: its first `len` bytes.
+    Inline(usize),
+    /// Too large for the buffer: a vector of its own.
+    Heap(Vec<u8>),
+}
+
+impl SignatureBytes {
+    /// The signature, from the caller's `inline` buffer or its own vector.
+    pub(crate) fn bytes<'a>(&'a self, inline: &'a [u8; INLINE_SIGNATURE]) -> Option<&'a [u8]> {
+        match self {
+            SignatureBytes::Inline(len) => inline.get(..*len),
+            SignatureBytes::Heap(bytes) => Some(bytes),
+        }
+    }
+}
+
+/// Decodes the signature segment strictly, into `inline` when it fits there,
+/// otherwise into a new vector.
 pub(crate) fn decode_signature(
     segment: &str,
     inline: &mut [u8; INLINE_SIGNATURE],
-) -> Result<Result<usize, Vec<u8>>, VerifyError> {
+) -> Result<SignatureBytes, VerifyError> {
     let invalid = VerifyError::InvalidEncoding { part: "signature" };
     match base64url::decoded_len(segment.len()) {
         Some(len) if len <= inline.len() => base64url::decode_into(segment.as_bytes(), inline)
-            .map(Ok)
+            .map(SignatureBytes::Inline)
             .ok_or(invalid),
-        _ => decode_segment(segment, "signature").map(Err),
+        _ => decode_segment(segment, "signature").map(SignatureBytes::Heap),
     }
 }
 
@@ -79,15 +93,30 @@ fn decode_segment(segment: &str, part: &'static str) -> Result<Vec<u8>, VerifyEr
     base64url::decode(segment.as_bytes()).ok_or(VerifyError::InvalidEncoding { part })
 }
 
-/// The number of each header member jwtkeep reads.
-fn header_slot(name: &str) -> Option<u32> {
-    match name {
-        "alg" => Some(0),
-        "kid" => Some(1),
-        "typ" => Some(2),
-        "crit" => Some(3),
-        "b64" => Some(4),
-        _ => None,
+/// The protected-header members jwtkeep reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HeaderMember {
+    Alg,
+    Kid,
+    Typ,
+    Crit,
+    B64,
+}
+
+impl Known for HeaderMember {
+    fn of(name: &str) -> Option<HeaderMember> {
+        match name {
+            "alg" => Some(HeaderMember::Alg),
+            "kid" => Some(HeaderMember::Kid),
+            "typ" => Some(HeaderMember::Typ),
+            "crit" => Some(HeaderMember::Crit),
+            "b64" => Some(HeaderMember::B64),
+            _ => None,
+        }
+    }
+
+    fn bit(self) -> u32 {
+        self as u32
     }
 }
 
@@ -120,13 +149,13 @@ fn parse_header_owned(bytes: Vec<u8>) -> Result<UnverifiedHeader, VerifyError> {
         .map_err(|_| VerifyError::from_header_json(JsonError::NotObject))?;
     let (mut alg, mut kid, mut typ) = (None, None, None);
     let not_string = |reason| HeaderStop::Refused(VerifyError::InvalidHeader { reason });
-    let read = Reader::new(text, MAX_HEADER_DEPTH).object(header_slot, |reader, _, slot| {
-        match slot {
-            Some(0) => match reader.registered()? {
-                Registered::Str(name) if name.trim().eq_ignore_ascii_case("none") => {
+    let read = Reader::new(text, MAX_HEADER_DEPTH).object(|reader, _, member| {
+        match member {
+            Some(HeaderMember::Alg) => match reader.registered()? {
+                Registered::Str(name) if name.value.trim().eq_ignore_ascii_case("none") => {
                     return Err(VerifyError::AlgNone.into())
                 }
-                Registered::Str(name) => {
+                Registered::Str(JsonStr { value: name, .. }) => {
                     alg = Some(Algorithm::from_jose_name(&name).ok_or_else(|| {
                         VerifyError::UnsupportedAlg {
                             alg: Untrusted::new(&name),
@@ -135,17 +164,17 @@ fn parse_header_owned(bytes: Vec<u8>) -> Result<UnverifiedHeader, VerifyError> {
                 }
                 _ => return Err(not_string("\"alg\" must be a string")),
             },
-            Some(1) => match reader.registered()? {
-                Registered::Str(text) => kid = Some(text.into_owned()),
+            Some(HeaderMember::Kid) => match reader.registered()? {
+                Registered::Str(text) => kid = Some(text.value.into_owned()),
                 _ => return Err(not_string("\"kid\" must be a string")),
             },
-            Some(2) => match reader.registered()? {
-                Registered::Str(text) => typ = Some(text.into_owned()),
+            Some(HeaderMember::Typ) => match reader.registered()? {
+                Registered::Str(text) => typ = Some(text.value.into_owned()),
                 _ => return Err(not_string("\"typ\" must be a string")),
             },
             // jwtkeep understands no extension, so any `crit` is refused.
-            Some(3) => return Err(VerifyError::CritUnsupported.into()),
-            Some(_) => match reader.registered()? {
+            Some(HeaderMember::Crit) => return Err(VerifyError::CritUnsupported.into()),
+            Some(HeaderMember::B64) => match reader.registered()? {
                 Registered::Bool(true) => {}
                 _ => return Err(VerifyError::B64Unsupported.into()),
             },
@@ -266,7 +295,11 @@ impl SignError {
 /// Signs `payload` bytes with `key` as a compact JWS. The header's `alg` is
 /// always the key's own; its `kid` is the one asked for, else the key's id,
 /// else the key's RFC 7638 thumbprint.
-pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<String, SignError> {
+pub(crate) fn sign_bytes(
+    key: &Key,
+    fields: &HeaderFields,
+    payload: &[u8],
+) -> Result<String, SignError> {
     let signer = key.signing_key().ok_or(SignError::NotPrivate)?;
     // The key's id, else its thumbprint (never for HMAC secrets, which have none).
     let thumbprint = Some(key.thumbprint()).filter(|t| !t.is_empty());
@@ -277,7 +310,7 @@ pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<St
     let header_b64 = match cache.get().filter(|h| h.is_for(key.algorithm(), kid, typ)) {
         Some(cached) => cached.b64.as_str(),
         None => {
-            let encoded = BASE64URL.encode(header_json(key.algorithm(), kid, typ));
+            let encoded = base64url::encode(header_json(key.algorithm(), kid, typ).as_bytes());
             // The first signature's members are kept; others are encoded each time.
             let _ = cache.set(EncodedHeader {
                 alg: key.algorithm(),
@@ -319,21 +352,6 @@ pub fn sign_bytes(key: &Key, fields: &HeaderFields, payload: &[u8]) -> Result<St
     String::from_utf8(token).map_err(|_| SignError::Serialize)
 }
 
-/// A protected header as base64url text, with the members it was made from.
-#[derive(Debug)]
-pub(crate) struct EncodedHeader {
-    alg: Algorithm,
-    kid: Option<String>,
-    typ: Option<String>,
-    b64: String,
-}
-
-impl EncodedHeader {
-    fn is_for(&self, alg: Algorithm, kid: Option<&str>, typ: Option<&str>) -> bool {
-        self.alg == alg && self.kid.as_deref() == kid && self.typ.as_deref() == typ
-    }
-}
-
 /// The protected header jwtkeep writes, members in sorted order: alg, kid, typ.
 fn header_json(alg: Algorithm, kid: Option<&str>, typ: Option<&str>) -> String {
     let mut header = String::with_capacity(128);
@@ -373,7 +391,7 @@ impl KnownHeaders {
         for (alg, kid) in keys.take(Self::MAX_KEYS) {
             for typ in typs {
                 let json = header_json(alg, kid, *typ);
-                let encoded = BASE64URL.encode(json.as_bytes());
+                let encoded = base64url::encode(json.as_bytes());
                 if let Ok(header) = parse_header_owned(json.into_bytes()) {
                     if !known.iter().any(|(k, _): &(Box<str>, _)| **k == *encoded) {
                         known.push((encoded.into_boxed_str(), Arc::new(header)));
@@ -433,7 +451,9 @@ pub fn sign_claims<C: serde::Serialize + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::BASE64URL;
     use crate::secret::Secret;
+    use base64::Engine as _;
 
     #[test]
     fn a_cached_header_is_used_only_for_the_members_it_was_made_from() {
@@ -533,10 +553,8 @@ mod tests {
                 .collect();
             let segment = BASE64URL.encode(&bytes);
             let mut inline = [0u8; INLINE_SIGNATURE];
-            let decoded = match decode_signature(&segment, &mut inline).unwrap() {
-                Ok(n) => inline[..n].to_vec(),
-                Err(heap) => heap,
-            };
+            let decoded = decode_signature(&segment, &mut inline).unwrap();
+            let decoded = decoded.bytes(&inline).unwrap().to_vec();
             assert_eq!(decoded, bytes, "{len} bytes");
             let padded = format!("{segment}=");
             assert!(

@@ -24,7 +24,25 @@ use crate::primitive::{KeyError, SigningKey, VerifyingKey, MIN_RSA_BITS};
 use crate::secret::Secret;
 
 /// The smallest RSA public exponent accepted (FIPS 186-5 requires e > 2^16).
-pub const MIN_RSA_EXPONENT: u64 = 65_537;
+pub(crate) const MIN_RSA_EXPONENT: u64 = 65_537;
+
+/// A protected header as base64url text, with the members it was made from:
+/// a key keeps the one of its first signature and signing reuses it while
+/// later signatures ask for the same members.
+#[derive(Debug)]
+pub(crate) struct EncodedHeader {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) typ: Option<String>,
+    pub(crate) b64: String,
+}
+
+impl EncodedHeader {
+    /// Whether it was made from exactly these members.
+    pub(crate) fn is_for(&self, alg: Algorithm, kid: Option<&str>, typ: Option<&str>) -> bool {
+        self.alg == alg && self.kid.as_deref() == kid && self.typ.as_deref() == typ
+    }
+}
 
 /// A key ready to verify (and, when private, to sign), bound to one algorithm.
 pub struct Key {
@@ -38,7 +56,7 @@ pub struct Key {
     /// The encoded protected header of the first signature, reused while
     /// later signatures ask for the same members (a service signs with one
     /// kid and typ per key).
-    signed_header: std::sync::OnceLock<crate::jws::EncodedHeader>,
+    signed_header: std::sync::OnceLock<EncodedHeader>,
 }
 
 impl fmt::Debug for Key {
@@ -63,7 +81,7 @@ pub enum KeyKind {
 }
 
 fn b64(bytes: &[u8]) -> String {
-    BASE64URL.encode(bytes)
+    crate::base64url::encode(bytes)
 }
 
 fn member(value: Option<&str>, name: &'static str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
@@ -523,8 +541,8 @@ impl Key {
         })
     }
 
-    /// The header cache of [`crate::jws::sign_bytes`].
-    pub(crate) fn signed_header(&self) -> &std::sync::OnceLock<crate::jws::EncodedHeader> {
+    /// The header cache of signing (the first signature's protected header).
+    pub(crate) fn signed_header(&self) -> &std::sync::OnceLock<EncodedHeader> {
         &self.signed_header
     }
 

@@ -5,12 +5,10 @@ use std::fmt;
 
 use aws_lc_rs::encoding::{AsBigEndian as _, AsDer as _};
 use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
-use base64::Engine as _;
 use zeroize::Zeroizing;
 
 use crate::alg::{Algorithm, KeyFamily};
 use crate::der::{self, tag, Reader};
-use crate::encoding::BASE64URL;
 use crate::jwk::{Jwk, JwkSet, PrivateValue};
 use crate::pem;
 use crate::primitive::{generate_rsa_pkcs8, KeyError, SigningKey, VerifyingKey};
@@ -37,7 +35,7 @@ impl fmt::Debug for KeyPair {
 }
 
 fn b64(bytes: &[u8]) -> String {
-    BASE64URL.encode(bytes)
+    crate::base64url::encode(bytes)
 }
 
 fn rejected(reason: &'static str) -> KeyError {
@@ -273,6 +271,8 @@ fn rsa_jwk(pkcs8: &[u8]) -> Result<Jwk, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::BASE64URL;
+    use base64::Engine as _;
 
     fn round_trip(alg: Algorithm) {
         let pair = KeyPair::generate(alg, 2048, None).unwrap();

@@ -36,32 +36,51 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod alg;
+#![forbid(unsafe_code)]
+
+// The modules are private; what a library user needs is re-exported below:
+// keys and key pairs, rings, signing, verification and its policy, claims,
+// and the namespaces `encoding` and `pem` (formats), `inspect` (reading a
+// token without trusting it) and `strength` (judging a secret).
+mod alg;
 mod base64url;
-pub mod claims;
-pub mod der;
+mod claims;
+mod der;
 pub mod encoding;
 pub mod inspect;
-pub mod json;
-pub mod jwk;
-pub mod jws;
-pub mod key;
-pub mod keypair;
+mod json;
+mod jwk;
+mod jws;
+mod key;
+mod keypair;
 pub mod pem;
-pub mod primitive;
-pub mod ring;
-pub mod secret;
+mod primitive;
+mod ring;
+mod secret;
 pub mod strength;
-pub mod untrusted;
-pub mod verify;
+mod untrusted;
+mod verify;
+mod verify_error;
 
 pub use alg::{Algorithm, AlgorithmError};
-pub use claims::Claims;
+pub use claims::{ClaimTypeError, Claims, ClaimsError, MAX_NUMERIC_DATE};
+pub use json::JsonError;
 pub use jwk::{Jwk, JwkSet};
 pub use jws::{sign_claims, HeaderFields, SignError, UnverifiedHeader};
 pub use key::{spki_of_public_jwk, Key, KeyKind};
-pub use keypair::KeyPair;
+pub use keypair::{KeyPair, DEFAULT_RSA_BITS};
 pub use primitive::{KeyError, SigningKey, VerifyingKey};
 pub use ring::{KeyRing, KeyState, RingKey, Schedule};
-pub use secret::{Secret, SecretError};
-pub use verify::{Policy, Verified, Verifier, VerifyError};
+pub use secret::{random_id, Secret, SecretError};
+pub use untrusted::Untrusted;
+pub use verify::{Policy, Verified, Verifier, DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS};
+pub use verify_error::VerifyError;
+
+/// Not part of the API (no stability promised): the strict readers and
+/// limits that the fuzz harness exercises directly.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::claims::MAX_PAYLOAD_DEPTH;
+    pub use crate::json::parse_object;
+    pub use crate::jws::{parse_header, MAX_HEADER_DEPTH, MAX_TOKEN_BYTES};
+}

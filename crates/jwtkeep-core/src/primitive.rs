@@ -13,7 +13,7 @@ use crate::alg::{Algorithm, KeyFamily};
 use crate::secret::Secret;
 
 /// The smallest RSA modulus jwtkeep accepts, in bits (RFC 7518 §3.3, NIST SP 800-131A).
-pub const MIN_RSA_BITS: usize = 2048;
+pub(crate) const MIN_RSA_BITS: usize = 2048;
 
 /// A key that can sign, bound to one algorithm.
 pub struct SigningKey {

@@ -14,7 +14,7 @@ use crate::alg::Algorithm;
 use crate::jwk::JwkSet;
 use crate::key::Key;
 use crate::primitive::KeyError;
-use crate::verify::VerifyError;
+use crate::verify_error::VerifyError;
 
 /// Where a key is in its life at a given time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::alg::Algorithm;
 
 /// The largest secret jwtkeep generates or accepts, in bytes. Longer HMAC keys
 /// are hashed down by HMAC itself (RFC 2104), so more adds nothing.
-pub const MAX_SECRET_BYTES: usize = 1024;
+pub(crate) const MAX_SECRET_BYTES: usize = 1024;
 
 /// Secret key material. Its bytes are zeroized on drop and its `Debug` form
 /// shows only the length.

@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// The most characters of untrusted text an error message shows.
-pub const MAX_SHOWN_CHARS: usize = 40;
+pub(crate) const MAX_SHOWN_CHARS: usize = 40;
 
 /// Untrusted text, escaped (JSON string rules) and shortened for display.
 #[derive(Clone, Default, PartialEq, Eq)]

@@ -58,7 +58,7 @@ struct TokenResponse {
 }
 
 pub(crate) fn random_id() -> Result<String, ApiError> {
-    jwtkeep_core::secret::random_id().map_err(|_| ApiError::Unavailable("the random generator"))
+    jwtkeep_core::random_id().map_err(|_| ApiError::Unavailable("the random generator"))
 }
 
 /// A response caches must not keep (it holds a token, or says whether one is live).

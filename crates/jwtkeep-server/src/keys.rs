@@ -69,7 +69,7 @@ fn token_lifetime(purpose: Purpose, config: &Config) -> i64 {
         Purpose::Refresh => config.refresh_ttl_secs,
         Purpose::Confirm => config.confirm_ttl_secs,
     };
-    ttl.saturating_add(jwtkeep_core::verify::DEFAULT_LEEWAY_SECS.cast_signed())
+    ttl.saturating_add(jwtkeep_core::DEFAULT_LEEWAY_SECS.cast_signed())
 }
 
 /// When a purpose's next key is due, seen from its keys' records.

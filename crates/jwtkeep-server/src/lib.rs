@@ -249,7 +249,7 @@ impl Service {
             Duration::from_secs(1),
             move || sync_clock(),
         );
-        let instance = jwtkeep_core::secret::random_id().map_err(|_| KeysError::Random)?;
+        let instance = jwtkeep_core::random_id().map_err(|_| KeysError::Random)?;
         let every = config.key_check_interval;
         let state = Arc::new_cyclic(|weak| AppState {
             store,

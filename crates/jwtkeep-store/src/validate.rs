@@ -31,7 +31,7 @@ pub(crate) fn new_user(
 ) -> Result<User, StoreError> {
     let username =
         normalise_username(username).map_err(|e| StoreError::invalid("username", e.to_string()))?;
-    let id = jwtkeep_core::secret::random_id().map_err(|e| StoreError::Unavailable {
+    let id = jwtkeep_core::random_id().map_err(|e| StoreError::Unavailable {
         backend: "random generator",
         reason: e.to_string(),
     })?;

@@ -219,7 +219,7 @@ pub(crate) struct TokenVerifyArgs {
     #[arg(long)]
     pub(crate) typ: Option<String>,
     /// Clock-skew allowance in seconds (default 30, at most 300).
-    #[arg(long, value_name = "SECS", default_value_t = jwtkeep_core::verify::DEFAULT_LEEWAY_SECS)]
+    #[arg(long, value_name = "SECS", default_value_t = jwtkeep_core::DEFAULT_LEEWAY_SECS)]
     pub(crate) leeway: u64,
     /// Verify as of this Unix time (for debugging and reproducible tests).
     #[arg(long, value_name = "UNIX_SECONDS")]
@@ -498,7 +498,7 @@ pub(crate) struct GenKeyArgs {
     #[arg(long, default_value = "ES256", value_parser = parse_alg)]
     pub(crate) alg: Algorithm,
     /// RSA modulus size: 2048, 3072 or 4096.
-    #[arg(long, default_value_t = jwtkeep_core::keypair::DEFAULT_RSA_BITS, value_name = "BITS")]
+    #[arg(long, default_value_t = jwtkeep_core::DEFAULT_RSA_BITS, value_name = "BITS")]
     pub(crate) bits: usize,
     /// Key id (default: the RFC 7638 thumbprint).
     #[arg(long, value_name = "KID")]

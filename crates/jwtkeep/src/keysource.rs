@@ -6,8 +6,8 @@ use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
-use jwtkeep_core::primitive::KeyError;
 use jwtkeep_core::strength::{interpret, InputEncoding};
+use jwtkeep_core::KeyError;
 use jwtkeep_core::{Algorithm, Jwk, JwkSet, Key, KeyRing};
 use zeroize::Zeroizing;
 

@@ -7,11 +7,12 @@
 //! to its place in a group of four, so a group becomes three bytes with four
 //! loads and three ORs; a character outside the alphabet sets a high bit that
 //! no valid group can set, and one accumulated check at the end refuses it.
-//! On x86-64 processors with AVX2, whole blocks of 32 characters (24 bytes)
-//! are decoded and encoded with vector instructions (`avx2`); the tables
-//! serve the rest. The `base64` crate's general engine (configurable
-//! alphabets and padding) decodes and encodes the same inputs to the same
-//! outputs, a property the tests hold for both paths.
+//! This is the core's one base64url encoder (JWK members, headers, tokens);
+//! the `base64` crate's general engine (configurable alphabets and padding)
+//! is the tests' reference and decodes the same inputs to the same outputs.
+//! (An AVX2 path once decoded 32-character blocks with vector instructions:
+//! it saved about 60 ns of an 11.8 µs RS256 verification, well under 1%,
+//! and was removed: no `unsafe` in the component that decides trust.)
 
 /// Set in a table entry for a byte outside the alphabet; valid entries only
 /// ever occupy the low 24 bits.
@@ -56,37 +57,16 @@ pub(crate) fn decoded_len(len: usize) -> Option<usize> {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-mod avx2;
-#[cfg(target_arch = "x86_64")]
-use avx2::{decode_blocks, encode_blocks};
-
-/// Elsewhere every byte takes the scalar path.
-#[cfg(not(target_arch = "x86_64"))]
-fn decode_blocks(_: &[u8], _: &mut [u8]) -> Option<usize> {
-    Some(0)
-}
-
-/// Elsewhere every byte takes the scalar path.
-#[cfg(not(target_arch = "x86_64"))]
-fn encode_blocks(_: &[u8], _: &mut [u8]) -> usize {
-    0
-}
-
 /// Decodes `text` into the start of `out`, returning the decoded length, or
 /// `None` when the text is not strict base64url or `out` is too small.
-/// Whole 32-character blocks go through AVX2 where the processor has it.
 pub(crate) fn decode_into(text: &[u8], out: &mut [u8]) -> Option<usize> {
     let len = decoded_len(text.len())?;
-    let out = out.get_mut(..len)?;
-    let done = decode_blocks(text, out)?;
-    decode_scalar(text.get(done..)?, out.get_mut(done / 4 * 3..)?)?;
+    decode_exact(text, out.get_mut(..len)?)?;
     Some(len)
 }
 
-/// [`decode_into`] without vector instructions, into an `out` of exactly
-/// the decoded length.
-fn decode_scalar(text: &[u8], out: &mut [u8]) -> Option<()> {
+/// [`decode_into`], into an `out` of exactly the decoded length.
+fn decode_exact(text: &[u8], out: &mut [u8]) -> Option<()> {
     let mut seen = 0u32;
     // Two groups at a time: eight characters, six bytes, fewer stores. The
     // output holds as many whole six-byte chunks as the text has eight-character
@@ -153,18 +133,9 @@ pub(crate) fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
 }
 
 /// Encodes `bytes` into `dst`, which holds exactly `encoded_len(bytes.len())`
-/// characters. Whole 24-byte blocks go through AVX2 where the processor has it.
+/// characters: six bytes become eight characters at a time, each six read
+/// as one eight-byte load while at least eight remain.
 pub(crate) fn encode_to(bytes: &[u8], dst: &mut [u8]) {
-    let done = encode_blocks(bytes, dst);
-    if let (Some(bytes), Some(dst)) = (bytes.get(done..), dst.get_mut(done / 3 * 4..)) {
-        encode_scalar(bytes, dst);
-    }
-}
-
-/// [`encode_to`] without vector instructions: six bytes become eight
-/// characters at a time, each six read as one eight-byte load while at
-/// least eight remain.
-fn encode_scalar(bytes: &[u8], dst: &mut [u8]) {
     // Each eight-byte window starts six bytes after the last.
     let whole = bytes.len().saturating_sub(2) / 6;
     let Some((head, tail)) = dst.split_at_mut_checked(whole * 8) else {
@@ -198,6 +169,14 @@ fn encode_scalar(bytes: &[u8], dst: &mut [u8]) {
             *slot = symbol(v >> (58 - 6 * i));
         }
     }
+}
+
+/// `bytes` as a new unpadded base64url string.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    let mut out = Vec::with_capacity(encoded_len(bytes.len()));
+    encode_into(bytes, &mut out);
+    // Every byte written is from the ASCII alphabet.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Decodes `text` into a new vector.
@@ -291,15 +270,12 @@ mod tests {
             encode_into(&bytes, &mut out);
             prop_assert_eq!(out, format!("{before}{expected}").into_bytes());
             prop_assert_eq!(encoded_len(bytes.len()), expected.len());
-            let mut scalar = vec![0; expected.len()];
-            encode_scalar(&bytes, &mut scalar);
-            prop_assert_eq!(scalar, expected.into_bytes());
+            prop_assert_eq!(encode(&bytes), expected);
         }
 
-        /// Both paths, on valid text long enough for several vector blocks,
-        /// with one character possibly replaced by any byte.
+        /// Valid text of any length, with one character possibly replaced by any byte.
         #[test]
-        fn both_paths_agree_with_the_base64_crate(
+        fn flawed_text_is_judged_as_the_base64_crate_judges_it(
             bytes in proptest::collection::vec(any::<u8>(), 0..200),
             flaw in proptest::option::of((any::<proptest::sample::Index>(), any::<u8>())),
         ) {
@@ -310,11 +286,11 @@ mod tests {
             }
             let expected = BASE64URL.decode(&text).ok();
             prop_assert_eq!(&decode(&text), &expected);
-            let scalar = decoded_len(text.len()).and_then(|len| {
+            let exact = decoded_len(text.len()).and_then(|len| {
                 let mut out = vec![0; len];
-                decode_scalar(&text, &mut out).map(|()| out)
+                decode_exact(&text, &mut out).map(|()| out)
             });
-            prop_assert_eq!(scalar, expected);
+            prop_assert_eq!(exact, expected);
         }
 
         #[test]

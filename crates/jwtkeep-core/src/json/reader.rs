@@ -16,14 +16,34 @@
 //! nested containers does not apply; jwtkeep's limits are far lower.)
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use super::{JsonError, Seen};
+
+/// The member names a caller reads, each with its own bit (below 64) for
+/// the duplicate check; every other name is checked by comparison.
+pub(crate) trait Known: Copy {
+    /// Which known name `name` is, if any.
+    fn of(name: &str) -> Option<Self>;
+    /// Its bit in the duplicate check, below 64.
+    fn bit(self) -> u32;
+}
+
+/// A string value: borrowed from the text when it has no escapes, and then
+/// also where it lies there (byte offsets), so that a caller can keep the
+/// span instead of a copy.
+pub(crate) struct JsonStr<'t> {
+    /// The (unescaped) value.
+    pub(crate) value: Cow<'t, str>,
+    /// Its bytes in the text, between the quotes, when it had no escapes.
+    pub(crate) span: Option<Range<usize>>,
+}
 
 /// A value as a registered claim needs it. Every other value is checked
 /// and skipped without being built.
 pub(crate) enum Registered<'t> {
-    /// A string, borrowed from the text when it has no escapes.
-    Str(Cow<'t, str>),
+    /// A string.
+    Str(JsonStr<'t>),
     /// An integer that fits `i64`.
     Int(i64),
     /// A positive integer above `i64::MAX` that fits `u64`.
@@ -34,7 +54,7 @@ pub(crate) enum Registered<'t> {
     /// `true` or `false`.
     Bool(bool),
     /// An array whose elements are all strings.
-    Strings(Vec<Cow<'t, str>>),
+    Strings(Vec<JsonStr<'t>>),
     /// Anything else: `null`, an object, an array not only of strings.
     Other,
 }
@@ -97,25 +117,24 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// Reads the top-level object, calling `member` with each name and the
-    /// number `slot` gives it (below 64) when it is a name the caller knows;
-    /// `member` must consume the value (with [`Reader::registered`] or
-    /// [`Reader::skip`]). Known names are checked for duplicates by bit,
-    /// others by comparison. Only whitespace may follow the object.
-    pub(crate) fn object<E: From<JsonError>>(
+    /// Reads the top-level object, calling `member` with each name and,
+    /// when it is one the caller knows, which ([`Known`]); `member` must
+    /// consume the value (with [`Reader::registered`] or [`Reader::skip`]).
+    /// Known names are checked for duplicates by bit, others by comparison.
+    /// Only whitespace may follow the object.
+    pub(crate) fn object<K: Known, E: From<JsonError>>(
         &mut self,
-        slot: impl Fn(&str) -> Option<u32>,
-        mut member: impl FnMut(&mut Reader<'t>, &str, Option<u32>) -> Result<(), E>,
+        mut member: impl FnMut(&mut Reader<'t>, &str, Option<K>) -> Result<(), E>,
     ) -> Result<(), E> {
         self.expect(b'{')?;
         let mut seen_known = 0u64;
         let mut seen = Seen::default();
         self.elements(b'}', |reader| {
             let name = reader.string()?;
-            let known = slot(&name);
+            let known = K::of(&name);
             match known {
-                Some(bit) => {
-                    let mask = 1u64.checked_shl(bit).unwrap_or(0);
+                Some(k) => {
+                    let mask = 1u64.checked_shl(k.bit()).unwrap_or(0);
                     if seen_known & mask != 0 {
                         return Err(JsonError::DuplicateMember {
                             name: crate::untrusted::Untrusted::new(&name),
@@ -171,14 +190,14 @@ impl<'t> Reader<'t> {
     #[inline(always)]
     pub(crate) fn registered(&mut self) -> Result<Registered<'t>, JsonError> {
         match self.peek() {
-            Some(b'"') => self.string().map(Registered::Str),
+            Some(b'"') => self.spanned_string().map(Registered::Str),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b'[') => {
                 let inner = self.open(1)?;
                 let mut strings = Some(Vec::new());
                 self.elements(b']', |reader| {
                     match (reader.peek(), &mut strings) {
-                        (Some(b'"'), Some(all)) => all.push(reader.string()?),
+                        (Some(b'"'), Some(all)) => all.push(reader.spanned_string()?),
                         _ => {
                             strings = None;
                             reader.skip(inner)?;
@@ -245,6 +264,11 @@ impl<'t> Reader<'t> {
     /// Reads a string at the current position (which must be a quote).
     /// Runs without escapes are found eight bytes at a time and borrowed.
     fn string(&mut self) -> Result<Cow<'t, str>, JsonError> {
+        self.spanned_string().map(|s| s.value)
+    }
+
+    /// A string value, with its span when it had no escapes.
+    fn spanned_string(&mut self) -> Result<JsonStr<'t>, JsonError> {
         if self.peek() != Some(b'"') {
             return Err(SYNTAX);
         }
@@ -277,13 +301,20 @@ impl<'t> Reader<'t> {
             Some(b'"') => {
                 self.pos = at + 1;
                 // Both ends are ASCII quotes, so the slice is on boundaries.
-                self.text.get(start..at).map(Cow::Borrowed).ok_or(SYNTAX)
+                let value = self.text.get(start..at).ok_or(SYNTAX)?;
+                Ok(JsonStr {
+                    value: Cow::Borrowed(value),
+                    span: Some(start..at),
+                })
             }
             Some(b'\\') => {
                 let mut owned = String::from(self.text.get(start..at).ok_or(SYNTAX)?);
                 self.pos = at;
                 self.escaped_rest(&mut owned)?;
-                Ok(Cow::Owned(owned))
+                Ok(JsonStr {
+                    value: Cow::Owned(owned),
+                    span: None,
+                })
             }
             // A control character, or the end of the text inside a string.
             _ => Err(SYNTAX),

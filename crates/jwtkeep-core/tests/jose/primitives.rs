@@ -3,7 +3,7 @@
 //! primitive layer, `VerifyingKey`. Included from `tests/jose.rs`.
 
 use jwtkeep_core::encoding::hex_decode;
-use jwtkeep_core::primitive::VerifyingKey;
+use jwtkeep_core::VerifyingKey;
 use jwtkeep_core::{Algorithm, Secret};
 use serde_json::Value;
 

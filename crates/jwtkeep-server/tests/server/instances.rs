@@ -97,10 +97,7 @@ async fn start(prefix: &str, master: &jwtkeep_core::Secret, clock: Arc<AtomicI64
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
-    let prefix = format!(
-        "jwtkeep-test:{}:",
-        jwtkeep_core::secret::random_id().unwrap()
-    );
+    let prefix = format!("jwtkeep-test:{}:", jwtkeep_core::random_id().unwrap());
     let (_, master) = MasterKey::generate().unwrap();
     let clock = Arc::new(AtomicI64::new(T0));
     let a = start(&prefix, &master, Arc::clone(&clock)).await;

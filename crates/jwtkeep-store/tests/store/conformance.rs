@@ -33,10 +33,7 @@ pub async fn sqlite() -> Fixture<SqliteStore> {
 }
 
 pub async fn redis() -> Fixture<RedisStore> {
-    let prefix = format!(
-        "jwtkeep-test:{}:",
-        jwtkeep_core::secret::random_id().unwrap()
-    );
+    let prefix = format!("jwtkeep-test:{}:", jwtkeep_core::random_id().unwrap());
     let store = RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").prefix(prefix))
         .await
         .expect("Redis must answer on 127.0.0.1:6379 (.ci/run starts one)");

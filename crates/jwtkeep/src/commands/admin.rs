@@ -211,7 +211,7 @@ async fn rotate(
         Some(p) => Purpose::from_name(p).into_iter().collect(),
         None => PURPOSES.to_vec(),
     };
-    let holder = jwtkeep_core::secret::random_id().context("the OS random generator failed")?;
+    let holder = jwtkeep_core::random_id().context("the OS random generator failed")?;
     // The service signs every purpose with one algorithm: the access key's, unless changed here.
     let current = store.keys("access").await?;
     let Some(newest) = current.iter().max_by_key(|k| k.active_from) else {

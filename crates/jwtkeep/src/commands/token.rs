@@ -4,9 +4,9 @@ use std::io::{IsTerminal as _, Read as _};
 
 use anyhow::{bail, Context as _, Result};
 use jwtkeep_core::inspect::{decode_unverified, lint_token, Lint};
-use jwtkeep_core::secret::random_id;
+use jwtkeep_core::random_id;
 use jwtkeep_core::strength::Severity;
-use jwtkeep_core::verify::MAX_LEEWAY_SECS;
+use jwtkeep_core::MAX_LEEWAY_SECS;
 use jwtkeep_core::{sign_claims, HeaderFields, Policy, Verifier};
 use serde_json::{json, Map, Value};
 
@@ -71,7 +71,7 @@ pub(crate) fn sign(args: &TokenSignArgs) -> Result<Outcome> {
             std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?
         };
-        claims = jwtkeep_core::json::parse_object(text.as_bytes(), 16)
+        claims = jwtkeep_core::internals::parse_object(text.as_bytes(), 16)
             .map_err(|e| anyhow::anyhow!("--claims-json: {e}: expected one JSON object"))?;
     }
     for claim in &args.claim {

@@ -22,7 +22,7 @@ pub fn now() -> i64 {
 }
 
 fn id() -> String {
-    jwtkeep_core::secret::random_id().unwrap()
+    jwtkeep_core::random_id().unwrap()
 }
 
 pub fn hash(tag: char) -> PasswordHash {
