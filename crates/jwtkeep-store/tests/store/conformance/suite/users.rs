@@ -1,0 +1,166 @@
+//! Users and clients.
+
+use super::families::family;
+use super::*;
+
+pub async fn users_are_unique_by_normalised_name<S: Store>(s: S) {
+    let t = now();
+    let name = format!(
+        "Alice.{}@Example.COM",
+        id().to_ascii_lowercase().replace(['-', '_'], "")
+    );
+    let user = s.create_user(&name, hash('a'), false, t).await.unwrap();
+    assert_eq!(user.username, name.to_ascii_lowercase());
+    assert!(!user.admin);
+    assert!(matches!(
+        s.create_user(
+            &format!("  {}  ", name.to_ascii_uppercase()),
+            hash('b'),
+            true,
+            t
+        )
+        .await,
+        Err(StoreError::Conflict { what: "username" })
+    ));
+    let found = s
+        .user_by_name(&name.to_ascii_uppercase())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, user);
+    assert_eq!(s.user_by_id(&user.id).await.unwrap().unwrap(), user);
+    assert!(s.user_by_name("nobody-here").await.unwrap().is_none());
+    // Look-alike and control characters are refused, not normalised.
+    for bad in ["pаypal", "a b", "", "tab\there"] {
+        assert!(
+            matches!(
+                s.create_user(bad, hash('c'), false, t).await,
+                Err(StoreError::Invalid { .. })
+            ),
+            "{bad:?}"
+        );
+        assert!(s.user_by_name(bad).await.unwrap().is_none());
+    }
+    s.set_disabled(&user.id, true, t + 1).await.unwrap();
+    let disabled = s.user_by_id(&user.id).await.unwrap().unwrap();
+    assert!(disabled.disabled);
+    assert_eq!(disabled.updated_at, t + 1);
+    assert!(matches!(
+        s.set_disabled("no-such-user", true, t).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+pub async fn admins_are_marked_and_users_listed_by_name<S: Store>(s: S) {
+    let t = now();
+    let admin = s.create_user("root", hash('a'), true, t).await.unwrap();
+    let bob = s.create_user("bob", hash('b'), false, t).await.unwrap();
+    let carol = s.create_user("carol", hash('c'), false, t).await.unwrap();
+    assert!(admin.admin && !bob.admin);
+    assert!(s.user_by_name("ROOT").await.unwrap().unwrap().admin);
+    assert!(!s.user_by_id(&bob.id).await.unwrap().unwrap().admin);
+    let names =
+        |users: Vec<jwtkeep_store::User>| users.into_iter().map(|u| u.username).collect::<Vec<_>>();
+    assert_eq!(
+        names(s.list_users(10).await.unwrap()),
+        ["bob", "carol", "root"]
+    );
+    assert_eq!(names(s.list_users(2).await.unwrap()), ["bob", "carol"]);
+    assert!(s.list_users(0).await.unwrap().is_empty());
+    assert_eq!(s.list_users(10).await.unwrap()[1], carol);
+}
+
+pub async fn clients_are_unique_and_their_secrets_checked<S: Store>(s: S) {
+    let t = now();
+    assert!(s.list_clients().await.unwrap().is_empty());
+    let api = s
+        .create_client("Orders-API", ClientSecretHash::of("s3cret-one"), t)
+        .await
+        .unwrap();
+    assert_eq!(api.name, "orders-api");
+    assert!(matches!(
+        s.create_client("orders-api", ClientSecretHash::of("other"), t)
+            .await,
+        Err(StoreError::Conflict {
+            what: "client name"
+        })
+    ));
+    s.create_client("billing", ClientSecretHash::of("s3cret-two"), t + 1)
+        .await
+        .unwrap();
+    let found = s.client("ORDERS-API").await.unwrap().unwrap();
+    assert_eq!(found, api);
+    assert!(found.secret_hash.matches("s3cret-one"));
+    assert!(!found.secret_hash.matches("s3cret-two"));
+    assert!(!found.secret_hash.matches(""));
+    assert_eq!(
+        format!("{:?}", found.secret_hash),
+        "ClientSecretHash(redacted)"
+    );
+    let listed: Vec<_> = s
+        .list_clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.name, c.created_at))
+        .collect();
+    assert_eq!(
+        listed,
+        [("billing".to_owned(), t + 1), ("orders-api".to_owned(), t)]
+    );
+    assert!(s.delete_client("orders-api").await.unwrap());
+    assert!(!s.delete_client("orders-api").await.unwrap());
+    assert!(s.client("orders-api").await.unwrap().is_none());
+    assert!(s.client("not a name").await.unwrap().is_none());
+}
+
+pub async fn weak_password_hashes_are_refused<S: Store>(_s: S) {
+    for weak in [
+        "$argon2i$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "$argon2id$v=19$m=4096,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "$argon2id$v=19$m=19456,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "$argon2id$v=16$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "$2b$12$abcdefghijklmnopqrstuuvwxyzabcdefghijklmnopqrstuvwxyz0",
+        "plaintext-password",
+    ] {
+        assert!(PasswordHash::new(weak).is_err(), "{weak}");
+    }
+    for strong in [
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "$argon2id$v=19$m=47104,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    ] {
+        assert!(PasswordHash::new(strong).is_ok(), "{strong}");
+    }
+    assert_eq!(format!("{:?}", hash('z')), "PasswordHash(<redacted>)");
+}
+
+pub async fn password_change_revokes_the_users_families<S: Store>(s: S) {
+    let t = now();
+    let user = s
+        .create_user(
+            &format!("u{}", id().to_ascii_lowercase().replace(['-', '_'], "")),
+            hash('a'),
+            false,
+            t,
+        )
+        .await
+        .unwrap();
+    let (a, b) = (family(&user.id, "a1", t, 0), family(&user.id, "b1", t, 0));
+    s.create_family(a.clone()).await.unwrap();
+    s.create_family(b.clone()).await.unwrap();
+    s.revoke_family(&b.id, "logout", t).await.unwrap();
+    assert_eq!(s.set_password(&user.id, hash('n'), t + 1).await.unwrap(), 1);
+    let stored = s.user_by_id(&user.id).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, hash('n'));
+    let a = s.family(&a.id).await.unwrap().unwrap();
+    assert_eq!(a.revoked_reason.as_deref(), Some("password_changed"));
+    assert_eq!(
+        s.rotate_family(&a.id, "a1", "a2", t + 2).await.unwrap(),
+        RotateOutcome::Revoked
+    );
+    assert!(matches!(
+        s.set_password("no-such-user", hash('x'), t).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
