@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::auth::{authenticate, sync_own_revocation};
 use crate::events::{record_details, SecurityEvent};
 use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
+use crate::gate::{authenticate, sync_own_revocation};
 use crate::purpose::{Purpose, PURPOSES};
 use crate::{passwords, ApiError, AppState, KeysError};
 

@@ -13,13 +13,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::auth::{
-    authenticate, check_revocation, count_attempt, no_store, password_matches, random_id,
-    verify_token,
-};
+use crate::attempts::{count_attempt, password_matches};
 use crate::error::ConfirmRefusal;
 use crate::events::{record, record_details, SecurityEvent};
 use crate::extract::{ApiJson, Bearer, ClientAddr};
+use crate::gate::{authenticate, check_revocation, verify_token};
+use crate::issue::{no_store, random_id};
 use crate::{ApiError, AppState, Purpose};
 
 /// What asking for a confirmation sends.

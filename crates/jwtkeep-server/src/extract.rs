@@ -1,15 +1,18 @@
 //! Request extractors whose every rejection is a JSON error with a 4xx status.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use jwtkeep_store::Store;
 use serde::de::DeserializeOwned;
 
+use crate::cookies::{cookie, ACCESS_COOKIE};
 use crate::error::BadBody;
-use crate::ApiError;
+use crate::{ApiError, AppState};
 
 /// A JSON body; malformed JSON, a wrong content type, missing or unknown
 /// fields and an oversized body are 4xx errors in the API's shape.
@@ -48,19 +51,24 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// The bearer token of the Authorization header.
+/// The access token: the `Authorization: Bearer` header's or, in cookie
+/// mode and without that header, the access cookie's.
 pub(crate) struct Bearer(pub(crate) String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Bearer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        match value.split_once(' ') {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState<S>>,
+    ) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return cookie(&parts.headers, ACCESS_COOKIE)
+                .filter(|_| state.config.cookie_mode)
+                .map(|token| Bearer(token.to_owned()))
+                .ok_or(ApiError::MissingToken);
+        };
+        match value.to_str().unwrap_or_default().split_once(' ') {
             Some((scheme, token))
                 if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
             {

@@ -14,9 +14,10 @@ use jwtkeep_store::Store;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{check_revocation, denial_of, no_store, sync_own_revocation, verify_token};
 use crate::error::BadBody;
 use crate::events::{record_details, SecurityEvent};
+use crate::gate::{check_revocation, denial_of, sync_own_revocation, verify_token};
+use crate::issue::no_store;
 use crate::{ApiError, AppState, Purpose};
 
 /// What both endpoints take.

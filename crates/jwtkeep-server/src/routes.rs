@@ -10,7 +10,7 @@ use axum::{middleware, Json, Router};
 use jwtkeep_store::Store;
 
 use crate::purpose::{Purpose, PURPOSES};
-use crate::{admin, auth, confirm, cookies, headers, oauth, ApiError, AppState};
+use crate::{admin, confirm, cookies, headers, oauth, session, ApiError, AppState};
 
 /// The application: every route, the security headers, the body limit and the timeout.
 pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
@@ -22,17 +22,16 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     } else {
         Arc::from(state.config.allowed_origins.clone())
     };
-    let refresh_ttl = state.config.refresh_ttl_secs;
     let routes = Router::new()
         .route("/", get(generator_page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))
         .route("/.well-known/jwks.json", get(jwks::<S>))
         .route("/openapi.json", get(openapi))
-        .route("/v1/auth/login", post(auth::login::<S>))
-        .route("/v1/auth/me", get(auth::me::<S>))
-        .route("/v1/auth/refresh", post(auth::refresh::<S>))
-        .route("/v1/auth/logout", post(auth::logout::<S>))
+        .route("/v1/auth/login", post(session::login::<S>))
+        .route("/v1/auth/me", get(session::me::<S>))
+        .route("/v1/auth/refresh", post(session::refresh::<S>))
+        .route("/v1/auth/logout", post(session::logout::<S>))
         .route("/v1/auth/confirm", post(confirm::issue::<S>))
         .route("/v1/auth/confirm/verify", post(confirm::verify::<S>))
         .route("/oauth2/introspect", post(oauth::introspect::<S>))
@@ -53,7 +52,7 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .layer(DefaultBodyLimit::max(body_limit));
     let routes = if cookie_mode {
         routes.layer(middleware::from_fn(move |request, next| {
-            cookies::adapt(Arc::clone(&origins), refresh_ttl, request, next)
+            cookies::require_origin(Arc::clone(&origins), request, next)
         }))
     } else {
         routes

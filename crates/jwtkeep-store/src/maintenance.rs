@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use crate::traits::Store;
+use crate::TaskGuard;
 
 /// A running purge task; stops when dropped.
 #[derive(Debug)]
 pub struct Purger {
-    task: tokio::task::JoinHandle<()>,
+    _task: TaskGuard,
 }
 
 impl Purger {
@@ -23,7 +24,7 @@ impl Purger {
         clock: impl Fn() -> i64 + Send + 'static,
     ) -> Purger {
         let retention = i64::try_from(event_retention.as_secs()).unwrap_or(i64::MAX);
-        let task = tokio::spawn(async move {
+        let task = TaskGuard::spawn(async move {
             loop {
                 let now = clock();
                 let _ = store.purge_expired(now).await;
@@ -31,12 +32,6 @@ impl Purger {
                 tokio::time::sleep(every).await;
             }
         });
-        Purger { task }
-    }
-}
-
-impl Drop for Purger {
-    fn drop(&mut self) {
-        self.task.abort();
+        Purger { _task: task }
     }
 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::traits::Revocations;
+use crate::TaskGuard;
 use crate::{Changes, Revocation, Revoked, StoreError};
 
 /// Why the view cannot answer: verification must fail closed.
@@ -282,7 +283,7 @@ impl RevocationView {
 /// Keeps a [`RevocationView`] in step with a store in the background.
 #[derive(Debug)]
 pub struct ViewSync {
-    task: tokio::task::JoinHandle<()>,
+    _task: TaskGuard,
 }
 
 impl ViewSync {
@@ -299,7 +300,7 @@ impl ViewSync {
         S: Revocations + Send + Sync + 'static,
     {
         let notify = store.notifier();
-        let task = tokio::spawn(async move {
+        let task = TaskGuard::spawn(async move {
             let mut syncs: u64 = 0;
             loop {
                 let notified = notify.notified();
@@ -318,12 +319,6 @@ impl ViewSync {
                 }
             }
         });
-        ViewSync { task }
-    }
-}
-
-impl Drop for ViewSync {
-    fn drop(&mut self) {
-        self.task.abort();
+        ViewSync { _task: task }
     }
 }

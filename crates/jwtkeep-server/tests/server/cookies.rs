@@ -269,3 +269,24 @@ async fn step_up_confirmation_works_from_cookies() {
         (StatusCode::UNAUTHORIZED, Some("confirmation_used"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_logout_still_expires_both_cookies() {
+    let f = cookie_fixture().await;
+    let (status, headers, body) = request(
+        &f,
+        "POST",
+        "/v1/auth/logout",
+        Some(ORIGIN),
+        &format!("{ACCESS_COOKIE}=not.a.token"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "invalid_token");
+    let cleared = set_cookies(&headers);
+    assert_eq!(cleared.len(), 2, "{cleared:?}");
+    assert!(cleared
+        .iter()
+        .all(|(_, v, a)| v.is_empty() && a.contains("Max-Age=0")));
+}

@@ -1,0 +1,158 @@
+//! Issuing tokens: the claims of access and refresh tokens, a pair signed
+//! for a new or rotated refresh family, and the response that carries them.
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jwtkeep_store::{FamilyLimits, NewFamily, Store};
+use serde::Serialize;
+
+use crate::{ApiError, AppState, Config, Purpose};
+
+/// Claims of an access token (RFC 9068).
+#[derive(Serialize)]
+struct AccessClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    jti: &'a str,
+    client_id: &'a str,
+    scope: &'a str,
+}
+
+/// Claims of a refresh token: its family, and nothing a client needs to read.
+#[derive(Serialize)]
+struct RefreshClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    jti: &'a str,
+    fam: &'a str,
+}
+
+/// The login and refresh response.
+#[derive(Serialize)]
+pub(crate) struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    refresh_token: String,
+}
+
+pub(crate) fn random_id() -> Result<String, ApiError> {
+    jwtkeep_core::random_id().map_err(|_| ApiError::Unavailable("the random generator"))
+}
+
+/// A response caches must not keep (it holds a token, or says whether one is live).
+pub(crate) fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Delivers a token pair as configured, never stored by caches: a JSON
+/// body (RFC 6749 §5.1), or in cookie mode HttpOnly cookies and a body
+/// that keeps only `expires_in` (with `token_type: "cookie"`).
+pub(crate) fn deliver(config: &Config, pair: TokenResponse) -> Response {
+    if !config.cookie_mode {
+        return no_store(Json(pair).into_response());
+    }
+    let body = serde_json::json!({"token_type": "cookie", "expires_in": pair.expires_in});
+    let mut response = no_store(Json(body).into_response());
+    crate::cookies::set_tokens(
+        &mut response,
+        &pair.access_token,
+        pair.expires_in,
+        &pair.refresh_token,
+        config.refresh_ttl_secs,
+    );
+    response
+}
+
+/// Signs an access token for `subject` and the refresh token `refresh_jti` of `family`.
+pub(crate) fn sign_pair<S: Store>(
+    state: &AppState<S>,
+    subject: &str,
+    admin: bool,
+    refresh_jti: &str,
+    family: &str,
+    refresh_exp: i64,
+    now: i64,
+) -> Result<TokenResponse, ApiError> {
+    let config = &state.config;
+    let access_jti = random_id()?;
+    let access = AccessClaims {
+        iss: &config.issuer,
+        sub: subject,
+        aud: &config.audience,
+        exp: now + config.access_ttl_secs,
+        iat: now,
+        jti: &access_jti,
+        client_id: "jwtkeep",
+        scope: if admin { "admin" } else { "" },
+    };
+    let refresh = RefreshClaims {
+        iss: &config.issuer,
+        sub: subject,
+        aud: &config.issuer,
+        exp: refresh_exp,
+        iat: now,
+        jti: refresh_jti,
+        fam: family,
+    };
+    let signing = || ApiError::Unavailable("a signing key");
+    state.metrics.issued(Purpose::Access);
+    state.metrics.issued(Purpose::Refresh);
+    Ok(TokenResponse {
+        access_token: state
+            .keys
+            .sign(Purpose::Access, &access, now)
+            .ok_or_else(signing)?,
+        token_type: "Bearer",
+        expires_in: config.access_ttl_secs,
+        refresh_token: state
+            .keys
+            .sign(Purpose::Refresh, &refresh, now)
+            .ok_or_else(signing)?,
+    })
+}
+
+/// Issues an access token and a refresh token of a new family for `subject`.
+pub(crate) async fn issue_new_pair<S: Store>(
+    state: &AppState<S>,
+    subject: &str,
+    admin: bool,
+    now: i64,
+) -> Result<TokenResponse, ApiError> {
+    let config = &state.config;
+    let (refresh_jti, family) = (random_id()?, random_id()?);
+    let limits = FamilyLimits {
+        idle_secs: config.refresh_ttl_secs,
+        absolute_secs: config.refresh_ttl_secs.saturating_mul(4),
+        grace_secs: 10,
+    };
+    state
+        .store
+        .create_family(NewFamily {
+            id: family.clone(),
+            subject: subject.to_owned(),
+            jti: refresh_jti.clone(),
+            now,
+            limits,
+        })
+        .await?;
+    sign_pair(
+        state,
+        subject,
+        admin,
+        &refresh_jti,
+        &family,
+        now + config.refresh_ttl_secs,
+        now,
+    )
+}
