@@ -1,4 +1,4 @@
-//! Verification, in exactly this order (DESIGN.md, "Flow of a verification"):
+//! Verification, in exactly this order (ARCHITECTURE.md, "Flow of a verification"):
 //! size and strict parse → key by `kid` → header `alg` equals the key's →
 //! signature → only then the payload → claims policy. Each step has its own
 //! error; any doubt is a rejection.

@@ -1,5 +1,5 @@
 //! The strict JOSE core against the standard vectors (RFC 7515, 7520, 8037,
-//! 7797) and against every attack class of DESIGN.md and RFC 8725, each a
+//! 7797) and against every attack class of ARCHITECTURE.md and RFC 8725, each a
 //! named test built from small tamper helpers.
 
 // Test code: a failed unwrap is a failed test.
