@@ -18,8 +18,9 @@ use zeroize::Zeroizing;
 use crate::events::{record_details, SecurityEvent};
 use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
 use crate::gate::{authenticate, sync_own_revocation};
+use crate::passwords::{self, PasswordPool};
 use crate::purpose::{Purpose, PURPOSES};
-use crate::{passwords, ApiError, AppState, KeysError};
+use crate::{ApiError, AppState, KeysError};
 
 /// The acting administrator.
 struct Admin {
@@ -126,6 +127,9 @@ pub enum UserError {
     /// The password could not be hashed.
     #[error("the password hasher is unavailable")]
     Hasher,
+    /// Every password worker is busy and the queue is full.
+    #[error("too many passwords are being hashed right now; retry shortly")]
+    Busy,
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -138,26 +142,27 @@ impl From<UserError> for ApiError {
             UserError::UsernameTaken => ApiError::UsernameTaken,
             UserError::InvalidUsername => ApiError::InvalidUsername,
             UserError::Hasher => ApiError::Unavailable("the password hasher"),
+            UserError::Busy => ApiError::Busy,
             UserError::Store(e) => ApiError::Store(e),
         }
     }
 }
 
-/// Creates a user with an argon2id hash of `password`; shared with the CLI.
+/// Creates a user with an argon2id hash of `password`, computed on `pool`;
+/// shared with the CLI.
 pub async fn create_user<S: Store>(
     store: &S,
+    pool: &PasswordPool,
     username: &str,
     password: Zeroizing<String>,
     admin: bool,
     now: i64,
 ) -> Result<User, UserError> {
-    let hashed = tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .map_err(|_| UserError::Hasher)?
-        .map_err(|e| match e {
-            passwords::PasswordError::Length => UserError::WeakPassword(e),
-            _ => UserError::Hasher,
-        })?;
+    let hashed = pool.hash(password).await.map_err(|e| match e {
+        passwords::PasswordError::Length => UserError::WeakPassword(e),
+        passwords::PasswordError::Busy => UserError::Busy,
+        _ => UserError::Hasher,
+    })?;
     store
         .create_user(username, hashed, admin, now)
         .await
@@ -179,6 +184,7 @@ pub(crate) async fn create<S: Store>(
     let who = admin(&state, &token, client).await?;
     let user = create_user(
         &state.store,
+        &state.passwords,
         &request.username,
         password,
         request.admin,

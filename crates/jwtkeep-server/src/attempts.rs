@@ -37,13 +37,21 @@ pub(crate) async fn count_attempt<S: Store>(
     Ok(())
 }
 
-/// Whether `password` matches `stored`, checked off the async threads; with
+/// Whether `password` matches `stored`, checked on the password pool; with
 /// no hash (no such user, or disabled) the same argon2id work against a decoy.
-pub(crate) async fn password_matches(
+/// 503 `busy` when the pool's queue is full.
+pub(crate) async fn password_matches<S: Store>(
+    state: &AppState<S>,
     password: Zeroizing<String>,
     stored: Option<jwtkeep_store::PasswordHash>,
-) -> bool {
-    tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_ref()))
-        .await
-        .unwrap_or(false)
+) -> Result<bool, ApiError> {
+    match state.passwords.verify(password, stored).await {
+        Ok(matches) => Ok(matches),
+        Err(passwords::PasswordError::Busy) => {
+            state.metrics.busy();
+            Err(ApiError::Busy)
+        }
+        // A failed computation never lets anyone in.
+        Err(_) => Ok(false),
+    }
 }

@@ -86,7 +86,7 @@ pub(crate) async fn issue<S: Store>(
         .as_ref()
         .filter(|u| !u.disabled)
         .map(|u| u.password_hash.clone());
-    if !password_matches(password, stored).await {
+    if !password_matches(&state, password, stored).await? {
         record(
             &state,
             SecurityEvent::ConfirmFailed,

@@ -32,6 +32,9 @@ pub enum KeysError {
     /// The operating system's random generator failed.
     #[error("the operating system's random generator failed")]
     Random,
+    /// The password hashing workers could not be started (no threads left).
+    #[error("the password hashing workers could not start")]
+    Workers,
     /// Another instance holds the rotation lock.
     #[error("another instance is rotating this key right now; retry in a minute")]
     Busy,

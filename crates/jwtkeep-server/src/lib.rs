@@ -142,6 +142,9 @@ impl Service {
             Duration::from_secs(1),
             move || sync_clock(),
         );
+        let passwords =
+            passwords::PasswordPool::new(config.password_hash_workers, config.password_hash_queue)
+                .map_err(|_| KeysError::Workers)?;
         let instance = jwtkeep_core::random_id().map_err(|_| KeysError::Random)?;
         let every = config.key_check_interval;
         let state = Arc::new_cyclic(|weak| AppState {
@@ -151,6 +154,7 @@ impl Service {
             clock,
             view,
             metrics: metrics::Metrics::default(),
+            passwords,
             instance,
             _sync: sync,
             _maintenance: TaskGuard::spawn(maintain_keys(weak.clone(), every)),

@@ -68,7 +68,7 @@ pub struct Metrics {
     verifications: Family<4>,
     revocations: Family<4>,
     reuse: Family<1>,
-    limited: Family<2>,
+    limited: Family<3>,
     events: Family<15>,
 }
 
@@ -109,7 +109,7 @@ impl Default for Metrics {
                 "jwtkeep_rate_limited_total",
                 "Requests refused by a rate limit.",
                 "endpoint",
-                ["login", "other"],
+                ["login", "password_busy", "other"],
             ),
             events: Family::new(
                 "jwtkeep_security_events_total",
@@ -148,6 +148,11 @@ impl Metrics {
     /// A refresh token reused.
     pub(crate) fn reuse(&self) {
         self.reuse.inc("family_revoked");
+    }
+
+    /// A password check or hash refused because every worker was busy.
+    pub(crate) fn busy(&self) {
+        self.limited.inc("password_busy");
     }
 
     /// A security event recorded.

@@ -51,7 +51,7 @@ pub(crate) async fn login<S: Store>(
         .filter(|u| !u.disabled)
         .map(|u| u.password_hash.clone());
     // The same argon2id work whether or not the user exists (or is disabled).
-    let matches = password_matches(password, stored).await;
+    let matches = password_matches(&state, password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
         state.metrics.login("failed");
         record(&state, SecurityEvent::LoginFailed, None, client, now).await;

@@ -39,6 +39,11 @@ pub struct Config {
     pub login_attempts: u64,
     /// The login window, seconds.
     pub login_window_secs: i64,
+    /// At most this many password hashes are computed at once (argon2id:
+    /// 19 MiB and ~20-40 ms of a core each); by default one per core.
+    pub password_hash_workers: usize,
+    /// At most this many more wait for a worker; past that, 503 `busy` at once.
+    pub password_hash_queue: usize,
     /// Past this age the revocation view refuses to answer (verification fails closed).
     pub revocation_staleness: Duration,
     /// How often each instance checks whether a key is due and reloads the
@@ -81,6 +86,8 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             login_attempts: 5,
             login_window_secs: 15 * 60,
+            password_hash_workers: std::thread::available_parallelism().map_or(2, usize::from),
+            password_hash_queue: 16,
             revocation_staleness: Duration::from_secs(5),
             key_check_interval: Duration::from_secs(10),
             event_log: EventLog::default(),
@@ -104,6 +111,8 @@ pub struct AppState<S> {
     pub view: RevocationView,
     /// The service's counters.
     pub metrics: metrics::Metrics,
+    /// The argon2id workers every password check and hash runs on.
+    pub passwords: crate::passwords::PasswordPool,
     /// This instance's random id (the holder of the rotation lock).
     pub instance: String,
     /// Keeps `view` in step with the store while the service runs.

@@ -56,6 +56,10 @@ pub(crate) struct Settings {
     pub(crate) body_limit_bytes: Option<usize>,
     /// Longest request.
     pub(crate) request_timeout_secs: Option<u64>,
+    /// Password hashes computed at once (argon2id, 19 MiB each).
+    pub(crate) password_hash_workers: Option<usize>,
+    /// Password checks waiting for a worker before the answer is 503 busy.
+    pub(crate) password_hash_queue: Option<usize>,
 }
 
 fn parse<T: FromStr>(name: &str, text: &str) -> Result<T> {
@@ -106,6 +110,8 @@ impl Settings {
         from_env("cookie_mode", &mut self.cookie_mode)?;
         from_env("body_limit_bytes", &mut self.body_limit_bytes)?;
         from_env("request_timeout_secs", &mut self.request_timeout_secs)?;
+        from_env("password_hash_workers", &mut self.password_hash_workers)?;
+        from_env("password_hash_queue", &mut self.password_hash_queue)?;
         let mut origins: Option<String> = None;
         from_env("allowed_origins", &mut origins)?;
         if let Some(list) = origins {
@@ -219,6 +225,18 @@ impl Settings {
         if !(1..=1000).contains(&login_attempts) {
             bail!("login_attempts = {login_attempts} is out of range: 1 to 1000");
         }
+        let password_hash_workers = self
+            .password_hash_workers
+            .unwrap_or(defaults.password_hash_workers);
+        if !(1..=256).contains(&password_hash_workers) {
+            bail!("password_hash_workers = {password_hash_workers} is out of range: 1 to 256 (each takes 19 MiB while it hashes)");
+        }
+        let password_hash_queue = self
+            .password_hash_queue
+            .unwrap_or(defaults.password_hash_queue);
+        if !(1..=10_000).contains(&password_hash_queue) {
+            bail!("password_hash_queue = {password_hash_queue} is out of range: 1 to 10000");
+        }
         let allowed_origins = self.allowed_origins.clone().unwrap_or_default();
         if let Some(bad) = allowed_origins
             .iter()
@@ -237,6 +255,8 @@ impl Settings {
             publish_ahead_secs,
             login_attempts,
             login_window_secs,
+            password_hash_workers,
+            password_hash_queue,
             cookie_mode: self.cookie_mode.unwrap_or(false),
             allowed_origins,
             body_limit_bytes: self

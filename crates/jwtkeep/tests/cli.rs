@@ -1530,3 +1530,82 @@ fn user_add_prompts_twice_without_echo_in_a_terminal() {
         stdout(&out)
     );
 }
+
+/// A process's resident memory, current and peak, in KiB, from `/proc/PID/status`.
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+#[test]
+fn a_login_burst_is_bounded_by_the_password_workers_not_by_the_crowd() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &["user", "add", "alice"],
+        Some(b"correct horse battery staple\n"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // Two workers and four places in the queue; the login limit out of the way.
+    let (child, addr, _) = start_serve_with(
+        dir.path(),
+        &[],
+        &[
+            ("JWTKEEP_PASSWORD_HASH_WORKERS", "2"),
+            ("JWTKEEP_PASSWORD_HASH_QUEUE", "4"),
+            ("JWTKEEP_LOGIN_ATTEMPTS", "1000"),
+        ],
+    );
+    // One login first, so that the workers' buffers and the decoy exist.
+    let wrong = r#"{"username": "alice", "password": "wrong password, twelve+"}"#;
+    assert!(http(&addr, "POST", "/v1/auth/login", Some(wrong)).starts_with("HTTP/1.1 401"));
+    let (idle, _) = memory_kib(child.id());
+    // 60 wrong passwords at once: before, each was an argon2id computation
+    // of its own (19 MiB apiece, all at once, and not given back).
+    let answers: Vec<String> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..60)
+            .map(|_| s.spawn(|| http(&addr, "POST", "/v1/auth/login", Some(wrong))))
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let (after, peak) = memory_kib(child.id());
+    let refused = answers
+        .iter()
+        .filter(|a| a.starts_with("HTTP/1.1 401"))
+        .count();
+    let busy: Vec<&String> = answers
+        .iter()
+        .filter(|a| a.starts_with("HTTP/1.1 503"))
+        .collect();
+    assert_eq!(refused + busy.len(), 60, "{answers:?}");
+    assert!(
+        refused >= 6,
+        "at least the workers and the queue are served: {refused}"
+    );
+    assert!(!busy.is_empty(), "past the queue the answer is busy");
+    for answer in &busy {
+        assert!(answer.contains("\"error\":\"busy\""), "{answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("retry-after: 1"),
+            "{answer}"
+        );
+    }
+    assert!(
+        peak.saturating_sub(idle) < 120 * 1024,
+        "the burst took the process from {idle} KiB to a peak of {peak} KiB"
+    );
+    assert!(
+        after.saturating_sub(idle) < 120 * 1024,
+        "{idle} KiB before, {after} KiB after"
+    );
+    stop(child);
+}

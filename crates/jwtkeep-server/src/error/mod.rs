@@ -118,6 +118,9 @@ pub enum ApiError {
     /// The request took longer than the service allows.
     #[error("the request took too long; retry shortly")]
     Timeout,
+    /// Every password worker is busy and the queue is full: refused at once.
+    #[error("the service is checking too many passwords right now; retry shortly")]
+    Busy,
 }
 
 /// How a refresh token's session ended.
@@ -274,9 +277,10 @@ impl ApiError {
             ApiError::NoSuchUser | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Store(e) => store_status(e),
-            ApiError::RevocationsUnknown(_) | ApiError::Unavailable(_) | ApiError::Timeout => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::RevocationsUnknown(_)
+            | ApiError::Unavailable(_)
+            | ApiError::Timeout
+            | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -307,6 +311,7 @@ impl ApiError {
             ApiError::Store(e) => store_code(e),
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Timeout => "timeout",
+            ApiError::Busy => "busy",
         }
     }
 

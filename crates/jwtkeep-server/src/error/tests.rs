@@ -32,6 +32,7 @@ fn variant_name(e: &ApiError) -> &'static str {
         ApiError::Store(_) => "Store",
         ApiError::Unavailable(_) => "Unavailable",
         ApiError::Timeout => "Timeout",
+        ApiError::Busy => "Busy",
     }
 }
 
@@ -402,6 +403,7 @@ fn table() -> Vec<Row> {
             true,
         ),
         (ApiError::Timeout, 503, "timeout", None, Some("1"), false),
+        (ApiError::Busy, 503, "busy", None, Some("1"), false),
     ]
 }
 
@@ -471,6 +473,7 @@ async fn every_error_has_its_status_code_headers_and_body() {
         "Store",
         "Unavailable",
         "Timeout",
+        "Busy",
     ];
     assert_eq!(seen, all.into_iter().collect(), "every variant has a row");
 }

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
+use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_server::{create_user, Config, Control, EventLog, Service};
 use jwtkeep_store::SqliteStore;
 use serde_json::{json, Value};
@@ -112,10 +113,18 @@ impl Fixture {
 pub(crate) async fn fixture_with(config: Config) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("s.db")).await.unwrap();
+    let pool = PasswordPool::new(1, 2).unwrap();
     for (name, admin) in [("root", true), ("alice", false)] {
-        create_user(&store, name, Zeroizing::new(PASSWORD.into()), admin, T0)
-            .await
-            .unwrap();
+        create_user(
+            &store,
+            &pool,
+            name,
+            Zeroizing::new(PASSWORD.into()),
+            admin,
+            T0,
+        )
+        .await
+        .unwrap();
     }
     let now = Arc::new(AtomicI64::new(T0));
     let clock = Arc::clone(&now);

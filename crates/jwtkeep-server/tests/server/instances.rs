@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_server::{create_user, Config, Control, EventLog, Service};
 use jwtkeep_store::{MasterKey, RedisConfig, RedisStore};
 use serde_json::{json, Value};
@@ -108,6 +109,7 @@ async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
             .unwrap();
     create_user(
         &admin_store,
+        &PasswordPool::new(1, 1).unwrap(),
         "alice",
         Zeroizing::new(PASSWORD.into()),
         false,

@@ -9,6 +9,7 @@ use std::io::{IsTerminal as _, Read as _};
 use anyhow::{anyhow, bail, Context as _, Result};
 use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
+use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_server::{create_user, revoke_user, Config, KeyService, Purpose, PURPOSES};
 use jwtkeep_store::{
     AnyStore, ClientSecretHash, Clients as _, Revocation, Revocations as _, SigningKeys as _,
@@ -89,9 +90,18 @@ async fn find_user(store: &AnyStore, user: &str) -> Result<User> {
 pub(crate) fn user_add(args: &UserAddArgs) -> Result<Outcome> {
     let password = read_password()?;
     let user = on_store(&args.state, |store| async move {
-        create_user(&store, &args.name, password, args.admin, clock::now_unix())
-            .await
-            .map_err(|e| anyhow!("{e}"))
+        // One hash: one worker, nothing waiting.
+        let pool = PasswordPool::new(1, 1).context("cannot start the password hasher")?;
+        create_user(
+            &store,
+            &pool,
+            &args.name,
+            password,
+            args.admin,
+            clock::now_unix(),
+        )
+        .await
+        .map_err(|e| anyhow!("{e}"))
     })?;
     if args.state.json {
         output::json(&user_json(&user))?;

@@ -36,6 +36,7 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {listen}: is another process using it?"))?;
     let local = listener.local_addr().context("no local address")?;
+    let shutdown = shutdown_signal()?;
     if !has_admin {
         output::note(&format!(
             "no administrator yet: create one with `jwtkeep user add NAME --admin --data-dir {}` (the password is read from a prompt or stdin)",
@@ -50,29 +51,26 @@ async fn serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await
     .context("the server stopped with an error")
 }
 
-/// Resolves on Ctrl-C or SIGTERM: requests in flight finish, then the process exits 0.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Listens for Ctrl-C and SIGTERM from now on, and resolves on either:
+/// requests in flight finish, then the process exits 0. Both are registered
+/// before the service says it listens, so that a signal sent the moment it
+/// does is not met by the default action (death by signal).
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
-    output::note("shutting down");
+        output::note("shutting down");
+    })
 }
 
 /// Runs `serve`.
