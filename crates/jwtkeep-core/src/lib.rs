@@ -66,7 +66,7 @@ pub use alg::{Algorithm, AlgorithmError};
 pub use claims::{ClaimTypeError, Claims, ClaimsError, MAX_NUMERIC_DATE};
 pub use json::JsonError;
 pub use jwk::{Jwk, JwkSet};
-pub use jws::{sign_claims, HeaderFields, SignError, UnverifiedHeader};
+pub use jws::{sign_claims, HeaderFields, SignError, UnverifiedHeader, MAX_TOKEN_BYTES};
 pub use key::{spki_of_public_jwk, Key, KeyKind};
 pub use keypair::{KeyPair, DEFAULT_RSA_BITS};
 pub use primitive::{KeyError, SigningKey, VerifyingKey};
@@ -82,5 +82,5 @@ pub use verify_error::VerifyError;
 pub mod internals {
     pub use crate::claims::MAX_PAYLOAD_DEPTH;
     pub use crate::json::parse_object;
-    pub use crate::jws::{parse_header, MAX_HEADER_DEPTH, MAX_TOKEN_BYTES};
+    pub use crate::jws::{parse_header, MAX_HEADER_DEPTH};
 }

@@ -130,6 +130,12 @@ pub enum UserError {
     /// Every password worker is busy and the queue is full.
     #[error("too many passwords are being hashed right now; retry shortly")]
     Busy,
+    /// No user has this id.
+    #[error("no user has this id")]
+    NoSuchUser,
+    /// The user is the last enabled administrator.
+    #[error("this is the last enabled administrator: make another administrator first")]
+    LastAdministrator,
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -143,6 +149,8 @@ impl From<UserError> for ApiError {
             UserError::InvalidUsername => ApiError::InvalidUsername,
             UserError::Hasher => ApiError::Unavailable("the password hasher"),
             UserError::Busy => ApiError::Busy,
+            UserError::NoSuchUser => ApiError::NoSuchUser,
+            UserError::LastAdministrator => ApiError::LastAdministrator,
             UserError::Store(e) => ApiError::Store(e),
         }
     }
@@ -232,6 +240,41 @@ pub async fn revoke_user<S: Store>(store: &S, subject: &str, now: i64) -> Result
     store.revoke_families_of(subject, "admin", now).await
 }
 
+/// Disables (ending every session) or enables the user `id`; shared with
+/// the CLI. The last enabled administrator cannot be disabled: nobody could
+/// then administer the service without the command line and its files.
+/// (Two administrators disabling each other at the same instant can still
+/// both succeed; the check reads the users once.)
+pub async fn set_user_disabled<S: Store>(
+    store: &S,
+    id: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<(), UserError> {
+    if disabled {
+        let users = store.list_users(100_000).await.map_err(UserError::Store)?;
+        let target_is_admin = users.iter().any(|u| u.id == id && u.admin && !u.disabled);
+        let enabled_admins = users.iter().filter(|u| u.admin && !u.disabled).count();
+        if target_is_admin && enabled_admins <= 1 {
+            return Err(UserError::LastAdministrator);
+        }
+    }
+    store
+        .set_disabled(id, disabled, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound { .. } => UserError::NoSuchUser,
+            e => UserError::Store(e),
+        })?;
+    if disabled {
+        // A disabled user's sessions end with it.
+        revoke_user(store, id, now)
+            .await
+            .map_err(UserError::Store)?;
+    }
+    Ok(())
+}
+
 /// `POST /v1/admin/users/{id}/disable` and `/enable`.
 async fn set_disabled<S: Store>(
     state: &AppState<S>,
@@ -241,17 +284,8 @@ async fn set_disabled<S: Store>(
     disabled: bool,
 ) -> Result<Response, ApiError> {
     let who = admin(state, token, client).await?;
-    state
-        .store
-        .set_disabled(id, disabled, who.now)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound { .. } => ApiError::NoSuchUser,
-            e => ApiError::Store(e),
-        })?;
+    set_user_disabled(&state.store, id, disabled, who.now).await?;
     let name = if disabled {
-        // A disabled user's sessions end with it.
-        revoke_user(&state.store, id, who.now).await?;
         sync_own_revocation(state, who.now).await;
         state.metrics.revocation("subject");
         SecurityEvent::AdminUserDisabled

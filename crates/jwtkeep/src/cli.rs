@@ -233,6 +233,10 @@ pub(crate) struct TokenVerifyArgs {
     /// Check the signature only: for JWS whose payload is not a JWT.
     #[arg(long)]
     pub(crate) signature_only: bool,
+    /// Accept tokens up to this many bytes (default 8192, at most 1048576):
+    /// for tokens that carry many claims.
+    #[arg(long, value_name = "BYTES", default_value_t = jwtkeep_core::MAX_TOKEN_BYTES)]
+    pub(crate) max_token_bytes: usize,
     /// Machine-readable output.
     #[arg(long)]
     pub(crate) json: bool,

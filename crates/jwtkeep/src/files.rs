@@ -72,6 +72,42 @@ pub(crate) fn ensure_private_dir(dir: &Path) -> Result<()> {
         .with_context(|| format!("cannot create directory {}", dir.display()))
 }
 
+/// The service's data directory: created 0700, or tightened to 0700 when it
+/// exists looser (it holds the master key), with a `.gitignore` of `*` so
+/// that a data directory inside a work tree is never committed.
+pub(crate) fn ensure_data_dir(dir: &Path) -> Result<()> {
+    ensure_private_dir(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).with_context(|| {
+                format!(
+                    "{} is open to others (mode {:o}) and cannot be tightened: run `chmod 700 {}`",
+                    dir.display(),
+                    mode & 0o777,
+                    dir.display()
+                )
+            })?;
+            crate::output::note(&format!(
+                "tightened {} to 0700 (it was {:o}): it holds the master key",
+                dir.display(),
+                mode & 0o777
+            ));
+        }
+    }
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        fs::write(&ignore, "# jwtkeep's state: never commit it.\n*\n")
+            .with_context(|| format!("cannot write {}", ignore.display()))?;
+    }
+    Ok(())
+}
+
 fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

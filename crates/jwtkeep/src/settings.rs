@@ -151,10 +151,14 @@ impl Settings {
     /// The service's configuration, every value checked.
     pub(crate) fn service_config(&self) -> Result<Config> {
         let defaults = Config::default();
+        let listen = self.listen();
+        if self.issuer.is_none() && !listen.ip().is_loopback() {
+            bail!("listening on {listen} needs --issuer (or issuer in the config file, or JWTKEEP_ISSUER): every token names its issuer, and http://{listen} is not an address clients reach; for example --issuer https://auth.example.com");
+        }
         let issuer = self
             .issuer
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.listen()));
+            .unwrap_or_else(|| format!("http://{listen}"));
         if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
             bail!("issuer {issuer:?} must be an http(s) URL: the service's own address");
         }

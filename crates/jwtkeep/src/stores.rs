@@ -88,7 +88,7 @@ impl Settings {
             }
             None => {
                 let dir = self.data_dir();
-                files::ensure_private_dir(&dir)?;
+                files::ensure_data_dir(&dir)?;
                 let path = dir.join("jwtkeep.db");
                 let store = SqliteStore::open(&path)
                     .await
@@ -106,7 +106,7 @@ impl Settings {
         let shared = self.redis_url()?.is_some();
         let dir = self.data_dir();
         if !shared {
-            files::ensure_private_dir(&dir)?;
+            files::ensure_data_dir(&dir)?;
         }
         master_key(&dir, shared)
     }

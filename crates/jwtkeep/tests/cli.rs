@@ -1609,3 +1609,120 @@ fn a_login_burst_is_bounded_by_the_password_workers_not_by_the_crowd() {
     );
     stop(child);
 }
+
+#[test]
+fn a_password_piped_twice_is_refused_not_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &["user", "add", "alice"],
+        Some(b"correct horse battery staple\ncorrect horse battery staple\n"),
+    );
+    assert_usage_error(&out, "more than one line");
+    // One line, with or without CRLF, is the password.
+    let out = jwtkeep_in(
+        dir.path(),
+        &["user", "add", "alice"],
+        Some(b"correct horse battery staple\r\n"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn the_data_directory_is_tightened_and_ignored_by_git() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("jwtkeep-data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &["user", "add", "alice"],
+        Some(b"correct horse battery staple\n"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("tightened"), "{}", stderr(&out));
+    let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    let ignore = std::fs::read_to_string(data.join(".gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
+    // In a git work tree, nothing of it shows as untracked.
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    assert!(git(&["init", "-q"]).status.success());
+    let status =
+        String::from_utf8(git(&["status", "--porcelain", "--untracked-files=all"]).stdout).unwrap();
+    assert!(!status.contains("jwtkeep-data"), "{status}");
+}
+
+#[test]
+fn serving_beyond_loopback_needs_an_issuer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtkeep_in(dir.path(), &["serve", "--listen", "0.0.0.0:0"], None);
+    assert_usage_error(&out, "needs --issuer");
+    assert!(stderr(&out).contains("0.0.0.0"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_last_enabled_administrator_cannot_be_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: Option<&[u8]>| jwtkeep_in(dir.path(), args, stdin);
+    let pw = Some(&b"correct horse battery staple\n"[..]);
+    assert_eq!(code(&run(&["user", "add", "root", "--admin"], pw)), 0);
+    let out = run(&["user", "disable", "root"], None);
+    assert_usage_error(&out, "last enabled administrator");
+    assert_eq!(code(&run(&["user", "add", "second", "--admin"], pw)), 0);
+    let out = run(&["user", "disable", "root"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&["user", "disable", "second"], None);
+    assert_usage_error(&out, "last enabled administrator");
+}
+
+#[test]
+fn token_verify_takes_a_larger_size_limit_when_asked() {
+    let dir = key_dir("ES256");
+    let big = format!("note={}", "x".repeat(9000));
+    let out = jwtkeep_in(
+        dir.path(),
+        &[
+            "token",
+            "sign",
+            "--key",
+            "private.pem",
+            "--alg",
+            "ES256",
+            "--sub",
+            "u1",
+            "--claim",
+            &big,
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let token = stdout(&out).trim().to_owned();
+    assert!(token.len() > 8192);
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "token",
+            "verify",
+            token.as_str(),
+            "--key",
+            "jwks.json",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        jwtkeep_in(dir.path(), &args, None)
+    };
+    let out = verify(&[]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("token_too_large"), "{}", stdout(&out));
+    let out = verify(&["--max-token-bytes", "20000"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let out = verify(&["--max-token-bytes", "0"]);
+    assert_usage_error(&out, "--max-token-bytes");
+}

@@ -96,6 +96,9 @@ pub enum ApiError {
     /// No user has this id.
     #[error("no user has this id: see GET /v1/admin/users")]
     NoSuchUser,
+    /// Disabling the last enabled administrator.
+    #[error("this is the last enabled administrator: make another administrator first")]
+    LastAdministrator,
     /// Another rotation of the same keys is under way.
     #[error("another instance is rotating keys right now; retry in a minute")]
     RotationInProgress,
@@ -273,7 +276,9 @@ impl ApiError {
             | ApiError::WeakPassword(_)
             | ApiError::InvalidUsername
             | ApiError::InvalidAction(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::UsernameTaken | ApiError::RotationInProgress => StatusCode::CONFLICT,
+            ApiError::UsernameTaken
+            | ApiError::RotationInProgress
+            | ApiError::LastAdministrator => StatusCode::CONFLICT,
             ApiError::NoSuchUser | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Store(e) => store_status(e),
@@ -305,6 +310,7 @@ impl ApiError {
             ApiError::UsernameTaken => "username_taken",
             ApiError::NoSuchUser => "no_such_user",
             ApiError::RotationInProgress => "rotation_in_progress",
+            ApiError::LastAdministrator => "last_administrator",
             ApiError::RouteNotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::RevocationsUnknown(e) => e.code(),

@@ -26,6 +26,7 @@ fn variant_name(e: &ApiError) -> &'static str {
         ApiError::UsernameTaken => "UsernameTaken",
         ApiError::NoSuchUser => "NoSuchUser",
         ApiError::RotationInProgress => "RotationInProgress",
+        ApiError::LastAdministrator => "LastAdministrator",
         ApiError::RouteNotFound => "RouteNotFound",
         ApiError::MethodNotAllowed => "MethodNotAllowed",
         ApiError::RevocationsUnknown(_) => "RevocationsUnknown",
@@ -404,6 +405,14 @@ fn table() -> Vec<Row> {
         ),
         (ApiError::Timeout, 503, "timeout", None, Some("1"), false),
         (ApiError::Busy, 503, "busy", None, Some("1"), false),
+        (
+            ApiError::LastAdministrator,
+            409,
+            "last_administrator",
+            None,
+            None,
+            false,
+        ),
     ]
 }
 
@@ -474,6 +483,7 @@ async fn every_error_has_its_status_code_headers_and_body() {
         "Unavailable",
         "Timeout",
         "Busy",
+        "LastAdministrator",
     ];
     assert_eq!(seen, all.into_iter().collect(), "every variant has a row");
 }

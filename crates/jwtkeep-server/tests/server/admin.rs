@@ -445,3 +445,32 @@ async fn metrics_count_and_the_event_log_holds_no_secret() {
         assert!(!all.contains(secret), "the event log holds a secret");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_enabled_administrator_cannot_disable_themself() {
+    let f = fixture().await;
+    let root = f.access("root").await;
+    let (_, users) = f.call("GET", "/v1/admin/users", Some(&root), None).await;
+    let root_id = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "root")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = f
+        .call(
+            "POST",
+            &format!("/v1/admin/users/{root_id}/disable"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"], "last_administrator");
+    // Still an enabled administrator: the token still works for the admin API.
+    let (status, _) = f.call("GET", "/v1/admin/users", Some(&root), None).await;
+    assert_eq!(status, StatusCode::OK);
+}

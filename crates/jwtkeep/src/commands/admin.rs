@@ -10,7 +10,9 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
 use jwtkeep_server::passwords::PasswordPool;
-use jwtkeep_server::{create_user, revoke_user, Config, KeyService, Purpose, PURPOSES};
+use jwtkeep_server::{
+    create_user, revoke_user, set_user_disabled, Config, KeyService, Purpose, PURPOSES,
+};
 use jwtkeep_store::{
     AnyStore, ClientSecretHash, Clients as _, Revocation, Revocations as _, SigningKeys as _,
     StoreError, User, Users as _,
@@ -61,11 +63,16 @@ fn read_password() -> Result<Zeroizing<String>> {
         .take(4096)
         .read_to_string(&mut text)
         .context("cannot read the password from standard input (it must be UTF-8)")?;
-    let trimmed = Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_owned());
-    if trimmed.is_empty() {
+    let line = text
+        .strip_suffix('\n')
+        .map_or(text.as_str(), |l| l.strip_suffix('\r').unwrap_or(l));
+    if line.contains(['\n', '\r']) {
+        bail!("standard input holds more than one line: give the password once, on one line (only a terminal prompt asks twice)");
+    }
+    if line.is_empty() {
         bail!("no password on standard input: pipe it in, or run in a terminal to be prompted");
     }
-    Ok(trimmed)
+    Ok(Zeroizing::new(line.to_owned()))
 }
 
 fn user_json(u: &User) -> serde_json::Value {
@@ -145,12 +152,10 @@ pub(crate) fn user_list(args: &StateArgs) -> Result<Outcome> {
 /// `jwtkeep user disable` and `enable`.
 pub(crate) fn user_set_disabled(args: &UserRefArgs, disabled: bool) -> Result<Outcome> {
     let user = on_store(&args.state, |store| async move {
-        let now = clock::now_unix();
         let mut found = find_user(&store, &args.user).await?;
-        store.set_disabled(&found.id, disabled, now).await?;
-        if disabled {
-            revoke_user(&store, &found.id, now).await?;
-        }
+        set_user_disabled(&store, &found.id, disabled, clock::now_unix())
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
         found.disabled = disabled;
         Ok(found)
     })?;

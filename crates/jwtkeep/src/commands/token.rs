@@ -17,6 +17,8 @@ use crate::output::{self, Outcome};
 
 /// The largest token or claims document read from stdin or a file.
 const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+/// The same, as a token length.
+const MAX_INPUT_BYTES_USIZE: usize = 1024 * 1024;
 
 fn read_stdin(what: &str) -> Result<String> {
     let stdin = std::io::stdin();
@@ -138,12 +140,20 @@ pub(crate) fn verify(args: &TokenVerifyArgs) -> Result<Outcome> {
             args.leeway
         );
     }
+    if !(1..=MAX_INPUT_BYTES_USIZE).contains(&args.max_token_bytes) {
+        bail!(
+            "--max-token-bytes {} is out of range: 1 to {MAX_INPUT_BYTES_USIZE}",
+            args.max_token_bytes
+        );
+    }
     let token = token_text(args.token.as_deref())?;
     let ring = match load_keys(&args.source)? {
         Ok(ring) => ring,
         Err(e) => return rejected(args.json, e.code(), &format!("the key was refused: {e}")),
     };
-    let mut policy = Policy::new().leeway_secs(args.leeway);
+    let mut policy = Policy::new()
+        .leeway_secs(args.leeway)
+        .max_token_bytes(args.max_token_bytes);
     if let Some(iss) = &args.iss {
         policy = policy.issuer(iss.as_str());
     }
