@@ -66,16 +66,7 @@ async fn admin_routes_need_an_enabled_administrators_token() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let second = f.access("second").await;
-    let (_, users) = f.call("GET", "/v1/admin/users", Some(&second), None).await;
-    let root_id = users["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "root")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let root_id = user_id(&f, &second, "root").await;
     let (status, _) = f
         .call(
             "POST",
@@ -450,16 +441,7 @@ async fn metrics_count_and_the_event_log_holds_no_secret() {
 async fn the_last_enabled_administrator_cannot_disable_themself() {
     let f = fixture().await;
     let root = f.access("root").await;
-    let (_, users) = f.call("GET", "/v1/admin/users", Some(&root), None).await;
-    let root_id = users["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "root")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let root_id = user_id(&f, &root, "root").await;
     let (status, body) = f
         .call(
             "POST",
@@ -473,4 +455,18 @@ async fn the_last_enabled_administrator_cannot_disable_themself() {
     // Still an enabled administrator: the token still works for the admin API.
     let (status, _) = f.call("GET", "/v1/admin/users", Some(&root), None).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// The id of the user named `name`, as the admin API lists it to `token`'s holder.
+async fn user_id(f: &common::Fixture, token: &str, name: &str) -> String {
+    let (_, users) = f.call("GET", "/v1/admin/users", Some(token), None).await;
+    users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
