@@ -1,7 +1,10 @@
 //! Headers on every response, the request timeout, and the log line of a
 //! failure on the service's side.
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::State;
@@ -65,8 +68,46 @@ pub(crate) async fn timeout(
     request: Request<Body>,
     next: Next,
 ) -> Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
+    let (parts, body) = request.into_parts();
+    let received = Arc::new(AtomicBool::new(http_body::Body::is_end_stream(&body)));
+    let body = Body::new(Watched {
+        inner: body,
+        received: Arc::clone(&received),
+    });
+    match tokio::time::timeout(timeout, next.run(Request::from_parts(parts, body))).await {
         Ok(response) => response,
+        // The client had not sent its whole body by then: its delay, not ours.
+        Err(_) if !received.load(Ordering::Relaxed) => ApiError::RequestTimeout.into_response(),
         Err(_) => ApiError::Timeout.into_response(),
+    }
+}
+
+/// A request body that notes when it has been received to its end.
+struct Watched {
+    inner: Body,
+    received: Arc<AtomicBool>,
+}
+
+impl http_body::Body for Watched {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let frame = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(frame, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.received.store(true, Ordering::Relaxed);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }

@@ -16,6 +16,7 @@ mod gate;
 mod headers;
 mod issue;
 mod keys;
+mod listen;
 mod metrics;
 mod oauth;
 pub mod passwords;
@@ -40,6 +41,7 @@ pub const GENERATOR_PAGE: &str = include_str!("../../../web/index.html");
 pub use error::{ApiError, BadBody, ConfirmRefusal, SessionEnd};
 pub use events::{EventLog, SecurityEvent};
 pub use keys::{KeyService, KeysError};
+pub use listen::{serve, ConnectionLimits};
 pub use purpose::{Purpose, PURPOSES};
 pub use state::{AppState, Config};
 

@@ -60,6 +60,10 @@ pub(crate) struct Settings {
     pub(crate) password_hash_workers: Option<usize>,
     /// Password checks waiting for a worker before the answer is 503 busy.
     pub(crate) password_hash_queue: Option<usize>,
+    /// Longest wait for a request head, also the keep-alive idle limit.
+    pub(crate) header_read_timeout_secs: Option<u64>,
+    /// Most connections open at once.
+    pub(crate) max_connections: Option<usize>,
 }
 
 fn parse<T: FromStr>(name: &str, text: &str) -> Result<T> {
@@ -112,6 +116,11 @@ impl Settings {
         from_env("request_timeout_secs", &mut self.request_timeout_secs)?;
         from_env("password_hash_workers", &mut self.password_hash_workers)?;
         from_env("password_hash_queue", &mut self.password_hash_queue)?;
+        from_env(
+            "header_read_timeout_secs",
+            &mut self.header_read_timeout_secs,
+        )?;
+        from_env("max_connections", &mut self.max_connections)?;
         let mut origins: Option<String> = None;
         from_env("allowed_origins", &mut origins)?;
         if let Some(list) = origins {

@@ -1726,3 +1726,151 @@ fn token_verify_takes_a_larger_size_limit_when_asked() {
     let out = verify(&["--max-token-bytes", "0"]);
     assert_usage_error(&out, "--max-token-bytes");
 }
+
+/// Reads from `stream` until it closes, for at most `wait`: whether the
+/// server closed it (end of stream or reset) in that time.
+fn closed_within(stream: &mut std::net::TcpStream, wait: std::time::Duration) -> bool {
+    use std::io::Read as _;
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0u8; 512];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn idle_and_half_sent_connections_are_closed() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr, _) = start_serve_with(
+        dir.path(),
+        &[],
+        &[("JWTKEEP_HEADER_READ_TIMEOUT_SECS", "1")],
+    );
+    let open = || std::net::TcpStream::connect(&addr).unwrap();
+    // Silent from the start; half a request head; idle after one request.
+    let mut silent: Vec<_> = (0..20).map(|_| open()).collect();
+    let mut half = open();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let mut kept = open();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let wait = std::time::Duration::from_secs(10);
+    assert!(closed_within(&mut half, wait), "half a head is held open");
+    assert!(
+        closed_within(&mut kept, wait),
+        "an idle kept-alive connection is held open"
+    );
+    for socket in &mut silent {
+        assert!(
+            closed_within(socket, wait),
+            "a silent connection is held open"
+        );
+    }
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+    stop(child);
+}
+
+#[test]
+fn connections_past_the_cap_are_refused_cleanly_and_the_rest_still_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr, _) = start_serve_with(
+        dir.path(),
+        &[],
+        &[
+            ("JWTKEEP_MAX_CONNECTIONS", "4"),
+            ("JWTKEEP_HEADER_READ_TIMEOUT_SECS", "2"),
+        ],
+    );
+    let held: Vec<_> = (0..4)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    // Let the server take all four before the fifth arrives.
+    let mut probe = String::new();
+    for _ in 0..50 {
+        probe = http_get(&addr, "/healthz");
+        if probe.starts_with("HTTP/1.1 503") {
+            break;
+        }
+    }
+    assert!(probe.starts_with("HTTP/1.1 503"), "{probe}");
+    assert!(probe.contains("\"error\":\"busy\""), "{probe}");
+    assert!(
+        probe.to_ascii_lowercase().contains("retry-after: 1"),
+        "{probe}"
+    );
+    // The held connections time out, and their slots are free again.
+    let mut held = held;
+    for socket in &mut held {
+        assert!(closed_within(socket, std::time::Duration::from_secs(10)));
+    }
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+    stop(child);
+}
+
+#[test]
+fn connection_settings_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    for (key, value) in [
+        ("JWTKEEP_HEADER_READ_TIMEOUT_SECS", "0"),
+        ("JWTKEEP_MAX_CONNECTIONS", "0"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env(key, value)
+            .current_dir(dir.path())
+            .env_remove("JWTKEEP_MASTER_KEY")
+            .env_remove("JWTKEEP_STORE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // It must refuse before it listens (a listening server fails the test
+        // at once rather than leaving it waiting).
+        let mut err = String::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap())) {
+            let line = line.unwrap();
+            if line.starts_with("listening on") {
+                child.kill().unwrap();
+                panic!("{key}={value} was accepted: {err}{line}");
+            }
+            err.push_str(&line);
+            err.push('\n');
+        }
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(2), "{key}: {err}");
+        let setting = key.trim_start_matches("JWTKEEP_").to_ascii_lowercase();
+        assert!(err.contains(&setting), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn a_body_that_does_not_arrive_in_time_is_a_408() {
+    use std::io::{Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr, _) =
+        start_serve_with(dir.path(), &[], &[("JWTKEEP_REQUEST_TIMEOUT_SECS", "1")]);
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\":")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut response = vec![0u8; 4096];
+    let n = stream.read(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response[..n]).into_owned();
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(
+        response.contains("\"error\":\"request_timeout\""),
+        "{response}"
+    );
+    stop(child);
+}

@@ -121,6 +121,9 @@ pub enum ApiError {
     /// The request took longer than the service allows.
     #[error("the request took too long; retry shortly")]
     Timeout,
+    /// The client did not send its whole request body in time.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     /// Every password worker is busy and the queue is full: refused at once.
     #[error("the service is checking too many passwords right now; retry shortly")]
     Busy,
@@ -281,6 +284,7 @@ impl ApiError {
             | ApiError::LastAdministrator => StatusCode::CONFLICT,
             ApiError::NoSuchUser | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Store(e) => store_status(e),
             ApiError::RevocationsUnknown(_)
             | ApiError::Unavailable(_)
@@ -318,6 +322,7 @@ impl ApiError {
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Timeout => "timeout",
             ApiError::Busy => "busy",
+            ApiError::RequestTimeout => "request_timeout",
         }
     }
 

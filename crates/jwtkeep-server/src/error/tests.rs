@@ -34,6 +34,7 @@ fn variant_name(e: &ApiError) -> &'static str {
         ApiError::Unavailable(_) => "Unavailable",
         ApiError::Timeout => "Timeout",
         ApiError::Busy => "Busy",
+        ApiError::RequestTimeout => "RequestTimeout",
     }
 }
 
@@ -406,6 +407,14 @@ fn table() -> Vec<Row> {
         (ApiError::Timeout, 503, "timeout", None, Some("1"), false),
         (ApiError::Busy, 503, "busy", None, Some("1"), false),
         (
+            ApiError::RequestTimeout,
+            408,
+            "request_timeout",
+            None,
+            None,
+            false,
+        ),
+        (
             ApiError::LastAdministrator,
             409,
             "last_administrator",
@@ -484,6 +493,7 @@ async fn every_error_has_its_status_code_headers_and_body() {
         "Timeout",
         "Busy",
         "LastAdministrator",
+        "RequestTimeout",
     ];
     assert_eq!(seen, all.into_iter().collect(), "every variant has a row");
 }

@@ -1,9 +1,10 @@
 //! `jwtkeep serve`: opens the store and the master key, then runs the service.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use anyhow::{Context as _, Result};
-use jwtkeep_server::{Config, EventLog, Service};
+use anyhow::{bail, Context as _, Result};
+use jwtkeep_server::{Config, ConnectionLimits, EventLog, Service};
 use jwtkeep_store::{AnyStore, MasterKey, Users as _};
 
 use crate::cli::ServeArgs;
@@ -15,6 +16,7 @@ async fn serve(
     store: AnyStore,
     master: MasterKey,
     config: Config,
+    limits: ConnectionLimits,
     settings: &Settings,
     described: String,
 ) -> Result<()> {
@@ -47,13 +49,49 @@ async fn serve(
         "listening on http://{local} ({described}); public keys at http://{local}/.well-known/jwks.json"
     ));
     // The socket's address is the client address rate limits count by.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("the server stopped with an error")
+    jwtkeep_server::serve(listener, app, limits, shutdown).await;
+    Ok(())
+}
+
+/// The cap on connections when none is set and descriptors allow more.
+const MAX_DEFAULT_CONNECTIONS: usize = 10_000;
+
+/// The process's soft limit on open descriptors, from `/proc/self/limits`.
+fn descriptor_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// The connection limits: the configured ones, and a cap on connections
+/// that leaves room below the descriptor limit for the store, the logs and
+/// the connections being refused.
+fn connection_limits(settings: &Settings) -> Result<ConnectionLimits> {
+    let defaults = ConnectionLimits::default();
+    let header_read_timeout = settings
+        .header_read_timeout_secs
+        .map_or(defaults.header_read_timeout, Duration::from_secs);
+    if !(Duration::from_secs(1)..=Duration::from_secs(300)).contains(&header_read_timeout) {
+        bail!(
+            "header_read_timeout_secs = {} is out of range: 1 to 300",
+            header_read_timeout.as_secs()
+        );
+    }
+    let room = descriptor_limit().map_or(defaults.max_connections, |limit| {
+        usize::try_from(limit.saturating_sub(64).max(16)).unwrap_or(usize::MAX)
+    });
+    let max_connections = match settings.max_connections {
+        Some(n) if n == 0 || n > room => bail!(
+            "max_connections = {n} is out of range: 1 to {room} (the descriptor limit, less 64 for the store and the logs)"
+        ),
+        Some(n) => n,
+        None => room.min(MAX_DEFAULT_CONNECTIONS),
+    };
+    Ok(ConnectionLimits {
+        header_read_timeout,
+        max_connections,
+        ..defaults
+    })
 }
 
 /// Listens for Ctrl-C and SIGTERM from now on, and resolves on either:
@@ -89,6 +127,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<Outcome> {
         settings.allowed_origins = Some(args.allowed_origin.clone());
     }
     let config = settings.service_config()?;
+    let limits = connection_limits(&settings)?;
     if config.cookie_mode && config.issuer.starts_with("http://") {
         output::warn("cookie mode with an http:// issuer: browsers keep Secure cookies only over https (and on localhost); set --issuer https://...");
     }
@@ -99,7 +138,15 @@ pub(crate) fn run(args: &ServeArgs) -> Result<Outcome> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let opened = settings.open().await?;
-        serve(opened.store, master, config, &settings, opened.description).await
+        serve(
+            opened.store,
+            master,
+            config,
+            limits,
+            &settings,
+            opened.description,
+        )
+        .await
     })?;
     Ok(Outcome::Clean)
 }
