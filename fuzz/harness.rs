@@ -83,28 +83,59 @@ pub(crate) fn check(data: &[u8]) {
 
 /// What the claims reader must make of `map` (serde_json's strict parse):
 /// every registered claim of its registered type, as `(name, value)` pairs.
-fn registered_claims(map: &Map<String, Value>) -> Option<Vec<(&'static str, Value)>> {
+/// A NumericDate as the claims reader must read it: integers as they are;
+/// non-integers (RFC 7519 §2 allows them) rounded up for `exp` and `nbf`
+/// and down for `iat`. `Err(())` when serde's `f64` cannot tell: an integral
+/// `f64` read from text with a fraction or exponent may have been rounded
+/// onto that integer (`1e-400` is 0.0), where the reader, exact, is not.
+fn expected_date(name: &str, value: &Value) -> Result<Option<i64>, ()> {
+    if let Some(v) = value.as_i64() {
+        return Ok((0..=MAX_NUMERIC_DATE).contains(&v).then_some(v));
+    }
+    if value.is_u64() {
+        return Ok(None);
+    }
+    let Some(v) = value.as_f64() else {
+        return Ok(None);
+    };
+    if v.fract() == 0.0 && v.abs() < 1e18 {
+        return Err(());
+    }
+    // Non-integral: the exact value lies between the same two integers.
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    let fits = v > 0.0 && v < MAX_NUMERIC_DATE as f64;
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(fits.then(|| {
+        if name == "iat" {
+            v.floor() as i64
+        } else {
+            v.ceil() as i64
+        }
+    }))
+}
+
+/// The registered claims as the claims reader must read them, `None` when
+/// one has the wrong type or range; `Err(())` when serde_json's reading
+/// cannot decide (see [`expected_date`]).
+fn registered_claims(map: &Map<String, Value>) -> Result<Option<Vec<(&'static str, Value)>>, ()> {
     let mut out = Vec::new();
     for name in ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"] {
         let Some(value) = map.get(name) else { continue };
-        let fits = match name {
-            "exp" | "nbf" | "iat" => value
-                .as_i64()
-                .is_some_and(|v| (0..=MAX_NUMERIC_DATE).contains(&v)),
-            "aud" => {
-                value.is_string()
-                    || value
-                        .as_array()
-                        .is_some_and(|a| a.iter().all(Value::is_string))
-            }
-            _ => value.is_string(),
+        let read = match name {
+            "exp" | "nbf" | "iat" => expected_date(name, value)?.map(Value::from),
+            "aud" => (value.is_string()
+                || value
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(Value::is_string)))
+            .then(|| value.clone()),
+            _ => value.is_string().then(|| value.clone()),
         };
-        if !fits {
-            return None;
-        }
-        out.push((name, value.clone()));
+        let Some(read) = read else {
+            return Ok(None);
+        };
+        out.push((name, read));
     }
-    Some(out)
+    Ok(Some(out))
 }
 
 /// The hand-written claims reader accepts exactly what serde_json's strict
@@ -114,7 +145,11 @@ pub(crate) fn claims_reader_agrees_with_serde(data: &[u8]) {
     for depth in [2, MAX_PAYLOAD_DEPTH] {
         let ours = Claims::parse(data, depth);
         let theirs = parse_object(data, depth);
-        let expected = theirs.as_ref().ok().and_then(registered_claims);
+        let expected = match theirs.as_ref().ok().map(registered_claims) {
+            Some(Err(())) => continue,
+            Some(Ok(expected)) => expected,
+            None => None,
+        };
         match (&ours, &expected) {
             (Ok(claims), Some(registered)) => {
                 for (name, value) in registered {

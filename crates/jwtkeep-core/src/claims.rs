@@ -1,5 +1,7 @@
 //! JWT claims (RFC 7519), read strictly: registered claims must have their
-//! registered types, and NumericDates must be integers within range. Read in
+//! registered types, and NumericDates must be numbers within range (a
+//! fraction is read exactly and rounded to the safe side: `exp` and `nbf` up,
+//! `iat` down). Read in
 //! one pass from the payload without copying: the registered string claims
 //! point into the payload text, and the other claims are parsed only when
 //! asked for (verification never needs them).
@@ -69,16 +71,81 @@ fn type_error(claim: &'static str, problem: &'static str) -> ClaimTypeError {
     ClaimTypeError { claim, problem }
 }
 
-fn numeric_date(claim: &'static str, value: &Registered<'_>) -> Result<i64, ClaimTypeError> {
+/// Which way a fractional NumericDate becomes whole seconds.
+#[derive(Clone, Copy)]
+enum Round {
+    /// Up: `exp` and `nbf` (with whole-second `now`, `now < exp` and
+    /// `now >= nbf` hold exactly when they hold for the rounded-up value).
+    Up,
+    /// Down: `iat` (`iat <= now` and `iat < cut-off` hold exactly when they
+    /// hold for the rounded-down value, so a revocation still catches it).
+    Down,
+}
+
+/// A NumericDate as whole seconds. RFC 7519 §2 allows non-integers: they
+/// are read exactly from their decimal text (no floating point), and
+/// rounded so that every comparison with whole-second times gives the
+/// exact answer. Strings, booleans and values outside 0 ..= 9999-12-31 are refused.
+fn numeric_date(
+    claim: &'static str,
+    value: &Registered<'_>,
+    round: Round,
+) -> Result<i64, ClaimTypeError> {
+    let out_of_range = || type_error(claim, "is out of range");
     match value {
         Registered::Int(v) if (0..=MAX_NUMERIC_DATE).contains(v) => Ok(*v),
-        Registered::Int(_) | Registered::Huge => Err(type_error(claim, "is out of range")),
-        Registered::Float => Err(type_error(claim, "must be an integer number of seconds")),
+        Registered::Int(_) | Registered::Huge => Err(out_of_range()),
+        Registered::Float(text) => {
+            let (whole, fraction) = exact_seconds(text).ok_or_else(out_of_range)?;
+            let rounded = match round {
+                Round::Up if fraction => whole.checked_add(1).ok_or_else(out_of_range)?,
+                _ => whole,
+            };
+            // The exact value must lie within the range too, not only its rounding.
+            if whole > MAX_NUMERIC_DATE || (whole == MAX_NUMERIC_DATE && fraction) {
+                return Err(out_of_range());
+            }
+            Ok(rounded)
+        }
         _ => Err(type_error(
             claim,
             "must be a number, not a string or other value",
         )),
     }
+}
+
+/// The whole part of a non-negative JSON number written as decimal text
+/// (`1767225600.5`, `1.7672256005e9`), and whether a fraction remains;
+/// `None` for a negative number or a whole part beyond `i64`. Exact: the
+/// decimal point is moved in the digits, no floating point is involved.
+fn exact_seconds(text: &str) -> Option<(i64, bool)> {
+    if text.starts_with('-') {
+        return None;
+    }
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let (int_digits, frac_digits) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: Vec<u8> = int_digits.bytes().chain(frac_digits.bytes()).collect();
+    if digits.iter().all(|&d| d == b'0') {
+        // Zero, however it is written (and however large its exponent).
+        return Some((0, false));
+    }
+    // Where the decimal point falls in `digits` once the exponent is applied.
+    let point = i64::try_from(int_digits.len())
+        .ok()?
+        .checked_add(exponent)?;
+    let split = usize::try_from(point.clamp(0, i64::try_from(digits.len()).ok()?)).ok()?;
+    let (whole, fraction) = digits.split_at(split);
+    let zeros_after = usize::try_from(point)
+        .ok()
+        .map_or(0, |p| p.saturating_sub(digits.len()));
+    let mut value: i64 = 0;
+    for &d in whole.iter().chain(std::iter::repeat_n(&b'0', zeros_after)) {
+        value = value.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+    }
+    Some((value, fraction.iter().any(|&d| d != b'0')))
 }
 
 /// Where a string lies in the payload text, as the reader found it; its own
@@ -151,9 +218,9 @@ impl Found {
         match claim {
             RegisteredClaim::Iss => self.iss = Some(string("iss", value)?),
             RegisteredClaim::Sub => self.sub = Some(string("sub", value)?),
-            RegisteredClaim::Exp => self.exp = Some(numeric_date("exp", &value)?),
-            RegisteredClaim::Nbf => self.nbf = Some(numeric_date("nbf", &value)?),
-            RegisteredClaim::Iat => self.iat = Some(numeric_date("iat", &value)?),
+            RegisteredClaim::Exp => self.exp = Some(numeric_date("exp", &value, Round::Up)?),
+            RegisteredClaim::Nbf => self.nbf = Some(numeric_date("nbf", &value, Round::Up)?),
+            RegisteredClaim::Iat => self.iat = Some(numeric_date("iat", &value, Round::Down)?),
             RegisteredClaim::Jti => self.jti = Some(string("jti", value)?),
             RegisteredClaim::Aud => {
                 self.aud = match value {
@@ -313,6 +380,36 @@ impl fmt::Debug for Claims {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn fractional_dates_are_read_exactly_and_rounded_toward_the_safe_side() {
+        let read = |text: &str, round: Round| {
+            let value = Registered::Float(text);
+            numeric_date("exp", &value, round).ok()
+        };
+        assert_eq!(read("1767225600.5", Round::Up), Some(1_767_225_601));
+        assert_eq!(read("1767225600.5", Round::Down), Some(1_767_225_600));
+        assert_eq!(read("1767225600.0", Round::Up), Some(1_767_225_600));
+        assert_eq!(read("1.7672256005e9", Round::Up), Some(1_767_225_601));
+        assert_eq!(read("1.8e9", Round::Down), Some(1_800_000_000));
+        assert_eq!(read("1E+3", Round::Up), Some(1000));
+        // Seventeen nines: a float would round this to 101.
+        assert_eq!(read("100.99999999999999999", Round::Down), Some(100));
+        assert_eq!(read("100.99999999999999999", Round::Up), Some(101));
+        assert_eq!(read("0.5e-400", Round::Down), Some(0));
+        assert_eq!(read("0e999999999999", Round::Up), Some(0));
+        assert_eq!(read("253402300799.0", Round::Up), Some(MAX_NUMERIC_DATE));
+        for refused in [
+            "253402300799.5",
+            "-0.0",
+            "-1.5",
+            "1e300",
+            "9.3e18",
+            "1e99999999999999999999",
+        ] {
+            assert_eq!(read(refused, Round::Down), None, "{refused}");
+        }
+    }
     use super::*;
     use serde_json::json;
 
@@ -344,16 +441,24 @@ mod tests {
     }
 
     #[test]
-    fn dates_must_be_integers_in_range() {
+    fn dates_must_be_numbers_in_range() {
         assert_eq!(
             read(&json!({"exp": 1_700_000_000})).unwrap().exp(),
             Some(1_700_000_000)
         );
+        // RFC 7519 §2: a NumericDate may be a non-integer.
+        assert_eq!(
+            read(&json!({"exp": 1.7e9})).unwrap().exp(),
+            Some(1_700_000_000)
+        );
+        let fractional = read(&json!({"exp": 1_700_000_000.5, "iat": 1_600_000_000.5})).unwrap();
+        assert_eq!(fractional.exp(), Some(1_700_000_001));
+        assert_eq!(fractional.iat(), Some(1_600_000_000));
         for bad in [
             json!({"exp": "1700000000"}),
-            json!({"exp": 1.7e9}),
-            json!({"exp": 1_700_000_000.5}),
             json!({"exp": -1}),
+            json!({"exp": -0.5}),
+            json!({"exp": 1e300}),
             json!({"nbf": 253_402_300_800i64}),
             json!({"iat": u64::MAX}),
             json!({"exp": null}),

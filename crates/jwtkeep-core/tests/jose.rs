@@ -210,7 +210,11 @@ fn hmac_verifier(policy: Policy) -> Verifier {
 }
 
 fn reject(verifier: &Verifier, token: &str) -> VerifyError {
-    verifier.verify_at(token, NOW).unwrap_err()
+    reject_at(verifier, token, NOW)
+}
+
+fn reject_at(verifier: &Verifier, token: &str, now: i64) -> VerifyError {
+    verifier.verify_at(token, now).unwrap_err()
 }
 
 // -------------------------------------------------------------------- attacks
@@ -456,13 +460,12 @@ fn oversized_and_deeply_nested_input_is_rejected() {
 }
 
 #[test]
-fn dates_as_strings_floats_or_out_of_range_are_rejected() {
+fn dates_as_strings_negative_or_out_of_range_are_rejected() {
     let verifier = hmac_verifier(Policy::new());
     for exp in [
         json!("1800000900"),
-        json!(1_800_000_900.5),
-        json!(1.8e9),
         json!(-5),
+        json!(-0.5),
         json!(1e300),
         json!(u64::MAX),
     ] {
@@ -470,6 +473,42 @@ fn dates_as_strings_floats_or_out_of_range_are_rejected() {
         let token = forge_hmac(r#"{"alg":"HS256"}"#, &payload, &[0x42; 32]);
         assert_eq!(reject(&verifier, &token).code(), "invalid_claim", "{exp}");
     }
+}
+
+/// RFC 7519 §2 allows non-integer NumericDates (PyJWT, jose and jsonwebtoken
+/// accept them): they are compared exactly with whole-second times.
+#[test]
+fn fractional_dates_are_accepted_and_compared_exactly() {
+    let verifier = hmac_verifier(Policy::new().leeway_secs(0));
+    let payload = Value::Object(claims(json!({
+        "exp": (NOW + 900) as f64 + 0.5,
+        "nbf": (NOW - 20) as f64 + 0.25,
+        "iat": (NOW - 30) as f64 + 0.75,
+    })))
+    .to_string();
+    let token = forge_hmac(r#"{"alg":"HS256"}"#, &payload, &[0x42; 32]);
+    // Valid from nbf (rounded up: NOW - 19) until exp (NOW + 900.5: the last
+    // whole second it is valid at is NOW + 900).
+    assert!(verifier.verify_at(&token, NOW - 19).is_ok());
+    assert_eq!(
+        reject_at(&verifier, &token, NOW - 20).code(),
+        "token_not_yet_valid"
+    );
+    assert!(verifier.verify_at(&token, NOW + 900).is_ok());
+    assert_eq!(
+        reject_at(&verifier, &token, NOW + 901).code(),
+        "token_expired"
+    );
+    let verified = verifier.verify_at(&token, NOW).unwrap();
+    assert_eq!(verified.payload().exp(), Some(NOW + 901));
+    assert_eq!(verified.payload().iat(), Some(NOW - 30));
+    // In exponent form too.
+    let payload = Value::Object(claims(json!({ "exp": 1.8000009e9 }))).to_string();
+    let token = forge_hmac(r#"{"alg":"HS256"}"#, &payload, &[0x42; 32]);
+    assert_eq!(
+        verifier.verify_at(&token, NOW).unwrap().payload().exp(),
+        Some(NOW + 900)
+    );
 }
 
 #[test]

@@ -49,8 +49,8 @@ pub(crate) enum Registered<'t> {
     /// A positive integer above `i64::MAX` that fits `u64`.
     Huge,
     /// A number with a fraction or exponent, `-0`, or an integer too large
-    /// for `u64` (serde_json reads all of these as `f64`).
-    Float,
+    /// for `u64` (serde_json reads all of these as `f64`), as written.
+    Float(&'t str),
     /// `true` or `false`.
     Bool(bool),
     /// An array whose elements are all strings.
@@ -449,13 +449,16 @@ impl<'t> Reader<'t> {
         match (magnitude, negative) {
             (Some(m), false) => Ok(i64::try_from(m).map_or(Registered::Huge, Registered::Int)),
             // -0 and anything below i64::MIN are floats to serde_json.
-            (Some(m), true) if m != 0 => Ok(0i64
-                .checked_sub_unsigned(m)
-                .map_or(Registered::Float, Registered::Int)),
+            (Some(m), true) if m != 0 => match 0i64.checked_sub_unsigned(m) {
+                Some(v) => Ok(Registered::Int(v)),
+                None => Ok(Registered::Float(
+                    self.text.get(start..self.pos).ok_or(SYNTAX)?,
+                )),
+            },
             _ => {
                 let text = self.text.get(start..self.pos).ok_or(SYNTAX)?;
                 match text.parse::<f64>() {
-                    Ok(v) if v.is_finite() => Ok(Registered::Float),
+                    Ok(v) if v.is_finite() => Ok(Registered::Float(text)),
                     _ => Err(SYNTAX),
                 }
             }
