@@ -37,7 +37,7 @@ start_jwtkeep() { # name port [env...]
   (cd "$dir" && env "$@" "$bin" user add "$user" <<<"$password" >/dev/null)
   local secret
   secret=$(cd "$dir" && env "$@" "$bin" client add "load-$RANDOM$RANDOM" --json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['name']+':'+d['secret'])")
-  (cd "$dir" && exec env "$@" JWTKEEP_LOGIN_ATTEMPTS=1000 "$bin" serve --listen "127.0.0.1:$port" 2>"$dir/log") &
+  (cd "$dir" && exec env "$@" JWTKEEP_LOGIN_ATTEMPTS=1000 JWTKEEP_LOGIN_ATTEMPTS_PER_ADDRESS=100000 JWTKEEP_LOGIN_ATTEMPTS_PER_ACCOUNT=100000 "$bin" serve --listen "127.0.0.1:$port" 2>"$dir/log") &
   pids+=($!)
   wait_for "http://127.0.0.1:$port/healthz"
   echo "Basic $(printf '%s' "$secret" | base64 -w0)" >"$work/$name.auth"

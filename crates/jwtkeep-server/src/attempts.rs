@@ -8,33 +8,78 @@ use zeroize::Zeroizing;
 use crate::events::{record, SecurityEvent};
 use crate::{passwords, ApiError, AppState};
 
-/// Counts one attempt on each of `keys` before any password is checked (so
-/// a parallel burst cannot outrun the count); 429 when one is over its limit.
-pub(crate) async fn count_attempt<S: Store>(
-    state: &AppState<S>,
-    keys: &[String],
+/// The limits one password check counts against, each in its own window
+/// (OWASP's authentication and credential-stuffing guidance): the
+/// (account, client address) pair, the client address, and the account.
+/// An attacker's failures therefore lock out neither the account's owner
+/// elsewhere (until the account limit) nor other users behind the same
+/// address (until the address limit), and a success from one pair forgives
+/// nothing of another's.
+pub(crate) struct Attempt {
+    pair: String,
+    address: String,
+    account: String,
     client: Option<String>,
-    now: i64,
-) -> Result<(), ApiError> {
-    for key in keys {
-        let decision = state
-            .store
-            .hit(
-                key,
-                state.config.login_attempts,
-                state.config.login_window_secs,
-                now,
-            )
-            .await?;
-        if !decision.allowed {
-            state.metrics.login("limited");
-            record(state, SecurityEvent::LoginLimited, None, client, now).await;
-            return Err(ApiError::RateLimited {
-                retry_after_secs: decision.retry_after_secs,
-            });
+}
+
+impl Attempt {
+    /// The attempt of `client` on `account` (a normalised name, or a user id
+    /// prefixed so that the two never meet).
+    pub(crate) fn new(account: &str, client: Option<String>) -> Attempt {
+        let address = client.as_deref().unwrap_or("unknown");
+        Attempt {
+            pair: format!("login:pair:{account}:{address}"),
+            address: format!("login:address:{address}"),
+            account: format!("login:account:{account}"),
+            client,
         }
     }
-    Ok(())
+
+    /// Counts the attempt against every limit before any password is checked
+    /// (so that a parallel burst cannot outrun the count); 429 when one is over.
+    pub(crate) async fn count<S: Store>(
+        &self,
+        state: &AppState<S>,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let config = &state.config;
+        let limits = [
+            (&self.pair, config.login_attempts),
+            (&self.address, config.login_attempts_per_address),
+            (&self.account, config.login_attempts_per_account),
+        ];
+        for (key, limit) in limits {
+            let decision = state
+                .store
+                .hit(key, limit, config.login_window_secs, now)
+                .await?;
+            if !decision.allowed {
+                state.metrics.login("limited");
+                record(
+                    state,
+                    SecurityEvent::LoginLimited,
+                    None,
+                    self.client.clone(),
+                    now,
+                )
+                .await;
+                return Err(ApiError::RateLimited {
+                    retry_after_secs: decision.retry_after_secs,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The password was right: the pair's failures are forgotten, and this
+    /// attempt no longer counts against the address or the account (their
+    /// earlier failures still do).
+    pub(crate) async fn succeeded<S: Store>(&self, state: &AppState<S>, now: i64) {
+        let window = state.config.login_window_secs;
+        let _ = state.store.reset(&self.pair).await;
+        let _ = state.store.forgive(&self.address, window, now).await;
+        let _ = state.store.forgive(&self.account, window, now).await;
+    }
 }
 
 /// Whether `password` matches `stored`, checked on the password pool; with

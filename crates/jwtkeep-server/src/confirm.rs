@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::attempts::{count_attempt, password_matches};
+use crate::attempts::{password_matches, Attempt};
 use crate::error::ConfirmRefusal;
 use crate::events::{record, record_details, SecurityEvent};
 use crate::extract::{ApiJson, Bearer, ClientAddr};
@@ -79,8 +79,8 @@ pub(crate) async fn issue<S: Store>(
     let verified = authenticate(&state, &token, now)?;
     let subject = verified.payload().sub().unwrap_or_default().to_owned();
     // The same limits as logins: this is a password check too.
-    let keys = [format!("login:account-id:{subject}")];
-    count_attempt(&state, &keys, client.clone(), now).await?;
+    let attempt = Attempt::new(&format!("id:{subject}"), client.clone());
+    attempt.count(&state, now).await?;
     let user = state.store.user_by_id(&subject).await?;
     let stored = user
         .as_ref()
@@ -97,6 +97,7 @@ pub(crate) async fn issue<S: Store>(
         .await;
         return Err(ApiError::BadCredentials);
     }
+    attempt.succeeded(&state, now).await;
     let jti = random_id()?;
     let ttl = state.config.confirm_ttl_secs;
     let claims = ConfirmClaims {

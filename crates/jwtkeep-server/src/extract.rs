@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::cookies::{cookie, ACCESS_COOKIE};
 use crate::error::BadBody;
+use crate::proxies::client_address;
 use crate::{ApiError, AppState};
 
 /// A JSON body; malformed JSON, a wrong content type, missing or unknown
@@ -35,18 +36,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// The client's address, from the socket (never from a header a client can set).
+/// The client's address: the socket's peer, or what the trusted proxies in
+/// front of the service report (never a header an untrusted peer sent).
 pub(crate) struct ClientAddr(pub(crate) Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for ClientAddr {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState<S>>,
+    ) -> Result<Self, ApiError> {
         Ok(ClientAddr(
             parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
+                .map(|ConnectInfo(addr)| {
+                    client_address(addr.ip(), &parts.headers, &state.config.trusted_proxies)
+                }),
         ))
     }
 }

@@ -20,6 +20,7 @@ mod listen;
 mod metrics;
 mod oauth;
 pub mod passwords;
+mod proxies;
 mod purpose;
 mod routes;
 mod session;
@@ -42,6 +43,7 @@ pub use error::{ApiError, BadBody, ConfirmRefusal, SessionEnd};
 pub use events::{EventLog, SecurityEvent};
 pub use keys::{KeyService, KeysError};
 pub use listen::{serve, ConnectionLimits};
+pub use proxies::{Cidr, CidrError};
 pub use purpose::{Purpose, PURPOSES};
 pub use state::{AppState, Config};
 

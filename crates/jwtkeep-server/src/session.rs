@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::attempts::{count_attempt, password_matches};
+use crate::attempts::{password_matches, Attempt};
 use crate::cookies::{self, RefreshSource};
 use crate::error::BadBody;
 use crate::events::{record, SecurityEvent};
@@ -40,11 +40,8 @@ pub(crate) async fn login<S: Store>(
     let client = client.map(|ip| ip.to_string());
     let account =
         normalise_username(&request.username).unwrap_or_else(|_| request.username.to_lowercase());
-    let keys = [
-        format!("login:client:{}", client.as_deref().unwrap_or("unknown")),
-        format!("login:account:{account}"),
-    ];
-    count_attempt(&state, &keys, client.clone(), now).await?;
+    let attempt = Attempt::new(&format!("name:{account}"), client.clone());
+    attempt.count(&state, now).await?;
     let user = state.store.user_by_name(&request.username).await?;
     let stored = user
         .as_ref()
@@ -57,9 +54,7 @@ pub(crate) async fn login<S: Store>(
         record(&state, SecurityEvent::LoginFailed, None, client, now).await;
         return Err(ApiError::BadCredentials);
     };
-    for key in &keys {
-        let _ = state.store.reset(key).await;
-    }
+    attempt.succeeded(&state, now).await;
     let pair = issue_new_pair(&state, &user.id, user.admin, now).await?;
     state.metrics.login("succeeded");
     record(

@@ -35,8 +35,15 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Longest a request may take.
     pub request_timeout: Duration,
-    /// Login attempts allowed per account and per client address in a window.
+    /// Failed password checks allowed per (account, client address) pair in
+    /// a window (the JWT security guide's 5 per 15 minutes).
     pub login_attempts: u64,
+    /// Failed password checks allowed per client address in a window, whatever the accounts.
+    pub login_attempts_per_address: u64,
+    /// Failed password checks allowed per account in a window, whatever the addresses.
+    pub login_attempts_per_account: u64,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client.
+    pub trusted_proxies: Vec<crate::proxies::Cidr>,
     /// The login window, seconds.
     pub login_window_secs: i64,
     /// At most this many password hashes are computed at once (argon2id:
@@ -86,6 +93,9 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             login_attempts: 5,
             login_window_secs: 15 * 60,
+            login_attempts_per_address: 20,
+            login_attempts_per_account: 50,
+            trusted_proxies: Vec::new(),
             password_hash_workers: std::thread::available_parallelism().map_or(2, usize::from),
             password_hash_queue: 16,
             revocation_staleness: Duration::from_secs(5),

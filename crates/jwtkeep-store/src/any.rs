@@ -156,6 +156,10 @@ impl RateLimits for AnyStore {
     async fn reset(&self, key: &str) -> Result<()> {
         dispatch!(self, s => s.reset(key).await)
     }
+
+    async fn forgive(&self, key: &str, window_secs: i64, now: i64) -> Result<()> {
+        dispatch!(self, s => s.forgive(key, window_secs, now).await)
+    }
 }
 
 impl SigningKeys for AnyStore {

@@ -152,6 +152,16 @@ pub trait RateLimits {
 
     /// Forgets `key`'s window (after a successful login, say).
     fn reset(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Takes back one hit of `key`'s window holding `now`, if it has any:
+    /// an attempt counted before it was checked turned out not to count
+    /// (a correct password). Hits of an earlier window are left alone.
+    fn forgive(
+        &self,
+        key: &str,
+        window_secs: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Signing keys and the rotation lock.

@@ -66,7 +66,7 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance.\n\nSettings come from defaults, then --config FILE (TOML; unknown keys refused), then\nJWTKEEP_<KEY> variables, then flags. Keys: listen, data_dir, store, store_prefix (jwtkeep:), issuer, audience,\nalgorithm (ES256, EdDSA, RS256...), access_ttl_secs (900), refresh_ttl_secs (604800),\nconfirm_ttl_secs (300), rotation_secs (604800), publish_ahead_secs (3600),\nlogin_attempts (5), login_window_secs (900), cookie_mode (false), allowed_origins\n(a list; comma-separated in the variable), body_limit_bytes (16384),\nrequest_timeout_secs (10).\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep --issuer https://auth.example.com\n  jwtkeep serve --config /etc/jwtkeep.toml\n  JWTKEEP_MASTER_KEY=... JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep serve"
+    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance.\n\nSettings come from defaults, then --config FILE (TOML; unknown keys refused), then\nJWTKEEP_<KEY> variables, then flags. Keys: listen, data_dir, store, store_prefix (jwtkeep:), issuer, audience,\nalgorithm (ES256, EdDSA, RS256...), access_ttl_secs (900), refresh_ttl_secs (604800),\nconfirm_ttl_secs (300), rotation_secs (604800), publish_ahead_secs (3600),\nlogin_attempts (5 per account and address), login_attempts_per_address (20),\nlogin_attempts_per_account (50), login_window_secs (900), trusted_proxies (a list of\naddresses or blocks; comma-separated in the variable), cookie_mode (false),\nallowed_origins (a list; comma-separated in the variable), body_limit_bytes (16384),\nrequest_timeout_secs (10), header_read_timeout_secs (10), max_connections,\npassword_hash_workers, password_hash_queue (16).\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep --issuer https://auth.example.com\n  jwtkeep serve --config /etc/jwtkeep.toml\n  JWTKEEP_MASTER_KEY=... JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep serve"
 )]
 pub(crate) struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
@@ -84,6 +84,10 @@ pub(crate) struct ServeArgs {
     /// In cookie mode, an origin allowed to make state-changing requests (repeatable).
     #[arg(long, value_name = "ORIGIN")]
     pub(crate) allowed_origin: Vec<String>,
+    /// A reverse proxy (address or block, 10.0.0.0/8) whose Forwarded or
+    /// X-Forwarded-For names the client that rate limits count (repeatable).
+    #[arg(long, value_name = "CIDR")]
+    pub(crate) trusted_proxy: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

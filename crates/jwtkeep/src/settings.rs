@@ -60,6 +60,12 @@ pub(crate) struct Settings {
     pub(crate) password_hash_workers: Option<usize>,
     /// Password checks waiting for a worker before the answer is 503 busy.
     pub(crate) password_hash_queue: Option<usize>,
+    /// Failed password checks per client address in a window.
+    pub(crate) login_attempts_per_address: Option<u64>,
+    /// Failed password checks per account in a window.
+    pub(crate) login_attempts_per_account: Option<u64>,
+    /// Reverse proxies trusted to name the client (addresses or blocks).
+    pub(crate) trusted_proxies: Option<Vec<String>>,
     /// Longest wait for a request head, also the keep-alive idle limit.
     pub(crate) header_read_timeout_secs: Option<u64>,
     /// Most connections open at once.
@@ -116,6 +122,24 @@ impl Settings {
         from_env("request_timeout_secs", &mut self.request_timeout_secs)?;
         from_env("password_hash_workers", &mut self.password_hash_workers)?;
         from_env("password_hash_queue", &mut self.password_hash_queue)?;
+        from_env(
+            "login_attempts_per_address",
+            &mut self.login_attempts_per_address,
+        )?;
+        from_env(
+            "login_attempts_per_account",
+            &mut self.login_attempts_per_account,
+        )?;
+        let mut proxies: Option<String> = None;
+        from_env("trusted_proxies", &mut proxies)?;
+        if let Some(list) = proxies {
+            self.trusted_proxies = Some(
+                list.split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+            );
+        }
         from_env(
             "header_read_timeout_secs",
             &mut self.header_read_timeout_secs,
@@ -234,10 +258,37 @@ impl Settings {
             1,
             86_400,
         )?;
-        let login_attempts = self.login_attempts.unwrap_or(defaults.login_attempts);
-        if !(1..=1000).contains(&login_attempts) {
-            bail!("login_attempts = {login_attempts} is out of range: 1 to 1000");
-        }
+        let attempts = |name: &str, value: Option<u64>, default: u64| -> Result<u64> {
+            let n = value.unwrap_or(default);
+            if !(1..=100_000).contains(&n) {
+                bail!("{name} = {n} is out of range: 1 to 100000");
+            }
+            Ok(n)
+        };
+        let login_attempts = attempts(
+            "login_attempts",
+            self.login_attempts,
+            defaults.login_attempts,
+        )?;
+        let login_attempts_per_address = attempts(
+            "login_attempts_per_address",
+            self.login_attempts_per_address,
+            defaults.login_attempts_per_address,
+        )?;
+        let login_attempts_per_account = attempts(
+            "login_attempts_per_account",
+            self.login_attempts_per_account,
+            defaults.login_attempts_per_account,
+        )?;
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .flatten()
+            .map(|p| {
+                p.parse::<jwtkeep_server::Cidr>()
+                    .map_err(|e| anyhow::anyhow!("trusted proxy {e}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let password_hash_workers = self
             .password_hash_workers
             .unwrap_or(defaults.password_hash_workers);
@@ -267,6 +318,9 @@ impl Settings {
             rotation_secs,
             publish_ahead_secs,
             login_attempts,
+            login_attempts_per_address,
+            login_attempts_per_account,
+            trusted_proxies,
             login_window_secs,
             password_hash_workers,
             password_hash_queue,

@@ -1563,6 +1563,8 @@ fn a_login_burst_is_bounded_by_the_password_workers_not_by_the_crowd() {
             ("JWTKEEP_PASSWORD_HASH_WORKERS", "2"),
             ("JWTKEEP_PASSWORD_HASH_QUEUE", "4"),
             ("JWTKEEP_LOGIN_ATTEMPTS", "1000"),
+            ("JWTKEEP_LOGIN_ATTEMPTS_PER_ADDRESS", "1000"),
+            ("JWTKEEP_LOGIN_ATTEMPTS_PER_ACCOUNT", "1000"),
         ],
     );
     // One login first, so that the workers' buffers and the decoy exist.
@@ -1820,6 +1822,8 @@ fn connection_settings_are_checked() {
     for (key, value) in [
         ("JWTKEEP_HEADER_READ_TIMEOUT_SECS", "0"),
         ("JWTKEEP_MAX_CONNECTIONS", "0"),
+        ("JWTKEEP_TRUSTED_PROXIES", "10.0.0.0/8,the-proxy"),
+        ("JWTKEEP_LOGIN_ATTEMPTS_PER_ADDRESS", "0"),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -1846,7 +1850,8 @@ fn connection_settings_are_checked() {
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(2), "{key}: {err}");
         let setting = key.trim_start_matches("JWTKEEP_").to_ascii_lowercase();
-        assert!(err.contains(&setting), "{err}");
+        let named = err.contains(&setting) || err.contains(value.rsplit(',').next().unwrap());
+        assert!(named, "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }

@@ -9,3 +9,4 @@ mod common;
 mod cookies;
 mod flows;
 mod instances;
+mod limits;

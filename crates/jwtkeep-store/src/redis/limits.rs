@@ -25,6 +25,16 @@ impl RateLimits for RedisStore {
         Ok(RateDecision::of(count, limit, start, window_secs, now))
     }
 
+    async fn forgive(&self, key: &str, window_secs: i64, now: i64) -> Result<()> {
+        let start = crate::ratelimit::window_start(key, 1, window_secs, now)?;
+        let rkey = self.key(&["rate", key]);
+        let script = &self.scripts.forgive;
+        let _: i64 = self
+            .run(|mut c| async move { script.key(rkey).arg(start).invoke_async(&mut c).await })
+            .await?;
+        Ok(())
+    }
+
     async fn reset(&self, key: &str) -> Result<()> {
         let rkey = self.key(&["rate", key]);
         self.run(|mut c| async move { c.del(rkey).await }).await

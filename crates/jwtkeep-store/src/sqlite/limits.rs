@@ -29,6 +29,22 @@ impl RateLimits for SqliteStore {
         Ok(RateDecision::of(count, limit, start, window_secs, now))
     }
 
+    async fn forgive(&self, key: &str, window_secs: i64, now: i64) -> Result<()> {
+        let start = crate::ratelimit::window_start(key, 1, window_secs, now)?;
+        let key = key.to_owned();
+        self.with(false, move |conn| {
+            conn.prepare_cached(
+                "UPDATE rate_windows SET count = count - 1
+                 WHERE key = ?1 AND window_start = ?2 AND count > 0",
+            )
+            .map_err(db_err)?
+            .execute(params![key, start])
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn reset(&self, key: &str) -> Result<()> {
         let key = key.to_owned();
         self.with(false, move |conn| {

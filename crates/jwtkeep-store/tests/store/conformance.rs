@@ -97,6 +97,7 @@ conformance!(
     password_change_revokes_the_users_families,
     rate_limit_counts_in_fixed_windows,
     parallel_wrong_passwords_get_no_more_than_the_limit,
+    a_forgiven_hit_is_taken_back_in_its_own_window_only,
     signing_keys_are_stored_sealed_and_scheduled,
     rotation_lock_has_one_holder_at_a_time,
     events_are_queried_by_time_and_name,

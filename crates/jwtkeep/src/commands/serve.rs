@@ -126,6 +126,9 @@ pub(crate) fn run(args: &ServeArgs) -> Result<Outcome> {
     if !args.allowed_origin.is_empty() {
         settings.allowed_origins = Some(args.allowed_origin.clone());
     }
+    if !args.trusted_proxy.is_empty() {
+        settings.trusted_proxies = Some(args.trusted_proxy.clone());
+    }
     let config = settings.service_config()?;
     let limits = connection_limits(&settings)?;
     if config.cookie_mode && config.issuer.starts_with("http://") {

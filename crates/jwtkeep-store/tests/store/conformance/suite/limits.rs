@@ -60,3 +60,20 @@ pub async fn parallel_wrong_passwords_get_no_more_than_the_limit<S: Store>(s: S)
         "every hit counted exactly once"
     );
 }
+
+pub async fn a_forgiven_hit_is_taken_back_in_its_own_window_only<S: Store>(s: S) {
+    let t = now();
+    let start = t - t.rem_euclid(60);
+    let key = format!("login:{}", id());
+    for _ in 0..3 {
+        s.hit(&key, 5, 60, start + 1).await.unwrap();
+    }
+    s.forgive(&key, 60, start + 2).await.unwrap();
+    assert_eq!(s.hit(&key, 5, 60, start + 3).await.unwrap().count, 3);
+    // Never below zero, and an earlier window's hits are not the current one's.
+    let other = format!("login:{}", id());
+    s.forgive(&other, 60, start + 4).await.unwrap();
+    assert_eq!(s.hit(&other, 5, 60, start + 5).await.unwrap().count, 1);
+    s.forgive(&key, 60, start + 61).await.unwrap();
+    assert_eq!(s.hit(&key, 5, 60, start + 62).await.unwrap().count, 1);
+}
