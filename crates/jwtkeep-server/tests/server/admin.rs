@@ -1,12 +1,5 @@
 //! The admin API, key rotation, metrics and the event log, in process over a
 //! real SQLite store.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
 
 use std::time::Duration;
 

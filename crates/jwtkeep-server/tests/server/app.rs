@@ -1,11 +1,4 @@
 //! The service in process (`oneshot`) over a real SQLite store.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
 
 use std::sync::Arc;
 

@@ -1,11 +1,4 @@
 //! Login and /me in process, over a real SQLite store.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

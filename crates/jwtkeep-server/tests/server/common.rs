@@ -1,11 +1,6 @@
 //! Helpers shared by the service's test files: an in-process service over a
 //! real SQLite store with a clock the test moves, and request helpers.
-#![allow(
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    dead_code
-)]
+#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};

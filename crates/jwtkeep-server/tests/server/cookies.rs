@@ -1,12 +1,5 @@
 //! Cookie mode: tokens in HttpOnly cookies, and the Origin check on every
 //! state-changing request that relies on them.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};

@@ -1,12 +1,5 @@
 //! Step-up confirmation tokens, and introspection and revocation for
 //! registered clients, in process over a real SQLite store.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -3,14 +3,6 @@
 //! other refuses within 100 ms, and of the two only one rotates each key.
 //! No timers: the test waits on the other instance's revocation syncs and
 //! runs the scheduled key work itself.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::disallowed_methods,
-    missing_docs
-)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};

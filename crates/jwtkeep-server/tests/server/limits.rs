@@ -1,13 +1,6 @@
 //! Login limits that cannot be turned against users: failures counted per
 //! (account, address) pair, per address and per account, none forgiven by a
 //! success from elsewhere; the client address read through trusted proxies only.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
 
 use std::net::SocketAddr;
 

@@ -1,15 +1,6 @@
 //! One conformance suite, run unchanged against a real SQLite file and the
 //! real Redis on 127.0.0.1:6379 (a unique key prefix per test, so tests run
 //! in parallel). No mocks.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::disallowed_methods,
-    missing_docs,
-    unreachable_pub
-)]
 
 mod suite;
 

@@ -1,6 +1,16 @@
 //! The store's integration tests, in one binary (each test binary is a
 //! separate link): the conformance suite against every backend, what only
 //! SQLite promises, and Redis going away and coming back.
+#![allow(
+    clippy::disallowed_methods,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    missing_docs,
+    unreachable_pub
+)]
 
 mod conformance;
 mod redis_failure;

@@ -1,13 +1,6 @@
 //! Redis going away and coming back, with a real redis-server on a spare port:
 //! operations fail fast with `Unavailable`, the revocation view turns stale
 //! (verification fails closed), and everything resumes by itself.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::disallowed_methods,
-    missing_docs
-)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

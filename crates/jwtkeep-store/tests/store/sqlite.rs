@@ -1,14 +1,5 @@
 //! What only the SQLite backend promises: the file's permissions, its schema
 //! versions, and that a process killed mid-write loses nothing it acknowledged.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::disallowed_methods,
-    clippy::print_stdout,
-    missing_docs
-)]
 
 use std::io::{BufRead as _, BufReader};
 use std::os::unix::fs::PermissionsExt as _;
