@@ -167,7 +167,9 @@ pub async fn create_user<S: Store>(
     now: i64,
 ) -> Result<User, UserError> {
     let hashed = pool.hash(password).await.map_err(|e| match e {
-        passwords::PasswordError::Length => UserError::WeakPassword(e),
+        passwords::PasswordError::Length | passwords::PasswordError::Weak(_) => {
+            UserError::WeakPassword(e)
+        }
         passwords::PasswordError::Busy => UserError::Busy,
         _ => UserError::Hasher,
     })?;
@@ -376,9 +378,19 @@ pub(crate) async fn revoke_all<S: Store>(
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RotateRequest {
-    /// One purpose; all three when absent.
+    /// One purpose; all three when absent (`null` is refused, not read as absent).
+    #[serde(default, deserialize_with = "present")]
     purpose: Option<String>,
 }
+
+/// A member that, when present, must be a string (`null` is no purpose).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
+}
+
+/// How long after a rotation through the API the same purpose may be
+/// rotated again through it (the CLI, an operator's emergency tool, is not held).
+const ROTATION_THROTTLE_SECS: i64 = 60;
 
 /// `POST /v1/admin/keys/rotate`: new keys sign at once; the previous ones
 /// verify until their tokens have expired.
@@ -404,6 +416,20 @@ pub(crate) async fn rotate_keys<S: Store>(
             }
         },
     };
+    // Throttled per purpose, across instances: a lock nobody releases.
+    let holder = crate::issue::random_id()?;
+    for purpose in &purposes {
+        let throttle = format!("rotate-throttle-{purpose}");
+        if !state
+            .store
+            .try_lock(&throttle, &holder, ROTATION_THROTTLE_SECS, who.now)
+            .await?
+        {
+            return Err(ApiError::RotationThrottled {
+                retry_after_secs: ROTATION_THROTTLE_SECS,
+            });
+        }
+    }
     let mut rotated = Map::new();
     for purpose in purposes {
         let kid = state
@@ -450,6 +476,9 @@ pub(crate) async fn events<S: Store>(
         )
     })?;
     let who = admin(&state, &token, client).await?;
+    if query.limit.is_some_and(|l| !(1..=1000).contains(&l)) {
+        return Err(ApiError::BadRequest("limit must be 1 to 1000".to_owned()));
+    }
     let events = state
         .store
         .events(EventQuery {

@@ -34,6 +34,9 @@ pub enum PasswordError {
     /// Too short or too long.
     #[error("a password must be 12 to 1024 bytes long")]
     Length,
+    /// Known to attackers, or too easy to guess; the reason says which.
+    #[error("this password is too weak: {0}")]
+    Weak(String),
     /// The hasher or the random generator failed.
     #[error("the password could not be hashed")]
     Hash,
@@ -45,6 +48,39 @@ pub enum PasswordError {
 fn check_length(password: &str) -> Result<(), PasswordError> {
     if password.len() < 12 || password.len() > 1024 {
         return Err(PasswordError::Length);
+    }
+    Ok(())
+}
+
+/// The fewest guesses, as bits, a new password must be estimated to take:
+/// 2^30 is about a billion, months of one core even against a stolen hash
+/// (argon2id at OWASP's parameters runs some 50 guesses a second per core),
+/// and hopeless online against the login limits.
+const MIN_PASSWORD_BITS: f64 = 30.0;
+
+/// Judges a new password with the same estimator and lists as secrets
+/// (`jwtkeep check`): on the list of secrets seen in the wild, or estimated
+/// under [`MIN_PASSWORD_BITS`] (repeats, keyboard rows, common words and
+/// their usual decorations), it is refused, with why.
+pub fn check_strength(password: &str) -> Result<(), PasswordError> {
+    check_length(password)?;
+    if jwtkeep_core::strength::WeakSecrets::get().contains(password.as_bytes()) {
+        return Err(PasswordError::Weak(
+            "it is on the public list of secrets attackers try first".to_owned(),
+        ));
+    }
+    let estimate = jwtkeep_core::strength::estimate(password);
+    if estimate.bits < MIN_PASSWORD_BITS {
+        let made_of: Vec<&str> = estimate.patterns.iter().map(|p| p.describe()).collect();
+        let why = if made_of.is_empty() {
+            String::new()
+        } else {
+            format!(" (it is made of {})", made_of.join(", "))
+        };
+        return Err(PasswordError::Weak(format!(
+            "it would take about 2^{:.0} guesses{why}; use a longer passphrase of unrelated words",
+            estimate.bits.max(0.0)
+        )));
     }
     Ok(())
 }
@@ -64,7 +100,7 @@ fn room(blocks: &mut Vec<Block>, count: usize) {
 
 /// [`hash`] in the caller's working buffer.
 fn hash_with(blocks: &mut Vec<Block>, password: &str) -> Result<PasswordHash, PasswordError> {
-    check_length(password)?;
+    check_strength(password)?;
     let argon = hasher();
     let salt_bytes = Secret::random(16).map_err(|_| PasswordError::Hash)?;
     let salt = SaltString::encode_b64(salt_bytes.expose()).map_err(|_| PasswordError::Hash)?;
@@ -202,7 +238,7 @@ impl PasswordPool {
 
     /// Hashes `password` with a fresh salt.
     pub async fn hash(&self, password: Zeroizing<String>) -> Result<PasswordHash, PasswordError> {
-        check_length(&password)?;
+        check_strength(&password)?;
         self.run(move |blocks| hash_with(blocks, &password)).await?
     }
 
@@ -251,6 +287,37 @@ mod tests {
         assert!(!verify("correct horse battery stapl", Some(&a)));
         assert!(!verify("correct horse battery staple", None));
         assert!(matches!(hash("short"), Err(PasswordError::Length)));
+    }
+
+    #[test]
+    fn guessable_and_listed_passwords_are_refused_with_why() {
+        for weak in [
+            "zzzzzzzzzzzzzzz",
+            "passwordpassword",
+            "letmein12345",
+            "123456789012",
+        ] {
+            let e = check_strength(weak).unwrap_err();
+            assert!(matches!(e, PasswordError::Weak(_)), "{weak}: {e}");
+            assert!(e.to_string().contains("guesses"), "{weak}: {e}");
+        }
+        assert!(matches!(
+            check_strength("aaaaaaaaaaaa"),
+            Err(PasswordError::Weak(_))
+        ));
+        let listed = check_strength("qwertyuiop12").unwrap_err();
+        assert!(listed.to_string().contains("public list"), "{listed}");
+        assert!(matches!(
+            hash("passwordpassword"),
+            Err(PasswordError::Weak(_))
+        ));
+        for fine in [
+            "correct horse battery staple",
+            "Tr0ub4dour&3x",
+            "kY3v9Qm2R8wX",
+        ] {
+            assert!(check_strength(fine).is_ok(), "{fine}");
+        }
     }
 
     #[test]

@@ -1879,3 +1879,18 @@ fn a_body_that_does_not_arrive_in_time_is_a_408() {
     );
     stop(child);
 }
+
+#[test]
+fn a_guessable_password_is_refused_with_why() {
+    let dir = tempfile::tempdir().unwrap();
+    for weak in [&b"aaaaaaaaaaaa\n"[..], b"passwordpassword\n"] {
+        let out = jwtkeep_in(dir.path(), &["user", "add", "alice"], Some(weak));
+        assert_usage_error(&out, "too weak");
+    }
+    let out = jwtkeep_in(
+        dir.path(),
+        &["user", "add", "alice"],
+        Some(b"correct horse battery staple\n"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

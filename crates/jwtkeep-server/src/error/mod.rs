@@ -96,6 +96,14 @@ pub enum ApiError {
     /// No user has this id.
     #[error("no user has this id: see GET /v1/admin/users")]
     NoSuchUser,
+    /// A key rotation through the API too soon after the last one.
+    #[error(
+        "the keys of this purpose were rotated a moment ago; retry in {retry_after_secs} seconds"
+    )]
+    RotationThrottled {
+        /// Seconds to wait.
+        retry_after_secs: i64,
+    },
     /// Disabling the last enabled administrator.
     #[error("this is the last enabled administrator: make another administrator first")]
     LastAdministrator,
@@ -272,7 +280,9 @@ impl ApiError {
             | ApiError::BadCredentials
             | ApiError::BadClient => StatusCode::UNAUTHORIZED,
             ApiError::MissingScope { .. } | ApiError::OriginRefused => StatusCode::FORBIDDEN,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited { .. } | ApiError::RotationThrottled { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::BadBody(body) => body.status(),
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::InvalidField(_)
@@ -306,6 +316,7 @@ impl ApiError {
             ApiError::MissingScope { .. } => "insufficient_scope",
             ApiError::OriginRefused => "origin_refused",
             ApiError::RateLimited { .. } => "too_many_attempts",
+            ApiError::RotationThrottled { .. } => "rotation_throttled",
             ApiError::BadBody(body) => body.code(),
             ApiError::BadRequest(_) | ApiError::InvalidField(_) => "invalid_request",
             ApiError::WeakPassword(_) => "weak_password",
@@ -361,7 +372,8 @@ impl ApiError {
 
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            ApiError::RateLimited { retry_after_secs } => {
+            ApiError::RateLimited { retry_after_secs }
+            | ApiError::RotationThrottled { retry_after_secs } => {
                 Some(u64::try_from(*retry_after_secs).unwrap_or(0).max(1))
             }
             _ if self.status() == StatusCode::SERVICE_UNAVAILABLE => {

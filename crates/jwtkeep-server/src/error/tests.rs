@@ -17,6 +17,7 @@ fn variant_name(e: &ApiError) -> &'static str {
         ApiError::MissingScope { .. } => "MissingScope",
         ApiError::OriginRefused => "OriginRefused",
         ApiError::RateLimited { .. } => "RateLimited",
+        ApiError::RotationThrottled { .. } => "RotationThrottled",
         ApiError::BadBody(_) => "BadBody",
         ApiError::BadRequest(_) => "BadRequest",
         ApiError::InvalidField(_) => "InvalidField",
@@ -405,6 +406,16 @@ fn table() -> Vec<Row> {
             true,
         ),
         (ApiError::Timeout, 503, "timeout", None, Some("1"), false),
+        (
+            ApiError::RotationThrottled {
+                retry_after_secs: 60,
+            },
+            429,
+            "rotation_throttled",
+            None,
+            Some("60"),
+            false,
+        ),
         (ApiError::Busy, 503, "busy", None, Some("1"), false),
         (
             ApiError::RequestTimeout,
@@ -492,6 +503,7 @@ async fn every_error_has_its_status_code_headers_and_body() {
         "Unavailable",
         "Timeout",
         "Busy",
+        "RotationThrottled",
         "LastAdministrator",
         "RequestTimeout",
     ];

@@ -463,3 +463,44 @@ async fn user_id(f: &common::Fixture, token: &str, name: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotation_is_throttled_per_purpose_and_the_contract_is_strict() {
+    let f = fixture().await;
+    let root = f.access("root").await;
+    let rotate = |body: Value| f.call("POST", "/v1/admin/keys/rotate", Some(&root), Some(body));
+    let (status, body) = rotate(json!({"purpose": "access"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = rotate(json!({"purpose": "access"})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"], "rotation_throttled");
+    // Another purpose is its own.
+    let (status, body) = rotate(json!({"purpose": "refresh"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // null is not "every purpose".
+    let (status, body) = rotate(json!({"purpose": null})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // A minute later the purpose may rotate again.
+    f.set_time(T0 + 61);
+    let root = f.access("root").await;
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/admin/keys/rotate",
+            Some(&root),
+            Some(json!({"purpose": "access"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for limit in ["0", "1001"] {
+        let (status, body) = f
+            .call(
+                "GET",
+                &format!("/v1/admin/events?limit={limit}"),
+                Some(&root),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{limit}: {body}");
+    }
+}
