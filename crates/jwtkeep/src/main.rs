@@ -78,7 +78,12 @@ fn main() -> ExitCode {
         // The reader went away (`| head`): not an error.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let _ = writeln!(io::stderr().lock(), "jwtkeep: {err:#}");
+            let message = format!("{err:#}");
+            let _ = writeln!(
+                io::stderr().lock(),
+                "jwtkeep: {}",
+                output::as_invoked(&message)
+            );
             ExitCode::from(2)
         }
     }

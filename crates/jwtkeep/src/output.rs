@@ -1,6 +1,8 @@
 //! Standard output and error, and the outcome a command reports.
 
+use std::borrow::Cow;
 use std::io::{self, Write as _};
+use std::sync::OnceLock;
 
 use anyhow::Result;
 
@@ -28,14 +30,43 @@ pub(crate) fn json(value: &serde_json::Value) -> Result<()> {
     stdout(&text)
 }
 
+/// The program as the user invoked it, for the commands hints suggest: the
+/// path typed when it was run by path (`./target/release/jwtkeep`, where
+/// `jwtkeep` alone would not be found), else `jwtkeep`.
+pub(crate) fn program() -> &'static str {
+    static PROGRAM: OnceLock<String> = OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        std::env::args_os()
+            .next()
+            .and_then(|arg| arg.into_string().ok())
+            .filter(|arg| arg.contains('/'))
+            .unwrap_or_else(|| "jwtkeep".to_owned())
+    })
+}
+
+/// `text` with the commands its hints suggest (`` `jwtkeep ...` ``) naming
+/// the program as it was invoked.
+pub(crate) fn as_invoked(text: &str) -> Cow<'_, str> {
+    let program = program();
+    if program == "jwtkeep" || !text.contains("`jwtkeep ") {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.replace("`jwtkeep ", &format!("`{program} ")))
+    }
+}
+
 /// Writes a warning to standard error.
 pub(crate) fn warn(text: &str) {
-    let _ = writeln!(io::stderr().lock(), "jwtkeep: warning: {text}");
+    let _ = writeln!(
+        io::stderr().lock(),
+        "jwtkeep: warning: {}",
+        as_invoked(text)
+    );
 }
 
 /// Writes an informational line to standard error (stdout stays for data).
 pub(crate) fn note(text: &str) {
-    let _ = writeln!(io::stderr().lock(), "{text}");
+    let _ = writeln!(io::stderr().lock(), "{}", as_invoked(text));
 }
 
 /// Writes one structured log record (a JSON object on one line) to standard error.

@@ -1894,3 +1894,24 @@ fn a_guessable_password_is_refused_with_why() {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+#[test]
+fn hints_name_the_program_as_it_was_invoked() {
+    // The tests run the binary by its path, as `./target/release/jwtkeep` is
+    // run where `jwtkeep` is not on PATH: the hint must be runnable as shown.
+    let program = env!("CARGO_BIN_EXE_jwtkeep");
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtkeep_in(dir.path(), &["user", "list"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("`{program} user add NAME --admin`")),
+        "{}",
+        stderr(&out)
+    );
+    let out = jwtkeep_in(dir.path(), &["user", "disable", "nobody"], None);
+    assert!(
+        stderr(&out).contains(&format!("`{program} user list`")),
+        "{}",
+        stderr(&out)
+    );
+}

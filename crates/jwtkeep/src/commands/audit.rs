@@ -236,7 +236,7 @@ fn describe(args: &AuditArgs, target: &HmacTarget, outcome: &Outcomes) -> (Value
     let Some((found, wordlist)) = &outcome.found else {
         return (
             Value::Object(j),
-            format!("weak secret: not found among {stats}.\n  Not finding it proves nothing about its strength: check the secret itself with `jwtkeep check`.\n"),
+            output::as_invoked(&format!("weak secret: not found among {stats}.\n  Not finding it proves nothing about its strength: check the secret itself with `jwtkeep check`.\n")).into_owned(),
         );
     };
     j.insert("source".into(), json!(found.source.name()));
@@ -251,11 +251,13 @@ fn describe(args: &AuditArgs, target: &HmacTarget, outcome: &Outcomes) -> (Value
         }
         _ => {}
     }
-    let mut text = format!(
+    let text = format!(
         "weak secret: FOUND: {}.\n  The secret is known to attackers: anyone can forge any token signed with it.\n  Rotate it now (`jwtkeep gen secret --alg {}` makes a strong one), then revoke or let expire every token signed with the old one.\n",
         found_where(found, wordlist.as_deref()),
         target.alg().name()
     );
+    // Before any secret is added: the hint names the program as invoked.
+    let mut text = output::as_invoked(&text).into_owned();
     if args.show_secret {
         let (member, shown) = shown_secret(&found.secret);
         j.insert(member.into(), json!(shown.as_str()));

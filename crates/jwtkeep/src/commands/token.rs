@@ -297,7 +297,7 @@ pub(crate) fn inspect(args: &TokenInspectArgs) -> Result<Outcome> {
             "findings": lint_json(&lints),
         }))?;
     } else {
-        let mut out = String::from("UNVERIFIED: nothing below has been checked; use `jwtkeep token verify` to trust a token\n");
+        let mut out = output::as_invoked("UNVERIFIED: nothing below has been checked; use `jwtkeep token verify` to trust a token\n").into_owned();
         out.push_str(&format!(
             "header: {}\n",
             pretty(&Value::Object(decoded.header.clone()))
