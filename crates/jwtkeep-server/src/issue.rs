@@ -134,7 +134,7 @@ pub(crate) async fn issue_new_pair<S: Store>(
     let limits = FamilyLimits {
         idle_secs: config.refresh_ttl_secs,
         absolute_secs: config.refresh_ttl_secs.saturating_mul(4),
-        grace_secs: 10,
+        grace_secs: config.refresh_grace_secs,
     };
     state
         .store

@@ -25,6 +25,11 @@ pub struct Config {
     pub access_ttl_secs: i64,
     /// Refresh-token lifetime, seconds (7 days by default).
     pub refresh_ttl_secs: i64,
+    /// For this long after a refresh, the refresh token just replaced may be
+    /// presented again (a second browser tab racing the first) and gets the
+    /// same successor; later it is reuse, and ends the session. Seconds, 0 to
+    /// 300 (10 by default; 0 turns the window off).
+    pub refresh_grace_secs: i64,
     /// Confirmation-token lifetime, seconds (5 minutes by default).
     pub confirm_ttl_secs: i64,
     /// How often signing keys rotate, seconds (7 days by default).
@@ -87,6 +92,7 @@ impl Default for Config {
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 7 * 86_400,
             confirm_ttl_secs: 5 * 60,
+            refresh_grace_secs: 10,
             rotation_secs: 7 * 86_400,
             publish_ahead_secs: 3600,
             body_limit_bytes: 16 * 1024,

@@ -56,6 +56,8 @@ pub(crate) struct Settings {
     pub(crate) body_limit_bytes: Option<usize>,
     /// Longest request.
     pub(crate) request_timeout_secs: Option<u64>,
+    /// The refresh grace window, seconds.
+    pub(crate) refresh_grace_secs: Option<i64>,
     /// Password hashes computed at once (argon2id, 19 MiB each).
     pub(crate) password_hash_workers: Option<usize>,
     /// Password checks waiting for a worker before the answer is 503 busy.
@@ -120,6 +122,7 @@ impl Settings {
         from_env("cookie_mode", &mut self.cookie_mode)?;
         from_env("body_limit_bytes", &mut self.body_limit_bytes)?;
         from_env("request_timeout_secs", &mut self.request_timeout_secs)?;
+        from_env("refresh_grace_secs", &mut self.refresh_grace_secs)?;
         from_env("password_hash_workers", &mut self.password_hash_workers)?;
         from_env("password_hash_queue", &mut self.password_hash_queue)?;
         from_env(
@@ -289,6 +292,12 @@ impl Settings {
                     .map_err(|e| anyhow::anyhow!("trusted proxy {e}"))
             })
             .collect::<Result<Vec<_>>>()?;
+        let refresh_grace_secs = self
+            .refresh_grace_secs
+            .unwrap_or(defaults.refresh_grace_secs);
+        if !(0..=300).contains(&refresh_grace_secs) {
+            bail!("refresh_grace_secs = {refresh_grace_secs} is out of range: 0 to 300 (0 turns the grace window off)");
+        }
         let password_hash_workers = self
             .password_hash_workers
             .unwrap_or(defaults.password_hash_workers);
@@ -322,6 +331,7 @@ impl Settings {
             login_attempts_per_account,
             trusted_proxies,
             login_window_secs,
+            refresh_grace_secs,
             password_hash_workers,
             password_hash_queue,
             cookie_mode: self.cookie_mode.unwrap_or(false),

@@ -1824,6 +1824,7 @@ fn connection_settings_are_checked() {
         ("JWTKEEP_MAX_CONNECTIONS", "0"),
         ("JWTKEEP_TRUSTED_PROXIES", "10.0.0.0/8,the-proxy"),
         ("JWTKEEP_LOGIN_ATTEMPTS_PER_ADDRESS", "0"),
+        ("JWTKEEP_REFRESH_GRACE_SECS", "301"),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
             .args(["serve", "--listen", "127.0.0.1:0"])

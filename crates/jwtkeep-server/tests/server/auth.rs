@@ -485,3 +485,20 @@ async fn logout_revokes_the_access_token_and_ends_the_refresh_family() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grace_window_is_a_setting_and_zero_turns_it_off() {
+    let f = common::fixture_with(Config {
+        refresh_grace_secs: 0,
+        ..Config::default()
+    })
+    .await;
+    let first = f.login("alice").await;
+    let r1 = first["refresh_token"].as_str().unwrap().to_owned();
+    let (status, body) = refresh(&f.app, &r1).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Without a grace window, presenting r1 again at once is reuse.
+    let (status, body) = refresh(&f.app, &r1).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "refresh_reuse");
+}
