@@ -253,11 +253,11 @@ pub async fn set_user_disabled<S: Store>(
     disabled: bool,
     now: i64,
 ) -> Result<(), UserError> {
-    if disabled {
+    let target = store.user_by_id(id).await.map_err(UserError::Store)?;
+    if disabled && target.is_some_and(|u| u.admin && !u.disabled) {
+        // Only then are the users read, to count the enabled administrators.
         let users = store.list_users(100_000).await.map_err(UserError::Store)?;
-        let target_is_admin = users.iter().any(|u| u.id == id && u.admin && !u.disabled);
-        let enabled_admins = users.iter().filter(|u| u.admin && !u.disabled).count();
-        if target_is_admin && enabled_admins <= 1 {
+        if users.iter().filter(|u| u.admin && !u.disabled).count() <= 1 {
             return Err(UserError::LastAdministrator);
         }
     }

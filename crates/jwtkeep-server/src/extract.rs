@@ -70,8 +70,11 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Bearer {
         state: &Arc<AppState<S>>,
     ) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return cookie(&parts.headers, ACCESS_COOKIE)
-                .filter(|_| state.config.cookie_mode)
+            return state
+                .config
+                .cookie_mode
+                .then(|| cookie(&parts.headers, ACCESS_COOKIE))
+                .flatten()
                 .map(|token| Bearer(token.to_owned()))
                 .ok_or(ApiError::MissingToken);
         };

@@ -50,14 +50,15 @@ pub(crate) async fn log_server_errors<S: Store>(
     request: Request<Body>,
     next: Next,
 ) -> Response {
-    let path = request.uri().path().to_owned();
+    // A Uri clone shares its bytes: no copy on requests that succeed.
+    let uri = request.uri().clone();
     let mut response = next.run(request).await;
     if let Some(failure) = response.extensions_mut().remove::<ServerDetail>() {
         let now = (state.clock)();
         state
             .config
             .event_log
-            .server_error(now, &path, failure.code, &failure.detail);
+            .server_error(now, uri.path(), failure.code, &failure.detail);
     }
     response
 }

@@ -88,6 +88,7 @@ pub fn check_strength(password: &str) -> Result<(), PasswordError> {
 /// Hashes `password` with a fresh 16-byte salt from the OS CSPRNG (in a new
 /// working buffer: for tests and one-off use; the service uses a pool).
 pub fn hash(password: &str) -> Result<PasswordHash, PasswordError> {
+    check_strength(password)?;
     hash_with(&mut Vec::new(), password)
 }
 
@@ -98,9 +99,9 @@ fn room(blocks: &mut Vec<Block>, count: usize) {
     }
 }
 
-/// [`hash`] in the caller's working buffer.
+/// [`hash`] in the caller's working buffer, of a password the caller has
+/// already judged ([`check_strength`]).
 fn hash_with(blocks: &mut Vec<Block>, password: &str) -> Result<PasswordHash, PasswordError> {
-    check_strength(password)?;
     let argon = hasher();
     let salt_bytes = Secret::random(16).map_err(|_| PasswordError::Hash)?;
     let salt = SaltString::encode_b64(salt_bytes.expose()).map_err(|_| PasswordError::Hash)?;
