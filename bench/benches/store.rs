@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use jwtkeep_store::{
     FamilyLimits, NewFamily, RedisConfig, RedisStore, Revocation, RevocationView, Revocations as _,
-    SqliteStore, Store, ViewSync,
+    SqliteStore, Store, TokenFacts, ViewSync,
 };
 
 fn unix_now() -> i64 {
@@ -66,7 +66,7 @@ fn view_check() {
             let start = Instant::now();
             for jti in &jtis {
                 black_box(
-                    view.check("https://auth.example.com", black_box(jti), "user-1", t, t)
+                    view.check(TokenFacts::new("https://auth.example.com", black_box(jti), "user-1", t), t)
                         .unwrap(),
                 );
             }
@@ -105,7 +105,7 @@ async fn propagation_child(prefix: String, count: usize) {
     for i in 0..count {
         let jti = format!("p{i}");
         loop {
-            if view.check("i", &jti, "u", t, t).ok().flatten().is_some() {
+            if view.check(TokenFacts::new("i", &jti, "u", t), t).ok().flatten().is_some() {
                 break;
             }
             std::thread::sleep(Duration::from_micros(20));

@@ -342,6 +342,37 @@ impl Claims {
         }
     }
 
+    /// One claim's value if it is a string, read from the text without
+    /// building the others (what a hot path needs of a claim verification
+    /// does not read, such as `sid`); `None` when absent or not a string.
+    pub fn get_str(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        /// No member is known: every one is skipped but the one asked for.
+        #[derive(Clone, Copy)]
+        enum Unnamed {}
+        impl Known for Unnamed {
+            fn of(_: &str) -> Option<Unnamed> {
+                None
+            }
+            fn bit(self) -> u32 {
+                match self {}
+            }
+        }
+        let mut found = None;
+        let read = Reader::new(&self.text, self.max_depth).object::<Unnamed, JsonError>(
+            |reader, member, _| {
+                if member != name {
+                    return reader.skip(1);
+                }
+                if let Registered::Str(s) = reader.registered()? {
+                    found = Some(s.value);
+                }
+                Ok(())
+            },
+        );
+        // The text was read once already when the claims were made.
+        read.ok().and(found)
+    }
+
     /// One claim's value as written (claims other than the registered ones
     /// are parsed on request: verification does not need them).
     pub fn get(&self, name: &str) -> Option<Value> {
@@ -500,6 +531,21 @@ mod tests {
             assert_eq!(Value::Object(claims.to_map()), value);
             assert_eq!(Claims::from_map(claims.to_map()).unwrap(), claims);
         }
+    }
+
+    #[test]
+    fn get_str_reads_one_string_claim_as_written() {
+        let claims = Claims::parse(
+            br#"{"x": {"sid": "inner"}, "sid": "s\u0031", "n": 1, "a": ["sid"], "fam": 3}"#,
+            16,
+        )
+        .unwrap();
+        assert_eq!(claims.get_str("sid").as_deref(), Some("s1"));
+        // Absent, or present but not a string: none.
+        assert_eq!(claims.get_str("missing"), None);
+        assert_eq!(claims.get_str("fam"), None);
+        assert_eq!(claims.get_str("a"), None);
+        assert_eq!(claims.get_str("x"), None);
     }
 
     #[test]

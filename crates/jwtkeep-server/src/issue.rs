@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::{ApiError, AppState, Config, Purpose};
 
-/// Claims of an access token (RFC 9068).
+/// Claims of an access token (RFC 9068), with `sid`: the session (refresh
+/// family) it came from, so that ending the session ends it too.
 #[derive(Serialize)]
 struct AccessClaims<'a> {
     iss: &'a str,
@@ -18,6 +19,7 @@ struct AccessClaims<'a> {
     exp: i64,
     iat: i64,
     jti: &'a str,
+    sid: &'a str,
     client_id: &'a str,
     scope: &'a str,
 }
@@ -74,36 +76,51 @@ pub(crate) fn deliver(config: &Config, pair: TokenResponse) -> Response {
     response
 }
 
-/// Signs an access token for `subject` and the refresh token `refresh_jti` of `family`.
+/// One step of a session: what a token pair is signed for.
+pub(crate) struct SessionStep<'a> {
+    pub(crate) subject: &'a str,
+    pub(crate) admin: bool,
+    /// The session: the refresh family's id.
+    pub(crate) family: &'a str,
+    /// The family's current refresh token.
+    pub(crate) refresh_jti: &'a str,
+    /// When the family took that token (the login, or the rotation): both
+    /// tokens carry it as `iat`, and the access token expires a lifetime
+    /// after it, so that presenting the same refresh token again within the
+    /// grace window yields no token that outlives the first answer.
+    pub(crate) issued_at: i64,
+    /// When the refresh token expires (the family's idle or absolute end).
+    pub(crate) refresh_exp: i64,
+}
+
+/// Signs the access token and the refresh token of one session step.
 pub(crate) fn sign_pair<S: Store>(
     state: &AppState<S>,
-    subject: &str,
-    admin: bool,
-    refresh_jti: &str,
-    family: &str,
-    refresh_exp: i64,
+    step: &SessionStep<'_>,
     now: i64,
 ) -> Result<TokenResponse, ApiError> {
     let config = &state.config;
     let access_jti = random_id()?;
+    let access_exp = step.issued_at.saturating_add(config.access_ttl_secs);
     let access = AccessClaims {
         iss: &config.issuer,
-        sub: subject,
+        sub: step.subject,
         aud: &config.audience,
-        exp: now + config.access_ttl_secs,
-        iat: now,
+        exp: access_exp,
+        iat: step.issued_at,
         jti: &access_jti,
+        sid: step.family,
         client_id: "jwtkeep",
-        scope: if admin { "admin" } else { "" },
+        scope: if step.admin { "admin" } else { "" },
     };
     let refresh = RefreshClaims {
         iss: &config.issuer,
-        sub: subject,
+        sub: step.subject,
         aud: &config.issuer,
-        exp: refresh_exp,
-        iat: now,
-        jti: refresh_jti,
-        fam: family,
+        exp: step.refresh_exp,
+        iat: step.issued_at,
+        jti: step.refresh_jti,
+        fam: step.family,
     };
     let signing = || ApiError::Unavailable("a signing key");
     state.metrics.issued(Purpose::Access);
@@ -114,7 +131,7 @@ pub(crate) fn sign_pair<S: Store>(
             .sign(Purpose::Access, &access, now)
             .ok_or_else(signing)?,
         token_type: "Bearer",
-        expires_in: config.access_ttl_secs,
+        expires_in: access_exp.saturating_sub(now).max(0),
         refresh_token: state
             .keys
             .sign(Purpose::Refresh, &refresh, now)
@@ -135,6 +152,7 @@ pub(crate) async fn issue_new_pair<S: Store>(
         idle_secs: config.refresh_ttl_secs,
         absolute_secs: config.refresh_ttl_secs.saturating_mul(4),
         grace_secs: config.refresh_grace_secs,
+        access_secs: config.access_ttl_secs,
     };
     state
         .store
@@ -146,13 +164,13 @@ pub(crate) async fn issue_new_pair<S: Store>(
             limits,
         })
         .await?;
-    sign_pair(
-        state,
+    let step = SessionStep {
         subject,
         admin,
-        &refresh_jti,
-        &family,
-        now + config.refresh_ttl_secs,
-        now,
-    )
+        family: &family,
+        refresh_jti: &refresh_jti,
+        issued_at: now,
+        refresh_exp: now + config.refresh_ttl_secs,
+    };
+    sign_pair(state, &step, now)
 }

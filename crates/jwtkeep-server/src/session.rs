@@ -1,6 +1,7 @@
 //! The handlers of a session: login, the caller's claims, refresh with
 //! rotation and reuse detection, and logout.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -17,8 +18,10 @@ use crate::cookies::{self, RefreshSource};
 use crate::error::BadBody;
 use crate::events::{record, SecurityEvent};
 use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
-use crate::gate::{authenticate, check_revocation, denial_of, sync_own_revocation, verify_token};
-use crate::issue::{deliver, issue_new_pair, no_store, random_id, sign_pair};
+use crate::gate::{
+    authenticate, check_revocation, denial_of, session_of, sync_own_revocation, verify_token,
+};
+use crate::issue::{deliver, issue_new_pair, no_store, random_id, sign_pair, SessionStep};
 use crate::{ApiError, AppState, Purpose, SessionEnd};
 
 /// What a login sends.
@@ -127,20 +130,28 @@ pub(crate) async fn refresh<S: Store>(
         .store
         .rotate_family(&family, jti, &successor, now)
         .await?;
-    let (next, absolute_expires_at) = match outcome {
+    let (next, issued_at, refresh_exp) = match outcome {
         RotateOutcome::Rotated {
             successor,
+            rotated_at,
+            idle_expires_at,
             absolute_expires_at,
-            ..
         }
         | RotateOutcome::Grace {
             successor,
+            rotated_at,
+            idle_expires_at,
             absolute_expires_at,
-            ..
-        } => (successor, absolute_expires_at),
+        } => (
+            successor,
+            rotated_at,
+            idle_expires_at.min(absolute_expires_at),
+        ),
         RotateOutcome::ReuseDetected { subject } => {
             state.metrics.reuse();
             state.metrics.revocation("family");
+            // The store ended the session with the family: tell this instance's view now.
+            sync_own_revocation(&state, now).await;
             record(
                 &state,
                 SecurityEvent::RefreshReuse,
@@ -159,16 +170,15 @@ pub(crate) async fn refresh<S: Store>(
             ))
         }
     };
-    let refresh_exp = (now + state.config.refresh_ttl_secs).min(absolute_expires_at);
-    let pair = sign_pair(
-        &state,
+    let step = SessionStep {
         subject,
-        user.admin,
-        &next,
-        &family,
+        admin: user.admin,
+        family: &family,
+        refresh_jti: &next,
+        issued_at,
         refresh_exp,
-        now,
-    )?;
+    };
+    let pair = sign_pair(&state, &step, now)?;
     Ok(deliver(&state.config, pair))
 }
 
@@ -179,8 +189,10 @@ pub(crate) struct LogoutRequest {
     refresh_token: Option<String>,
 }
 
-/// `POST /v1/auth/logout`: revokes the access token's `jti` until it expires,
-/// and the refresh token's family when one is sent.
+/// `POST /v1/auth/logout`: ends the access token's session (its refresh
+/// family, and with it every token of the session, on every instance) and
+/// revokes the access token itself until it expires; a refresh token sent
+/// along ends its own session too, when it is another one of the same user.
 /// In cookie mode the answer expires both cookies, whatever its outcome.
 pub(crate) async fn logout<S: Store>(
     State(state): State<Arc<AppState<S>>>,
@@ -225,21 +237,35 @@ async fn end_session<S: Store>(
             "the access token lacks iss, jti, sub or exp",
         ));
     };
+    // The refresh token is checked before anything is revoked, so that a
+    // refusal leaves everything as it was.
+    let other_family = match &request.refresh_token {
+        None => None,
+        Some(refresh_token) => Some(
+            verify_token(state, Purpose::Refresh, refresh_token, now)
+                .ok()
+                .filter(|r| r.payload().sub() == Some(subject))
+                .and_then(|r| match r.payload().get("fam") {
+                    Some(Value::String(fam)) => Some(fam),
+                    _ => None,
+                })
+                .ok_or(ApiError::TokenUnusable(
+                    "the refresh token is not this user's valid refresh token; nothing was revoked",
+                ))?,
+        ),
+    };
     state.store.revoke(denial, now).await?;
-    sync_own_revocation(state, now).await;
     state.metrics.revocation("token");
-    if let Some(refresh_token) = &request.refresh_token {
-        let family = verify_token(state, Purpose::Refresh, refresh_token, now)
-            .ok()
-            .filter(|r| r.payload().sub() == Some(subject))
-            .and_then(|r| match r.payload().get("fam") {
-                Some(Value::String(fam)) => Some(fam),
-                _ => None,
-            })
-            .ok_or(ApiError::TokenUnusable("the refresh token is not this user's valid refresh token; the access token was revoked"))?;
-        state.store.revoke_family(&family, "logout", now).await?;
-        state.metrics.revocation("family");
+    let session = session_of(claims).map(Cow::into_owned);
+    for family in session
+        .iter()
+        .chain(other_family.iter().filter(|f| Some(*f) != session.as_ref()))
+    {
+        if state.store.revoke_family(family, "logout", now).await? {
+            state.metrics.revocation("family");
+        }
     }
+    sync_own_revocation(state, now).await;
     record(
         state,
         SecurityEvent::Logout,

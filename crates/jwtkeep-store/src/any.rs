@@ -12,7 +12,7 @@ use crate::traits::{
 use crate::{
     Changes, Client, ClientSecretHash, Event, EventQuery, Family, KeyRecord, NewFamily,
     PasswordHash, RateDecision, RedisStore, Revocation, RevocationSnapshot, Revoked, RotateOutcome,
-    SqliteStore, User,
+    SqliteStore, TokenFacts, User,
 };
 
 /// One of the backends, chosen at run time. Cheap to clone.
@@ -56,15 +56,8 @@ impl Revocations for AnyStore {
         dispatch!(self, s => s.consume(issuer, jti, exp, now).await)
     }
 
-    async fn is_revoked(
-        &self,
-        issuer: &str,
-        jti: &str,
-        subject: &str,
-        iat: i64,
-        now: i64,
-    ) -> Result<Option<Revoked>> {
-        dispatch!(self, s => s.is_revoked(issuer, jti, subject, iat, now).await)
+    async fn is_revoked(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>> {
+        dispatch!(self, s => s.is_revoked(token, now).await)
     }
 
     async fn snapshot(&self, now: i64) -> Result<RevocationSnapshot> {

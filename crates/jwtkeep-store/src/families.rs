@@ -15,15 +15,29 @@ pub struct FamilyLimits {
     /// again (a second browser tab racing the first) and is answered with the
     /// same successor, never a new one. Zero turns the window off. Seconds.
     pub grace_secs: i64,
+    /// The lifetime of the access tokens the family's rotations issue: when
+    /// the family ends, its session is denied this long (plus
+    /// [`SESSION_DENIAL_MARGIN_SECS`]), until the last of them has expired.
+    /// 1 second to 1 day.
+    pub access_secs: i64,
 }
 
+/// Added to a session denial's lifetime beyond the access tokens' own: it
+/// covers verifiers' clock leeway and skew between instances' clocks.
+pub const SESSION_DENIAL_MARGIN_SECS: i64 = 300;
+
+/// The longest access-token lifetime a family may declare, seconds; also
+/// what families stored before lifetimes were recorded are assumed to have.
+pub const MAX_ACCESS_SECS: i64 = 86_400;
+
 impl Default for FamilyLimits {
-    /// 7 days idle, 30 days absolute, 10 seconds grace.
+    /// 7 days idle, 30 days absolute, 10 seconds grace, 15-minute access tokens.
     fn default() -> FamilyLimits {
         FamilyLimits {
             idle_secs: 7 * 86_400,
             absolute_secs: 30 * 86_400,
             grace_secs: 10,
+            access_secs: 900,
         }
     }
 }
@@ -64,6 +78,8 @@ pub struct Family {
     pub idle_secs: i64,
     /// Its grace window, seconds.
     pub grace_secs: i64,
+    /// The lifetime of its access tokens, seconds.
+    pub access_secs: i64,
     /// The `jti` current before the last rotation (answered within the grace window).
     pub previous_jti: Option<String>,
     /// When it was revoked, if it was.
@@ -79,6 +95,17 @@ impl Family {
     }
 }
 
+/// The denial that ends the session of family `id` at `now`: every token
+/// carrying it, until the last access token it issued has expired.
+pub(crate) fn session_denial(id: &str, access_secs: i64, now: i64) -> crate::Revocation {
+    crate::Revocation::Session {
+        session: id.to_owned(),
+        until: now
+            .saturating_add(access_secs.clamp(1, MAX_ACCESS_SECS))
+            .saturating_add(SESSION_DENIAL_MARGIN_SECS),
+    }
+}
+
 /// What a rotation did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RotateOutcome {
@@ -86,6 +113,8 @@ pub enum RotateOutcome {
     Rotated {
         /// The new current `jti` (the one the caller proposed).
         successor: String,
+        /// When it became current: `now`.
+        rotated_at: i64,
         /// When the family ends if not rotated again.
         idle_expires_at: i64,
         /// When the family ends whatever happens.
@@ -96,6 +125,10 @@ pub enum RotateOutcome {
     Grace {
         /// The current `jti`, to be issued again.
         successor: String,
+        /// When it became current: tokens issued again carry this `iat` and
+        /// no later expiry than at the rotation, so a replay cannot extend
+        /// the session.
+        rotated_at: i64,
         /// When the family ends if not rotated again.
         idle_expires_at: i64,
         /// When the family ends whatever happens.
@@ -135,10 +168,14 @@ impl NewFamily {
         crate::validate::check_id("subject", &self.subject)?;
         crate::validate::check_id("jti", &self.jti)?;
         let l = self.limits;
-        if l.idle_secs <= 0 || l.absolute_secs <= 0 || l.grace_secs < 0 || l.grace_secs > 300 {
+        if l.idle_secs <= 0
+            || l.absolute_secs <= 0
+            || !(0..=300).contains(&l.grace_secs)
+            || !(1..=MAX_ACCESS_SECS).contains(&l.access_secs)
+        {
             return Err(crate::StoreError::invalid(
                 "family limits",
-                "idle and absolute caps must be positive, grace 0 to 300 seconds",
+                "idle and absolute caps must be positive, grace 0 to 300 seconds, access 1 to 86400",
             ));
         }
         Ok(())
@@ -156,6 +193,7 @@ impl NewFamily {
             absolute_expires_at: self.now.saturating_add(self.limits.absolute_secs),
             idle_secs: self.limits.idle_secs,
             grace_secs: self.limits.grace_secs,
+            access_secs: self.limits.access_secs,
             previous_jti: None,
             revoked_at: None,
             revoked_reason: None,

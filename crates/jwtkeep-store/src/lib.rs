@@ -39,12 +39,14 @@ pub use any::AnyStore;
 pub use clients::{Client, ClientSecretHash};
 pub use error::StoreError;
 pub use events::{Event, EventQuery};
-pub use families::{Family, FamilyLimits, NewFamily, RotateOutcome};
+pub use families::{
+    Family, FamilyLimits, NewFamily, RotateOutcome, MAX_ACCESS_SECS, SESSION_DENIAL_MARGIN_SECS,
+};
 pub use keys::{KeyRecord, MasterKey, SealError};
 pub use maintenance::Purger;
 pub use ratelimit::RateDecision;
 pub use redis::{RedisConfig, RedisStore};
-pub use revocation::{Changes, Revocation, RevocationSnapshot, Revoked};
+pub use revocation::{Changes, Revocation, RevocationSnapshot, Revoked, TokenFacts};
 pub use sqlite::SqliteStore;
 pub use task::TaskGuard;
 pub use traits::{Clients, Events, Families, RateLimits, Revocations, SigningKeys, Store, Users};

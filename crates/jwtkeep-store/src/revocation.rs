@@ -17,6 +17,16 @@ pub enum Revocation {
         /// The token's `exp`; the entry is forgotten after it.
         exp: i64,
     },
+    /// Every token of one session (a refresh family: the `sid` of its access
+    /// tokens, the `fam` of its refresh tokens), until `until`, when the last
+    /// of them has expired. Written by the store itself, in the same step as
+    /// the family's end (logout, reuse, password change, revocation).
+    Session {
+        /// The session's id.
+        session: String,
+        /// The entry is forgotten after this instant.
+        until: i64,
+    },
     /// Every token of `subject` issued before `before` ("log out everywhere").
     Subject {
         /// The token's `sub`.
@@ -37,7 +47,11 @@ impl Revocation {
     /// whose `exp` has passed is dead anyway and is not stored.
     pub(crate) fn worth_storing(&self, now: i64) -> Result<bool, crate::StoreError> {
         self.validate()?;
-        Ok(!matches!(self, Revocation::Token { exp, .. } if *exp <= now))
+        Ok(match self {
+            Revocation::Token { exp, .. } => *exp > now,
+            Revocation::Session { until, .. } => *until > now,
+            Revocation::Subject { .. } | Revocation::All { .. } => true,
+        })
     }
 
     fn validate(&self) -> Result<(), crate::StoreError> {
@@ -53,6 +67,7 @@ impl Revocation {
                 nonempty("issuer", issuer)?;
                 nonempty("jti", jti)
             }
+            Revocation::Session { session, .. } => nonempty("session", session),
             Revocation::Subject { subject, .. } => nonempty("subject", subject),
             Revocation::All { .. } => Ok(()),
         }
@@ -64,6 +79,8 @@ impl Revocation {
 pub enum Revoked {
     /// Its `jti` is on the denylist.
     Token,
+    /// Its session ended (logout, refresh reuse, password change...).
+    Session,
     /// Its subject was logged out everywhere after it was issued.
     Subject,
     /// Every token issued before a global cut-off is revoked.
@@ -75,6 +92,7 @@ impl Revoked {
     pub fn code(self) -> &'static str {
         match self {
             Revoked::Token => "token_revoked",
+            Revoked::Session => "session_revoked",
             Revoked::Subject => "subject_revoked",
             Revoked::All => "all_revoked",
         }
@@ -105,21 +123,72 @@ pub enum Changes {
     Reload,
 }
 
-/// Whether a token with these facts is revoked: on the denylist, or issued
-/// (`iat`) before its subject's or the global cut-off. A token without `iat`
-/// is judged with `i64::MIN`, so any cut-off revokes it (fail closed).
-pub(crate) fn judge(
-    denied: bool,
-    subject_before: Option<i64>,
-    global_before: Option<i64>,
-    iat: i64,
-) -> Option<Revoked> {
+/// What the revocation check needs of a verified token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenFacts<'a> {
+    /// Its `iss`.
+    pub issuer: &'a str,
+    /// Its `jti`.
+    pub jti: &'a str,
+    /// Its `sub`.
+    pub subject: &'a str,
+    /// The session it belongs to (`sid`, or `fam` for a refresh token), if any.
+    pub session: Option<&'a str>,
+    /// Its `iat`; `i64::MIN` for a token without one, so that any cut-off
+    /// revokes it (fail closed).
+    pub iat: i64,
+}
+
+impl<'a> TokenFacts<'a> {
+    /// The facts of a token outside any session.
+    pub fn new(issuer: &'a str, jti: &'a str, subject: &'a str, iat: i64) -> TokenFacts<'a> {
+        TokenFacts {
+            issuer,
+            jti,
+            subject,
+            session: None,
+            iat,
+        }
+    }
+
+    /// The same token, of session `session`.
+    #[must_use]
+    pub fn in_session(self, session: &'a str) -> TokenFacts<'a> {
+        TokenFacts {
+            session: Some(session),
+            ..self
+        }
+    }
+}
+
+/// Which of the revocations a token's facts matched.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Matches {
+    pub(crate) denied: bool,
+    pub(crate) session_ended: bool,
+    pub(crate) subject_before: Option<i64>,
+    pub(crate) global_before: Option<i64>,
+}
+
+/// Whether a token is revoked: on the denylist, issued (`iat`) before its
+/// subject's or the global cut-off, or of an ended session. When several
+/// apply, the most specific reason is given (a user logged out everywhere
+/// also had their sessions ended: `subject_revoked` says more).
+pub(crate) fn judge(found: Matches, iat: i64) -> Option<Revoked> {
+    let Matches {
+        denied,
+        session_ended,
+        subject_before,
+        global_before,
+    } = found;
     if denied {
         Some(Revoked::Token)
     } else if subject_before.is_some_and(|before| iat < before) {
         Some(Revoked::Subject)
     } else if global_before.is_some_and(|before| iat < before) {
         Some(Revoked::All)
+    } else if session_ended {
+        Some(Revoked::Session)
     } else {
         None
     }

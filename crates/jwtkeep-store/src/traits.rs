@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 use crate::{
     Changes, Client, ClientSecretHash, Event, EventQuery, Family, KeyRecord, NewFamily,
     PasswordHash, RateDecision, Revocation, RevocationSnapshot, Revoked, RotateOutcome, StoreError,
-    User,
+    TokenFacts, User,
 };
 
 /// Result of a store operation.
@@ -36,10 +36,7 @@ pub trait Revocations {
     /// Asks the store itself (not a view) whether a token is revoked.
     fn is_revoked(
         &self,
-        issuer: &str,
-        jti: &str,
-        subject: &str,
-        iat: i64,
+        token: TokenFacts<'_>,
         now: i64,
     ) -> impl Future<Output = Result<Option<Revoked>>> + Send;
 
@@ -64,7 +61,8 @@ pub trait Families {
     fn create_family(&self, family: NewFamily) -> impl Future<Output = Result<()>> + Send;
 
     /// Rotates atomically: of many concurrent rotations presenting the same
-    /// current `jti`, exactly one makes `successor` current.
+    /// current `jti`, exactly one makes `successor` current. A reuse ends the
+    /// family and its session in the same step.
     fn rotate_family(
         &self,
         id: &str,
@@ -83,7 +81,9 @@ pub trait Families {
         now: i64,
     ) -> impl Future<Output = Result<Vec<Family>>> + Send;
 
-    /// Revokes one family; false if it did not exist or was revoked already.
+    /// Revokes one family and, in the same step, ends its session (a
+    /// [`Revocation::Session`] on the feed); false if it did not exist or was
+    /// revoked already.
     fn revoke_family(
         &self,
         id: &str,
@@ -91,7 +91,7 @@ pub trait Families {
         now: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
 
-    /// Revokes all of a subject's live families; returns how many.
+    /// Revokes all of a subject's live families, ending their sessions; returns how many.
     fn revoke_families_of(
         &self,
         subject: &str,
@@ -121,7 +121,7 @@ pub trait Users {
     fn user_by_id(&self, id: &str) -> impl Future<Output = Result<Option<User>>> + Send;
 
     /// Sets a new password hash and, in the same operation, revokes every
-    /// refresh family of the user. Returns the number of families revoked.
+    /// refresh family of the user, ending their sessions. Returns the number of families revoked.
     fn set_password(
         &self,
         id: &str,

@@ -9,9 +9,10 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::revocation::Matches;
 use crate::traits::Revocations;
 use crate::TaskGuard;
-use crate::{Changes, Revocation, Revoked, StoreError};
+use crate::{Changes, Revocation, Revoked, StoreError, TokenFacts};
 
 /// Why the view cannot answer: verification must fail closed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +56,10 @@ impl Fingerprinter {
     fn of(&self, issuer: &str, jti: &str) -> u64 {
         self.0.hash_one((issuer, jti))
     }
+
+    fn of_session(&self, session: &str) -> u64 {
+        self.0.hash_one(session)
+    }
 }
 
 /// Fingerprints are keyed hashes already: the table uses them as they are.
@@ -82,6 +87,8 @@ type Denied = HashMap<u64, i64, BuildHasherDefault<Prehashed>>;
 #[derive(Default)]
 struct State {
     denied: Denied,
+    /// Ended sessions, by a keyed fingerprint of their id, until when.
+    sessions: Denied,
     subjects: HashMap<String, i64>,
     global: Option<i64>,
     cursor: Option<String>,
@@ -95,6 +102,13 @@ impl State {
             Revocation::Token { issuer, jti, exp } => {
                 let slot = self.denied.entry(fp.of(&issuer, &jti)).or_insert(exp);
                 *slot = (*slot).max(exp);
+            }
+            Revocation::Session { session, until } => {
+                let slot = self
+                    .sessions
+                    .entry(fp.of_session(&session))
+                    .or_insert(until);
+                *slot = (*slot).max(until);
             }
             Revocation::Subject { subject, before } => {
                 let slot = self.subjects.entry(subject).or_insert(before);
@@ -159,16 +173,8 @@ impl RevocationView {
     }
 
     /// Whether the token is revoked, as of the last sync; an error when the
-    /// view cannot vouch for its answer. `iat` is `i64::MIN` for a token
-    /// without one (any cut-off then revokes it).
-    pub fn check(
-        &self,
-        issuer: &str,
-        jti: &str,
-        subject: &str,
-        iat: i64,
-        now: i64,
-    ) -> Result<Option<Revoked>, ViewError> {
+    /// view cannot vouch for its answer.
+    pub fn check(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>, ViewError> {
         let state = self.read();
         let Some(synced_at) = state.synced_at else {
             return Err(ViewError::NotLoaded);
@@ -184,26 +190,32 @@ impl RevocationView {
                     .unwrap_or_else(|| "no sync since".to_owned()),
             });
         }
-        let denied = state
-            .denied
-            .get(&self.fingerprint.of(issuer, jti))
-            .is_some_and(|&exp| exp > now);
-        let subject_before = if state.subjects.is_empty() {
-            None
-        } else {
-            state.subjects.get(subject).copied()
+        let live = |table: &Denied, fingerprint: u64| {
+            !table.is_empty() && table.get(&fingerprint).is_some_and(|&until| until > now)
         };
-        Ok(crate::revocation::judge(
-            denied,
-            subject_before,
-            state.global,
-            iat,
-        ))
+        let found = Matches {
+            denied: live(&state.denied, self.fingerprint.of(token.issuer, token.jti)),
+            session_ended: token
+                .session
+                .is_some_and(|s| live(&state.sessions, self.fingerprint.of_session(s))),
+            subject_before: if state.subjects.is_empty() {
+                None
+            } else {
+                state.subjects.get(token.subject).copied()
+            },
+            global_before: state.global,
+        };
+        Ok(crate::revocation::judge(found, token.iat))
     }
 
     /// Denied tokens held (expired ones are dropped at each reload and purge).
     pub fn denied_len(&self) -> usize {
         self.read().denied.len()
+    }
+
+    /// Ended sessions held (expired ones are dropped at each reload and purge).
+    pub fn sessions_len(&self) -> usize {
+        self.read().sessions.len()
     }
 
     /// Time since the last successful sync, if any.
@@ -268,15 +280,18 @@ impl RevocationView {
         }
         let mut state = self.write();
         state.denied = fresh.denied;
+        state.sessions = fresh.sessions;
         state.subjects = fresh.subjects;
         state.global = fresh.global;
         state.cursor = Some(snapshot.cursor);
         Ok(())
     }
 
-    /// Drops denials whose `exp` has passed.
+    /// Drops denials and session ends whose time has passed.
     pub fn purge(&self, now: i64) {
-        self.write().denied.retain(|_, exp| *exp > now);
+        let mut state = self.write();
+        state.denied.retain(|_, exp| *exp > now);
+        state.sessions.retain(|_, until| *until > now);
     }
 }
 

@@ -128,7 +128,20 @@ async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
         200
     );
 
-    // Logged out through A: B refuses the token within 100 ms.
+    // The session goes on through B: a second access token of the same session.
+    let (status, rotated) = http(
+        b.addr,
+        "POST",
+        "/v1/auth/refresh",
+        None,
+        Some(json!({"refresh_token": login["refresh_token"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{rotated}");
+    let sibling = rotated["access_token"].as_str().unwrap().to_owned();
+
+    // Logged out through A with the first access token alone: B refuses it,
+    // and the session's other access token, within 100 ms.
     let mut b_syncs = b.control.revocation_syncs();
     b_syncs.mark_unchanged();
     let (status, _) = http(a.addr, "POST", "/v1/auth/logout", Some(&access), None).await;
@@ -137,8 +150,11 @@ async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
     let refused_after = tokio::time::timeout(Duration::from_secs(2), async {
         loop {
             let (status, body) = http(b.addr, "GET", "/v1/auth/me", Some(&access), None).await;
-            if status == 401 {
+            let (sibling_status, sibling_body) =
+                http(b.addr, "GET", "/v1/auth/me", Some(&sibling), None).await;
+            if status == 401 && sibling_status == 401 {
                 assert_eq!(body["error"], "token_revoked", "{body}");
+                assert_eq!(sibling_body["error"], "session_revoked", "{sibling_body}");
                 return revoked_at.elapsed();
             }
             // B's view syncs when Redis announces the revocation: wait for that, not a timer.
@@ -146,7 +162,7 @@ async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
         }
     })
     .await
-    .expect("B never refused the revoked token");
+    .expect("B never refused the session's tokens");
     assert!(
         refused_after < Duration::from_millis(100),
         "B refused it after {refused_after:?}"

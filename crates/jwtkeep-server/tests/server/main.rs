@@ -18,3 +18,4 @@ mod cookies;
 mod flows;
 mod instances;
 mod limits;
+mod sessions;

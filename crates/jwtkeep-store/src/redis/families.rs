@@ -27,6 +27,10 @@ fn family_from(id: &str, map: &std::collections::HashMap<String, String>) -> Res
         absolute_expires_at: num("abs_exp")?,
         idle_secs: num("idle_secs")?,
         grace_secs: num("grace_secs")?,
+        access_secs: match map.get("access_secs") {
+            None => crate::MAX_ACCESS_SECS,
+            Some(_) => num("access_secs")?,
+        },
         revoked_at,
         revoked_reason: map.get("reason").filter(|v| !v.is_empty()).cloned(),
     })
@@ -59,6 +63,7 @@ impl Families for RedisStore {
                             ("abs_exp", f.absolute_expires_at.to_string()),
                             ("idle_secs", f.idle_secs.to_string()),
                             ("grace_secs", f.grace_secs.to_string()),
+                            ("access_secs", f.access_secs.to_string()),
                         ],
                     )
                     .ignore()
@@ -91,6 +96,7 @@ impl Families for RedisStore {
     ) -> Result<RotateOutcome> {
         check_id("jti", successor)?;
         let keys = [self.key(&["fam", id]), self.key(&["fam", id, "jtis"])];
+        let prefix = self.prefix.to_string();
         let script = &self.scripts.rotate;
         let reply: Vec<String> = self
             .run(|mut c| async move {
@@ -99,6 +105,8 @@ impl Families for RedisStore {
                     .arg(presented)
                     .arg(successor)
                     .arg(now)
+                    .arg(prefix)
+                    .arg(id)
                     .invoke_async(&mut c)
                     .await
             })
@@ -118,11 +126,13 @@ impl Families for RedisStore {
         match reply.first().map(String::as_str) {
             Some("rotated") => Ok(RotateOutcome::Rotated {
                 successor: text(1)?,
+                rotated_at: num(4)?,
                 idle_expires_at: num(2)?,
                 absolute_expires_at: num(3)?,
             }),
             Some("grace") => Ok(RotateOutcome::Grace {
                 successor: text(1)?,
+                rotated_at: num(4)?,
                 idle_expires_at: num(2)?,
                 absolute_expires_at: num(3)?,
             }),
@@ -168,6 +178,7 @@ impl Families for RedisStore {
 
     async fn revoke_family(&self, id: &str, reason: &str, now: i64) -> Result<bool> {
         let key = self.key(&["fam", id]);
+        let prefix = self.prefix.to_string();
         let script = &self.scripts.revoke_family;
         let n: i64 = self
             .run(|mut c| async move {
@@ -175,6 +186,8 @@ impl Families for RedisStore {
                     .key(key)
                     .arg(now)
                     .arg(reason)
+                    .arg(prefix)
+                    .arg(id)
                     .invoke_async(&mut c)
                     .await
             })

@@ -100,10 +100,22 @@ struct Scripts {
 impl Scripts {
     fn load() -> Scripts {
         Scripts {
-            revoke: Script::new(include_str!("scripts/revoke.lua")),
-            rotate: Script::new(include_str!("scripts/rotate.lua")),
-            revoke_families: Script::new(include_str!("scripts/revoke_families.lua")),
-            revoke_family: Script::new(include_str!("scripts/revoke_family.lua")),
+            revoke: Script::new(concat!(
+                include_str!("scripts/prelude.lua"),
+                include_str!("scripts/revoke.lua")
+            )),
+            rotate: Script::new(concat!(
+                include_str!("scripts/prelude.lua"),
+                include_str!("scripts/rotate.lua")
+            )),
+            revoke_families: Script::new(concat!(
+                include_str!("scripts/prelude.lua"),
+                include_str!("scripts/revoke_families.lua")
+            )),
+            revoke_family: Script::new(concat!(
+                include_str!("scripts/prelude.lua"),
+                include_str!("scripts/revoke_family.lua")
+            )),
             create_user: Script::new(include_str!("scripts/create_user.lua")),
             set_disabled: Script::new(include_str!("scripts/set_disabled.lua")),
             hit: Script::new(include_str!("scripts/hit.lua")),

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::revocation::judge;
+use crate::revocation::{judge, Matches};
 use crate::traits::Revocations;
-use crate::{Changes, Revocation, RevocationSnapshot, Revoked, StoreError};
+use crate::{Changes, Revocation, RevocationSnapshot, Revoked, StoreError, TokenFacts};
 
 /// Length-prefixed key parts, so that no two (issuer, jti) pairs share a key.
 fn part(s: &str) -> String {
@@ -21,8 +21,14 @@ fn part(s: &str) -> String {
 
 /// Stream entries as Redis returns them: (id, [(field, value)]).
 type StreamRows = Vec<(String, Vec<(String, String)>)>;
-/// (denied `[issuer, jti]` members with their exp, subject cut-offs, global cut-off).
-type SnapshotParts = (Vec<(String, i64)>, Vec<(String, i64)>, Option<i64>);
+/// (denied `[issuer, jti]` members with their exp, ended sessions with their
+/// end, subject cut-offs, global cut-off).
+type SnapshotParts = (
+    Vec<(String, i64)>,
+    Vec<(String, i64)>,
+    Vec<(String, i64)>,
+    Option<i64>,
+);
 
 /// Stream ids `ms-seq` compared as numbers.
 fn stream_id(id: &str) -> Option<(u64, u64)> {
@@ -46,32 +52,34 @@ impl Revocations for RedisStore {
         self.record_revocation(token, true, now).await
     }
 
-    async fn is_revoked(
-        &self,
-        issuer: &str,
-        jti: &str,
-        subject: &str,
-        iat: i64,
-        now: i64,
-    ) -> Result<Option<Revoked>> {
-        let deny = self.key(&["deny", &part(issuer), jti]);
+    async fn is_revoked(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>> {
+        let deny = self.key(&["deny", &part(token.issuer), token.jti]);
+        // A key no token names when there is no session: it never exists.
+        let session = token.session.map_or_else(
+            || self.key(&["sdeny", ""]),
+            |session| self.key(&["sdeny", session]),
+        );
         let (subjects, global) = (self.key(&["subjects"]), self.key(&["global"]));
-        let (exp, subject_before, global_before): (Option<i64>, Option<i64>, Option<i64>) = self
+        let subject = token.subject;
+        type Found = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        let (exp, until, subject_before, global_before): Found = self
             .run(|mut c| async move {
                 redis::pipe()
                     .get(deny)
+                    .get(session)
                     .hget(subjects, subject)
                     .get(global)
                     .query_async(&mut c)
                     .await
             })
             .await?;
-        Ok(judge(
-            exp.is_some_and(|e| e > now),
+        let found = Matches {
+            denied: exp.is_some_and(|e| e > now),
+            session_ended: until.is_some_and(|u| u > now),
             subject_before,
             global_before,
-            iat,
-        ))
+        };
+        Ok(judge(found, token.iat))
     }
 
     async fn snapshot(&self, now: i64) -> Result<RevocationSnapshot> {
@@ -93,16 +101,23 @@ impl Revocations for RedisStore {
         let cursor = last
             .first()
             .map_or_else(|| "0-0".to_owned(), |(id, _)| id.clone());
-        let (idx, subjects, global) = (
+        let (idx, sessions, subjects, global) = (
             self.key(&["denyidx"]),
+            self.key(&["sdenyidx"]),
             self.key(&["subjects"]),
             self.key(&["global"]),
         );
-        let (denied, cutoffs, global_before): SnapshotParts = self
+        let (denied, ended, cutoffs, global_before): SnapshotParts = self
             .run(|mut c| async move {
                 redis::pipe()
                     .cmd("ZRANGE")
                     .arg(&idx)
+                    .arg(format!("({now}"))
+                    .arg("+inf")
+                    .arg("BYSCORE")
+                    .arg("WITHSCORES")
+                    .cmd("ZRANGE")
+                    .arg(&sessions)
                     .arg(format!("({now}"))
                     .arg("+inf")
                     .arg("BYSCORE")
@@ -113,11 +128,14 @@ impl Revocations for RedisStore {
                     .await
             })
             .await?;
-        let mut entries = Vec::with_capacity(denied.len() + cutoffs.len() + 1);
+        let mut entries = Vec::with_capacity(denied.len() + ended.len() + cutoffs.len() + 1);
         for (member, exp) in denied {
             let (issuer, jti): (String, String) =
                 serde_json::from_str(&member).map_err(|_| corrupt("denial index member"))?;
             entries.push(Revocation::Token { issuer, jti, exp });
+        }
+        for (session, until) in ended {
+            entries.push(Revocation::Session { session, until });
         }
         for (subject, before) in cutoffs {
             entries.push(Revocation::Subject { subject, before });
@@ -189,8 +207,9 @@ impl Revocations for RedisStore {
 
     async fn purge_expired(&self, now: i64) -> Result<u64> {
         // Denials, families, windows and locks expire by TTL; the index and the feed are trimmed here.
-        let (idx, feed, trimmed_key) = (
+        let (idx, sessions, feed, trimmed_key) = (
             self.key(&["denyidx"]),
+            self.key(&["sdenyidx"]),
             self.feed_key(),
             self.key(&["revlog", "trimmed"]),
         );
@@ -200,7 +219,10 @@ impl Revocations for RedisStore {
         let horizon = format!("{horizon_ms}-0");
         let (removed, trimmed): (u64, u64) = self
             .run(|mut c| async move {
-                let removed: u64 = c.zrembyscore(&idx, "-inf", now).await?;
+                let mut removed: u64 = c.zrembyscore(&idx, "-inf", now).await?;
+                removed += c
+                    .zrembyscore::<_, _, _, u64>(&sessions, "-inf", now)
+                    .await?;
                 let trimmed: u64 = redis::cmd("XTRIM")
                     .arg(&feed)
                     .arg("MINID")
@@ -237,13 +259,18 @@ impl RedisStore {
                 let kind = if once { "consume" } else { "token" };
                 (kind, issuer.as_str(), jti.as_str(), *exp)
             }
+            Revocation::Session { session, until } => ("session", session.as_str(), "", *until),
             Revocation::Subject { subject, before } => ("subject", subject.as_str(), "", *before),
             Revocation::All { before } => ("all", "", "", *before),
         };
-        let deny_key = self.key(&["deny", &part(a), b]);
+        let (deny_key, index) = if kind == "session" {
+            (self.key(&["sdeny", a]), self.key(&["sdenyidx"]))
+        } else {
+            (self.key(&["deny", &part(a), b]), self.key(&["denyidx"]))
+        };
         let keys = [
             deny_key,
-            self.key(&["denyidx"]),
+            index,
             self.key(&["subjects"]),
             self.key(&["global"]),
             self.feed_key(),

@@ -3,15 +3,17 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::revocations::record;
 use super::{db_err, is_unique_violation, SqliteStore};
-use crate::families::{decide, Decision};
+use crate::families::{decide, session_denial, Decision};
 use crate::traits::Families;
 use crate::traits::Result;
 use crate::validate::check_id;
 use crate::{Family, NewFamily, RotateOutcome, StoreError};
 
 const FAMILY_COLUMNS: &str = "id, subject, current_jti, previous_jti, created_at, rotated_at, \
-     idle_expires_at, absolute_expires_at, idle_secs, grace_secs, revoked_at, revoked_reason";
+     idle_expires_at, absolute_expires_at, idle_secs, grace_secs, revoked_at, revoked_reason, \
+     access_secs";
 
 fn family_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Family> {
     Ok(Family {
@@ -27,6 +29,7 @@ fn family_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Family> {
         grace_secs: r.get(9)?,
         revoked_at: r.get(10)?,
         revoked_reason: r.get(11)?,
+        access_secs: r.get(12)?,
     })
 }
 
@@ -40,21 +43,33 @@ fn load_family(conn: &Connection, id: &str) -> Result<Option<Family>> {
     .map_err(db_err)
 }
 
+/// Revokes the subject's live families and ends their sessions, in the caller's transaction.
 pub(super) fn revoke_subject_families(
     tx: &Connection,
     subject: &str,
     reason: &str,
     now: i64,
 ) -> Result<u64> {
-    let n = tx
-        .execute(
-            "UPDATE families SET revoked_at = ?3, revoked_reason = ?2
-             WHERE subject = ?1 AND revoked_at IS NULL
-               AND idle_expires_at > ?3 AND absolute_expires_at > ?3",
-            params![subject, reason, now],
-        )
-        .map_err(db_err)?;
-    Ok(u64::try_from(n).unwrap_or(u64::MAX))
+    let ended: Vec<(String, i64)> = {
+        let mut stmt = tx
+            .prepare(
+                "UPDATE families SET revoked_at = ?3, revoked_reason = ?2
+                 WHERE subject = ?1 AND revoked_at IS NULL
+                   AND idle_expires_at > ?3 AND absolute_expires_at > ?3
+                 RETURNING id, access_secs",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![subject, reason, now], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(db_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db_err)?
+    };
+    for (id, access_secs) in &ended {
+        record(tx, &session_denial(id, *access_secs, now), now)?;
+    }
+    Ok(u64::try_from(ended.len()).unwrap_or(u64::MAX))
 }
 
 impl Families for SqliteStore {
@@ -64,12 +79,12 @@ impl Families for SqliteStore {
         self.write(move |tx| {
             tx.execute(
                 &format!(
-                    "INSERT INTO families ({FAMILY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                    "INSERT INTO families ({FAMILY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
                 ),
                 params![
                     f.id, f.subject, f.current_jti, f.previous_jti, f.created_at, f.rotated_at,
                     f.idle_expires_at, f.absolute_expires_at, f.idle_secs, f.grace_secs,
-                    f.revoked_at, f.revoked_reason
+                    f.revoked_at, f.revoked_reason, f.access_secs
                 ],
             )
             .map_err(|e| {
@@ -99,7 +114,7 @@ impl Families for SqliteStore {
         check_id("jti", successor)?;
         let (id, presented, successor) =
             (id.to_owned(), presented.to_owned(), successor.to_owned());
-        self.write(move |tx| {
+        let outcome = self.write(move |tx| {
             let Some(family) = load_family(tx, &id)? else {
                 return Ok(RotateOutcome::Unknown);
             };
@@ -132,12 +147,14 @@ impl Families for SqliteStore {
                     .map_err(db_err)?;
                     Ok(RotateOutcome::Rotated {
                         successor,
+                        rotated_at: now,
                         idle_expires_at,
                         absolute_expires_at: family.absolute_expires_at,
                     })
                 }
                 Decision::Grace => Ok(RotateOutcome::Grace {
                     successor: family.current_jti,
+                    rotated_at: family.rotated_at,
                     idle_expires_at: family.idle_expires_at,
                     absolute_expires_at: family.absolute_expires_at,
                 }),
@@ -147,6 +164,7 @@ impl Families for SqliteStore {
                         params![id, now],
                     )
                     .map_err(db_err)?;
+                    record(tx, &session_denial(&id, family.access_secs, now), now)?;
                     Ok(RotateOutcome::ReuseDetected {
                         subject: family.subject,
                     })
@@ -154,7 +172,11 @@ impl Families for SqliteStore {
                 Decision::Refuse(outcome) => Ok(outcome),
             }
         })
-        .await
+        .await?;
+        if matches!(outcome, RotateOutcome::ReuseDetected { .. }) {
+            self.inner.notify.notify_waiters();
+        }
+        Ok(outcome)
     }
 
     async fn family(&self, id: &str) -> Result<Option<Family>> {
@@ -181,21 +203,37 @@ impl Families for SqliteStore {
 
     async fn revoke_family(&self, id: &str, reason: &str, now: i64) -> Result<bool> {
         let (id, reason) = (id.to_owned(), reason.to_owned());
-        self.write(move |tx| {
-            let n = tx
-                .execute(
-                    "UPDATE families SET revoked_at = ?3, revoked_reason = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-                    params![id, reason, now],
-                )
-                .map_err(db_err)?;
-            Ok(n > 0)
-        })
-        .await
+        let revoked = self
+            .write(move |tx| {
+                let access_secs: Option<i64> = tx
+                    .query_row(
+                        "UPDATE families SET revoked_at = ?3, revoked_reason = ?2
+                         WHERE id = ?1 AND revoked_at IS NULL RETURNING access_secs",
+                        params![id, reason, now],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(db_err)?;
+                if let Some(access_secs) = access_secs {
+                    record(tx, &session_denial(&id, access_secs, now), now)?;
+                }
+                Ok(access_secs.is_some())
+            })
+            .await?;
+        if revoked {
+            self.inner.notify.notify_waiters();
+        }
+        Ok(revoked)
     }
 
     async fn revoke_families_of(&self, subject: &str, reason: &str, now: i64) -> Result<u64> {
         let (subject, reason) = (subject.to_owned(), reason.to_owned());
-        self.write(move |tx| revoke_subject_families(tx, &subject, &reason, now))
-            .await
+        let n = self
+            .write(move |tx| revoke_subject_families(tx, &subject, &reason, now))
+            .await?;
+        if n > 0 {
+            self.inner.notify.notify_waiters();
+        }
+        Ok(n)
     }
 }

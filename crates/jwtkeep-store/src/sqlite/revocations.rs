@@ -4,10 +4,10 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{db_err, SqliteStore};
-use crate::revocation::judge;
+use crate::revocation::{judge, Matches};
 use crate::traits::Result;
 use crate::traits::Revocations;
-use crate::{Changes, Revocation, RevocationSnapshot, Revoked, StoreError};
+use crate::{Changes, Revocation, RevocationSnapshot, Revoked, StoreError, TokenFacts};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -15,7 +15,35 @@ use tokio::sync::Notify;
 /// can catch up without a full reload.
 const LOG_RETENTION_SECS: i64 = 86_400;
 
-fn log_revocation(tx: &rusqlite::Transaction<'_>, revocation: &Revocation, now: i64) -> Result<()> {
+/// Stores one revocation and appends it to the feed, within the caller's transaction.
+pub(super) fn record(tx: &Connection, revocation: &Revocation, now: i64) -> Result<()> {
+    match revocation {
+        Revocation::Token { issuer, jti, exp } => tx.execute(
+            "INSERT INTO denied_tokens (issuer, jti, exp) VALUES (?1, ?2, ?3)
+             ON CONFLICT (issuer, jti) DO UPDATE SET exp = MAX(exp, excluded.exp)",
+            params![issuer, jti, exp],
+        ),
+        Revocation::Session { session, until } => tx.execute(
+            "INSERT INTO denied_sessions (session, until) VALUES (?1, ?2)
+             ON CONFLICT (session) DO UPDATE SET until = MAX(until, excluded.until)",
+            params![session, until],
+        ),
+        Revocation::Subject { subject, before } => tx.execute(
+            "INSERT INTO subject_cutoffs (subject, before) VALUES (?1, ?2)
+             ON CONFLICT (subject) DO UPDATE SET before = MAX(before, excluded.before)",
+            params![subject, before],
+        ),
+        Revocation::All { before } => tx.execute(
+            "INSERT INTO global_cutoff (id, before) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET before = MAX(before, excluded.before)",
+            params![before],
+        ),
+    }
+    .map_err(db_err)?;
+    log_revocation(tx, revocation, now)
+}
+
+fn log_revocation(tx: &Connection, revocation: &Revocation, now: i64) -> Result<()> {
     let entry =
         serde_json::to_string(revocation).map_err(|e| StoreError::corrupt(e.to_string()))?;
     tx.execute(
@@ -40,28 +68,7 @@ impl Revocations for SqliteStore {
         if !revocation.worth_storing(now)? {
             return Ok(());
         }
-        self.write(move |tx| {
-            match &revocation {
-                Revocation::Token { issuer, jti, exp } => tx.execute(
-                    "INSERT INTO denied_tokens (issuer, jti, exp) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (issuer, jti) DO UPDATE SET exp = MAX(exp, excluded.exp)",
-                    params![issuer, jti, exp],
-                ),
-                Revocation::Subject { subject, before } => tx.execute(
-                    "INSERT INTO subject_cutoffs (subject, before) VALUES (?1, ?2)
-                     ON CONFLICT (subject) DO UPDATE SET before = MAX(before, excluded.before)",
-                    params![subject, before],
-                ),
-                Revocation::All { before } => tx.execute(
-                    "INSERT INTO global_cutoff (id, before) VALUES (1, ?1)
-                     ON CONFLICT (id) DO UPDATE SET before = MAX(before, excluded.before)",
-                    params![before],
-                ),
-            }
-            .map_err(db_err)?;
-            log_revocation(tx, &revocation, now)
-        })
-        .await?;
+        self.write(move |tx| record(tx, &revocation, now)).await?;
         self.inner.notify.notify_waiters();
         Ok(())
     }
@@ -105,15 +112,13 @@ impl Revocations for SqliteStore {
         Ok(first)
     }
 
-    async fn is_revoked(
-        &self,
-        issuer: &str,
-        jti: &str,
-        subject: &str,
-        iat: i64,
-        now: i64,
-    ) -> Result<Option<Revoked>> {
-        let (issuer, jti, subject) = (issuer.to_owned(), jti.to_owned(), subject.to_owned());
+    async fn is_revoked(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>> {
+        let (issuer, jti, subject) = (
+            token.issuer.to_owned(),
+            token.jti.to_owned(),
+            token.subject.to_owned(),
+        );
+        let (session, iat) = (token.session.map(str::to_owned), token.iat);
         self.with(true, move |conn| {
             let denied: bool = conn
                 .query_row(
@@ -122,6 +127,16 @@ impl Revocations for SqliteStore {
                     |r| r.get(0),
                 )
                 .map_err(db_err)?;
+            let session_ended = match &session {
+                None => false,
+                Some(session) => conn
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM denied_sessions WHERE session = ?1 AND until > ?2)",
+                        params![session, now],
+                        |r| r.get(0),
+                    )
+                    .map_err(db_err)?,
+            };
             let subject_before: Option<i64> = conn
                 .query_row(
                     "SELECT before FROM subject_cutoffs WHERE subject = ?1",
@@ -134,7 +149,13 @@ impl Revocations for SqliteStore {
                 .query_row("SELECT before FROM global_cutoff WHERE id = 1", [], |r| r.get(0))
                 .optional()
                 .map_err(db_err)?;
-            Ok(judge(denied, subject_before, global_before, iat))
+            let found = Matches {
+                denied,
+                session_ended,
+                subject_before,
+                global_before,
+            };
+            Ok(judge(found, iat))
         })
         .await
     }
@@ -154,6 +175,20 @@ impl Revocations for SqliteStore {
                             issuer: r.get(0)?,
                             jti: r.get(1)?,
                             exp: r.get(2)?,
+                        })
+                    })
+                    .map_err(db_err)?;
+                for row in rows {
+                    entries.push(row.map_err(db_err)?);
+                }
+                let mut stmt = tx
+                    .prepare("SELECT session, until FROM denied_sessions WHERE until > ?1")
+                    .map_err(db_err)?;
+                let rows = stmt
+                    .query_map(params![now], |r| {
+                        Ok(Revocation::Session {
+                            session: r.get(0)?,
+                            until: r.get(1)?,
                         })
                     })
                     .map_err(db_err)?;
@@ -239,6 +274,9 @@ impl Revocations for SqliteStore {
             .write(move |tx| {
                 let mut n = tx
                     .execute("DELETE FROM denied_tokens WHERE exp <= ?1", params![now])
+                    .map_err(db_err)?;
+                n += tx
+                    .execute("DELETE FROM denied_sessions WHERE until <= ?1", params![now])
                     .map_err(db_err)?;
                 n += tx
                     .execute(

@@ -47,4 +47,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TABLE clients (
         name TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
     ",
+    // 3: sessions that ended, denying every token of theirs; the access-token
+    // lifetime of each family, which says how long (older rows: the longest).
+    "
+    ALTER TABLE families ADD COLUMN access_secs INTEGER NOT NULL DEFAULT 86400;
+    CREATE TABLE denied_sessions (session TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX denied_sessions_until ON denied_sessions (until);
+    ",
 ];

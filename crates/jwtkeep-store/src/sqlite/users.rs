@@ -121,19 +121,24 @@ impl Users for SqliteStore {
 
     async fn set_password(&self, id: &str, hash: PasswordHash, now: i64) -> Result<u64> {
         let id = id.to_owned();
-        self.write(move |tx| {
-            let n = tx
-                .execute(
-                    "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
-                    params![id, hash.as_str(), now],
-                )
-                .map_err(db_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound { what: "user" });
-            }
-            revoke_subject_families(tx, &id, "password_changed", now)
-        })
-        .await
+        let n = self
+            .write(move |tx| {
+                let n = tx
+                    .execute(
+                        "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![id, hash.as_str(), now],
+                    )
+                    .map_err(db_err)?;
+                if n == 0 {
+                    return Err(StoreError::NotFound { what: "user" });
+                }
+                revoke_subject_families(tx, &id, "password_changed", now)
+            })
+            .await?;
+        if n > 0 {
+            self.inner.notify.notify_waiters();
+        }
+        Ok(n)
     }
 
     async fn set_disabled(&self, id: &str, disabled: bool, now: i64) -> Result<()> {

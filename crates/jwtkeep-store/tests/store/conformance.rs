@@ -2,7 +2,7 @@
 //! real Redis on 127.0.0.1:6379 (a unique key prefix per test, so tests run
 //! in parallel). No mocks.
 
-mod suite;
+pub mod suite;
 
 use jwtkeep_store::{RedisConfig, RedisStore, SqliteStore};
 
@@ -78,6 +78,8 @@ conformance!(
     view_sync_task_learns_of_revocations_without_being_asked,
     rotation_replaces_the_current_token,
     reuse_of_a_rotated_token_revokes_the_family,
+    every_end_of_a_family_ends_its_session,
+    a_session_can_be_ended_directly,
     grace_window_answers_with_the_same_successor,
     expired_and_unknown_families_are_refused,
     concurrent_rotations_make_exactly_one_successor,

@@ -5,6 +5,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::conformance::suite::facts;
 use jwtkeep_store::{
     RedisConfig, RedisStore, Revocation, RevocationView, Revocations as _, Revoked, StoreError,
     ViewSync,
@@ -86,7 +87,7 @@ async fn redis_restart_is_survived_and_fails_closed_meanwhile() {
     let view = RevocationView::new(Duration::from_secs(1));
     // A long poll: after the restart only a pub/sub announcement can wake the view.
     let _sync = ViewSync::spawn(store.clone(), view.clone(), Duration::from_secs(60), now);
-    wait_until(|| view.check("i", "before", "u", t, t) == Ok(Some(Revoked::Token))).await;
+    wait_until(|| view.check(facts("i", "before", "u", t), t) == Ok(Some(Revoked::Token))).await;
 
     server.stop();
     // Operations fail with Unavailable within the bound, never hang or panic.
@@ -111,7 +112,7 @@ async fn redis_restart_is_survived_and_fails_closed_meanwhile() {
     }
     // The view turns stale and says so: verification fails closed.
     wait_until(|| {
-        view.check("i", "other", "u", t, t)
+        view.check(facts("i", "other", "u", t), t)
             .is_err_and(|e| e.code() == "revocations_stale")
     })
     .await;
@@ -129,7 +130,7 @@ async fn redis_restart_is_survived_and_fails_closed_meanwhile() {
     assert!(recovered, "the store did not reconnect");
     // The view is woken by the resubscribed channel, reloads (the feed went
     // back in time) and answers again.
-    wait_until(|| view.check("i", "after", "u", t, t) == Ok(Some(Revoked::Token))).await;
+    wait_until(|| view.check(facts("i", "after", "u", t), t) == Ok(Some(Revoked::Token))).await;
 }
 
 async fn wait_until(mut cond: impl FnMut() -> bool) {

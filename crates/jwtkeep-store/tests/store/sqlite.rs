@@ -5,6 +5,7 @@ use std::io::{BufRead as _, BufReader};
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Command, Stdio};
 
+use crate::conformance::suite::facts;
 use jwtkeep_store::{
     Clients as _, Families as _, FamilyLimits, NewFamily, PasswordHash, Revocation,
     Revocations as _, Revoked, RotateOutcome, SqliteStore, StoreError, Users as _,
@@ -69,7 +70,10 @@ async fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
     }
     let store = SqliteStore::open(&path).await.unwrap();
     assert_eq!(
-        store.is_revoked("i", "kept", "u", t, t).await.unwrap(),
+        store
+            .is_revoked(facts("i", "kept", "u", t), t)
+            .await
+            .unwrap(),
         Some(Revoked::Token)
     );
     drop(store);
@@ -83,8 +87,9 @@ async fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
     assert!(err.to_string().contains("upgrade jwtkeep"), "{err}");
 }
 
-/// A file written before administrators and clients existed (schema 1) is
-/// brought up to date on open, its users kept.
+/// A file written before administrators, clients and session ends existed
+/// (schema 1) is brought up to date on open, its users and families kept; a
+/// family of then is assumed to issue the longest access tokens.
 #[tokio::test]
 async fn an_older_schema_is_migrated_in_place() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,18 +98,30 @@ async fn an_older_schema_is_migrated_in_place() {
         "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     )
     .unwrap();
-    let id = {
+    let t = now();
+    let (id, family) = {
         let store = SqliteStore::open(&path).await.unwrap();
-        store
+        let id = store
             .create_user("old-timer", hash, false, 1)
             .await
             .unwrap()
-            .id
+            .id;
+        let family = NewFamily {
+            id: "old-family".into(),
+            subject: id.clone(),
+            jti: "old-jti".into(),
+            now: t,
+            limits: FamilyLimits::default(),
+        };
+        store.create_family(family).await.unwrap();
+        (id, "old-family")
     };
-    // Undo migration 2 by hand: what a schema-1 file looks like.
+    // Undo migrations 2 and 3 by hand: what a schema-1 file looks like.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "ALTER TABLE users DROP COLUMN admin; DROP TABLE clients; PRAGMA user_version = 1;",
+        "ALTER TABLE users DROP COLUMN admin; DROP TABLE clients;
+         ALTER TABLE families DROP COLUMN access_secs; DROP TABLE denied_sessions;
+         PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(conn);
@@ -112,6 +129,9 @@ async fn an_older_schema_is_migrated_in_place() {
     let user = store.user_by_name("old-timer").await.unwrap().unwrap();
     assert_eq!((user.id.as_str(), user.admin), (id.as_str(), false));
     assert!(store.list_clients().await.unwrap().is_empty());
+    let stored = store.family(family).await.unwrap().unwrap();
+    assert_eq!(stored.access_secs, jwtkeep_store::MAX_ACCESS_SECS);
+    assert!(store.revoke_family(family, "logout", t).await.unwrap());
 }
 
 #[tokio::test]
@@ -251,7 +271,7 @@ async fn acknowledged_writes_survive_sigkill() {
     let t = now();
     for jti in &acked_revokes {
         assert_eq!(
-            store.is_revoked("i", jti, "u", t, t).await.unwrap(),
+            store.is_revoked(facts("i", jti, "u", t), t).await.unwrap(),
             Some(Revoked::Token),
             "acknowledged revocation {jti} was lost"
         );

@@ -1,4 +1,5 @@
--- Revokes a subject's live families; optionally sets a user's password first.
+-- Revokes a subject's live families, ending their sessions; optionally sets a
+-- user's password first.
 -- KEYS: 1 subject's family set, 2 user hash (or '' when no password changes)
 -- ARGV: 1 reason, 2 now, 3 key prefix, 4 new password hash (or '')
 local now = tonumber(ARGV[2])
@@ -14,6 +15,7 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('SREM', KEYS[1], id)
   elseif (not f[1] or f[1] == '') and now < tonumber(f[2]) and now < tonumber(f[3]) then
     redis.call('HSET', key, 'revoked_at', now, 'reason', ARGV[1])
+    end_session(ARGV[3], id, access_secs_of(key), now)
     n = n + 1
   end
 end

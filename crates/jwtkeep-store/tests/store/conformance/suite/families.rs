@@ -12,6 +12,7 @@ pub(super) fn family(subject: &str, jti: &str, t: i64, grace_secs: i64) -> NewFa
             idle_secs: 3600,
             absolute_secs: 86_400,
             grace_secs,
+            access_secs: 600,
         },
     }
 }
@@ -29,6 +30,7 @@ pub async fn rotation_replaces_the_current_token<S: Store>(s: S) {
         out,
         RotateOutcome::Rotated {
             successor: "r2".into(),
+            rotated_at: t + 5,
             idle_expires_at: t + 5 + 3600,
             absolute_expires_at: t + 86_400,
         }
@@ -76,7 +78,15 @@ pub async fn grace_window_answers_with_the_same_successor<S: Store>(s: S) {
         .rotate_family(&f.id, "r1", "r2-other", t + 3)
         .await
         .unwrap();
-    assert!(matches!(again, RotateOutcome::Grace { ref successor, .. } if successor == "r2"));
+    assert_eq!(
+        again,
+        RotateOutcome::Grace {
+            successor: "r2".into(),
+            rotated_at: t,
+            idle_expires_at: t + 3600,
+            absolute_expires_at: t + 86_400,
+        }
+    );
     assert_eq!(s.family(&f.id).await.unwrap().unwrap().current_jti, "r2");
     // After the window the same presentation is reuse.
     assert!(matches!(
@@ -226,4 +236,153 @@ pub async fn subject_families_are_listed_and_revoked<S: Store>(s: S) {
     let b_stored = s.family(&b.id).await.unwrap().unwrap();
     assert_eq!(b_stored.revoked_reason.as_deref(), Some("admin"));
     assert_eq!(s.families_of("someone-else", t + 5).await.unwrap().len(), 1);
+}
+
+/// The facts of a token of session `session`.
+fn in_session(session: &str, t: i64) -> TokenFacts<'_> {
+    facts("i", "some-access-token", "u", t).in_session(session)
+}
+
+/// The session denials in a snapshot, by session.
+async fn ended_sessions<S: Store>(s: &S, t: i64) -> Vec<(String, i64)> {
+    let mut ended: Vec<(String, i64)> = s
+        .snapshot(t)
+        .await
+        .unwrap()
+        .entries
+        .into_iter()
+        .filter_map(|e| match e {
+            Revocation::Session { session, until } => Some((session, until)),
+            _ => None,
+        })
+        .collect();
+    ended.sort();
+    ended
+}
+
+pub async fn every_end_of_a_family_ends_its_session<S: Store>(s: S) {
+    let t = now();
+    // Access tokens live 600 s: the denial lasts that long plus the margin.
+    let until = t + 600 + jwtkeep_store::SESSION_DENIAL_MARGIN_SECS;
+    let view = RevocationView::new(Duration::from_secs(60));
+    view.sync(&s, t).await.unwrap();
+
+    // Revoked by id (a logout).
+    let logout = family("u", "a1", t, 0);
+    s.create_family(logout.clone()).await.unwrap();
+    assert_eq!(
+        s.is_revoked(in_session(&logout.id, t), t).await.unwrap(),
+        None
+    );
+    assert!(s.revoke_family(&logout.id, "logout", t).await.unwrap());
+    assert_eq!(
+        s.is_revoked(in_session(&logout.id, t), t).await.unwrap(),
+        Some(Revoked::Session)
+    );
+    // Revoking it again adds nothing.
+    assert!(!s.revoke_family(&logout.id, "logout", t + 1).await.unwrap());
+
+    // A detected reuse.
+    let reused = family("u", "b1", t, 0);
+    s.create_family(reused.clone()).await.unwrap();
+    s.rotate_family(&reused.id, "b1", "b2", t).await.unwrap();
+    s.rotate_family(&reused.id, "b1", "b3", t).await.unwrap();
+
+    // Every family of a subject (log out everywhere), and a password change.
+    let (everywhere, other) = (family("v", "c1", t, 0), family("v", "d1", t, 0));
+    s.create_family(everywhere.clone()).await.unwrap();
+    s.create_family(other.clone()).await.unwrap();
+    assert_eq!(s.revoke_families_of("v", "admin", t).await.unwrap(), 2);
+    let user = s
+        .create_user("sessions-user", hash('a'), false, t)
+        .await
+        .unwrap();
+    let changed = family(&user.id, "e1", t, 0);
+    s.create_family(changed.clone()).await.unwrap();
+    assert_eq!(s.set_password(&user.id, hash('b'), t).await.unwrap(), 1);
+
+    // A family that is still live is not touched.
+    let live = family("u", "f1", t, 0);
+    s.create_family(live.clone()).await.unwrap();
+
+    let mut expected: Vec<(String, i64)> = [&logout, &reused, &everywhere, &other, &changed]
+        .iter()
+        .map(|f| (f.id.clone(), until))
+        .collect();
+    expected.sort();
+    assert_eq!(ended_sessions(&s, t).await, expected);
+
+    // The feed carried every one of them, and a view learns of them.
+    view.sync(&s, t).await.unwrap();
+    for (session, _) in &expected {
+        assert_eq!(
+            view.check(in_session(session, t), t).unwrap(),
+            Some(Revoked::Session),
+            "{session}"
+        );
+        assert_eq!(
+            s.is_revoked(in_session(session, t), t).await.unwrap(),
+            Some(Revoked::Session)
+        );
+    }
+    assert_eq!(view.check(in_session(&live.id, t), t).unwrap(), None);
+    // A token outside any session is judged on its own facts.
+    assert_eq!(view.check(facts("i", "x", "u", t), t).unwrap(), None);
+
+    // Once the last access token has expired, the denial is forgotten.
+    assert_eq!(
+        s.is_revoked(in_session(&logout.id, t), until)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(ended_sessions(&s, until).await.is_empty());
+    s.purge_expired(until).await.unwrap();
+    view.sync(&s, until).await.unwrap();
+    view.purge(until);
+    assert_eq!(view.sessions_len(), 0);
+}
+
+pub async fn a_session_can_be_ended_directly<S: Store>(s: S) {
+    let t = now();
+    s.revoke(
+        Revocation::Session {
+            session: "sess-1".into(),
+            until: t + 100,
+        },
+        t,
+    )
+    .await
+    .unwrap();
+    // An earlier end never shortens a later one; an expired one is dropped.
+    for until in [t + 50, t - 1] {
+        s.revoke(
+            Revocation::Session {
+                session: "sess-1".into(),
+                until,
+            },
+            t,
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        ended_sessions(&s, t).await,
+        vec![("sess-1".to_owned(), t + 100)]
+    );
+    assert_eq!(
+        s.is_revoked(in_session("sess-1", t), t + 99).await.unwrap(),
+        Some(Revoked::Session)
+    );
+    assert!(matches!(
+        s.revoke(
+            Revocation::Session {
+                session: String::new(),
+                until: t + 1
+            },
+            t
+        )
+        .await,
+        Err(StoreError::Invalid { .. })
+    ));
 }

@@ -22,7 +22,7 @@ use jwtkeep_core::{Algorithm, Secret};
 use jwtkeep_store::{
     Changes, ClientSecretHash, Event, EventQuery, FamilyLimits, KeyRecord, MasterKey, NewFamily,
     PasswordHash, Revocation, RevocationView, Revoked, RotateOutcome, SealError, Store, StoreError,
-    ViewError, ViewSync,
+    TokenFacts, ViewError, ViewSync,
 };
 
 pub fn now() -> i64 {
@@ -45,6 +45,11 @@ pub fn hash(tag: char) -> PasswordHash {
         tag.to_string().repeat(43)
     ))
     .unwrap()
+}
+
+/// A token's facts, outside any session.
+pub fn facts<'a>(issuer: &'a str, jti: &'a str, subject: &'a str, iat: i64) -> TokenFacts<'a> {
+    TokenFacts::new(issuer, jti, subject, iat)
 }
 
 fn token(issuer: &str, jti: &str, exp: i64) -> Revocation {

@@ -19,7 +19,9 @@ pub async fn a_single_use_token_is_consumed_by_exactly_one_call<S: Store>(s: S) 
     }
     assert_eq!(firsts, 1);
     assert_eq!(
-        s.is_revoked("iss", &jti, "u", t, t + 1).await.unwrap(),
+        s.is_revoked(facts("iss", &jti, "u", t), t + 1)
+            .await
+            .unwrap(),
         Some(Revoked::Token)
     );
     // Used once means denied: a revoked token cannot be consumed, an expired one neither.
@@ -45,27 +47,27 @@ pub async fn token_denial_lasts_until_exp<S: Store>(s: S) {
         .await
         .unwrap();
     assert_eq!(
-        s.is_revoked("https://a.example", "j1", "u1", t, t)
+        s.is_revoked(facts("https://a.example", "j1", "u1", t), t)
             .await
             .unwrap(),
         Some(Revoked::Token)
     );
     // Same jti, another issuer: not revoked. Another jti: not revoked.
     assert_eq!(
-        s.is_revoked("https://b.example", "j1", "u1", t, t)
+        s.is_revoked(facts("https://b.example", "j1", "u1", t), t)
             .await
             .unwrap(),
         None
     );
     assert_eq!(
-        s.is_revoked("https://a.example", "j2", "u1", t, t)
+        s.is_revoked(facts("https://a.example", "j2", "u1", t), t)
             .await
             .unwrap(),
         None
     );
     // Past its exp the denial no longer matters.
     assert_eq!(
-        s.is_revoked("https://a.example", "j1", "u1", t, t + 601)
+        s.is_revoked(facts("https://a.example", "j1", "u1", t), t + 601)
             .await
             .unwrap(),
         None
@@ -75,7 +77,7 @@ pub async fn token_denial_lasts_until_exp<S: Store>(s: S) {
         .await
         .unwrap();
     assert_eq!(
-        s.is_revoked("https://a.example", "old", "u1", t - 100, t - 50)
+        s.is_revoked(facts("https://a.example", "old", "u1", t - 100), t - 50)
             .await
             .unwrap(),
         None
@@ -99,11 +101,21 @@ pub async fn subject_and_global_cutoffs_only_move_forward<S: Store>(s: S) {
     .await
     .unwrap();
     assert_eq!(
-        s.is_revoked("i", "j", "alice", t - 1, t).await.unwrap(),
+        s.is_revoked(facts("i", "j", "alice", t - 1), t)
+            .await
+            .unwrap(),
         Some(Revoked::Subject)
     );
-    assert_eq!(s.is_revoked("i", "j", "alice", t, t).await.unwrap(), None);
-    assert_eq!(s.is_revoked("i", "j", "bob", t - 1, t).await.unwrap(), None);
+    assert_eq!(
+        s.is_revoked(facts("i", "j", "alice", t), t).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.is_revoked(facts("i", "j", "bob", t - 1), t)
+            .await
+            .unwrap(),
+        None
+    );
     // An earlier cut-off does not undo a later one.
     s.revoke(
         Revocation::Subject {
@@ -115,12 +127,16 @@ pub async fn subject_and_global_cutoffs_only_move_forward<S: Store>(s: S) {
     .await
     .unwrap();
     assert_eq!(
-        s.is_revoked("i", "j", "alice", t - 1, t).await.unwrap(),
+        s.is_revoked(facts("i", "j", "alice", t - 1), t)
+            .await
+            .unwrap(),
         Some(Revoked::Subject)
     );
     // A token without iat (i64::MIN) is revoked by any cut-off.
     assert_eq!(
-        s.is_revoked("i", "j", "alice", i64::MIN, t).await.unwrap(),
+        s.is_revoked(facts("i", "j", "alice", i64::MIN), t)
+            .await
+            .unwrap(),
         Some(Revoked::Subject)
     );
 
@@ -128,18 +144,24 @@ pub async fn subject_and_global_cutoffs_only_move_forward<S: Store>(s: S) {
         .await
         .unwrap();
     assert_eq!(
-        s.is_revoked("i", "j", "bob", t - 11, t).await.unwrap(),
+        s.is_revoked(facts("i", "j", "bob", t - 11), t)
+            .await
+            .unwrap(),
         Some(Revoked::All)
     );
     assert_eq!(
-        s.is_revoked("i", "j", "bob", t - 10, t).await.unwrap(),
+        s.is_revoked(facts("i", "j", "bob", t - 10), t)
+            .await
+            .unwrap(),
         None
     );
     s.revoke(Revocation::All { before: t - 1000 }, t)
         .await
         .unwrap();
     assert_eq!(
-        s.is_revoked("i", "j", "bob", t - 11, t).await.unwrap(),
+        s.is_revoked(facts("i", "j", "bob", t - 11), t)
+            .await
+            .unwrap(),
         Some(Revoked::All)
     );
 }
@@ -193,14 +215,17 @@ pub async fn feed_gives_each_revocation_once_in_order<S: Store>(s: S) {
 pub async fn view_follows_the_store_and_fails_closed_when_stale<S: Store>(s: S) {
     let t = now();
     let view = RevocationView::new(Duration::from_millis(300));
-    assert_eq!(view.check("i", "j", "u", t, t), Err(ViewError::NotLoaded));
+    assert_eq!(
+        view.check(facts("i", "j", "u", t), t),
+        Err(ViewError::NotLoaded)
+    );
     s.revoke(token("i", "j", t + 60), t).await.unwrap();
     view.sync(&s, t).await.unwrap();
     assert_eq!(
-        view.check("i", "j", "u", t, t).unwrap(),
+        view.check(facts("i", "j", "u", t), t).unwrap(),
         Some(Revoked::Token)
     );
-    assert_eq!(view.check("i", "k", "u", t, t).unwrap(), None);
+    assert_eq!(view.check(facts("i", "k", "u", t), t).unwrap(), None);
     s.revoke(
         Revocation::Subject {
             subject: "u".into(),
@@ -212,12 +237,12 @@ pub async fn view_follows_the_store_and_fails_closed_when_stale<S: Store>(s: S) 
     .unwrap();
     view.sync(&s, t).await.unwrap();
     assert_eq!(
-        view.check("i", "k", "u", t - 1, t).unwrap(),
+        view.check(facts("i", "k", "u", t - 1), t).unwrap(),
         Some(Revoked::Subject)
     );
     // Nobody syncs: past the bound the view refuses to answer.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let err = view.check("i", "k", "v", t, t).unwrap_err();
+    let err = view.check(facts("i", "k", "v", t), t).unwrap_err();
     assert_eq!(err.code(), "revocations_stale");
 }
 
@@ -226,10 +251,10 @@ pub async fn view_sync_task_learns_of_revocations_without_being_asked<S: Store>(
     // Polling every minute: only the store's notification can bring the change in time.
     let _sync = ViewSync::spawn(s.clone(), view.clone(), Duration::from_secs(60), now);
     let t = now();
-    wait_until(&view, || view.check("i", "x", "u", t, t).is_ok()).await;
+    wait_until(&view, || view.check(facts("i", "x", "u", t), t).is_ok()).await;
     s.revoke(token("i", "x", t + 60), t).await.unwrap();
     wait_until(&view, || {
-        view.check("i", "x", "u", t, t) == Ok(Some(Revoked::Token))
+        view.check(facts("i", "x", "u", t), t) == Ok(Some(Revoked::Token))
     })
     .await;
 }
@@ -256,7 +281,9 @@ pub async fn purge_forgets_expired_denials<S: Store>(s: S) {
     assert!(!snapshot.entries.contains(&token("i", "short", t + 2)));
     assert!(snapshot.entries.contains(&token("i", "long", t + 600)));
     assert_eq!(
-        s.is_revoked("i", "long", "u", t, t + 3).await.unwrap(),
+        s.is_revoked(facts("i", "long", "u", t), t + 3)
+            .await
+            .unwrap(),
         Some(Revoked::Token)
     );
 }
