@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::events::{record_details, SecurityEvent};
 use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
 use crate::gate::{authenticate, sync_own_revocation};
+use crate::keys::RotationMode;
 use crate::passwords::{self, PasswordPool};
 use crate::purpose::{Purpose, PURPOSES};
 use crate::{ApiError, AppState, KeysError};
@@ -43,7 +44,7 @@ async fn admin<S: Store>(
     client: Option<std::net::IpAddr>,
 ) -> Result<Admin, ApiError> {
     let now = (state.clock)();
-    let verified = authenticate(state, token, now)?;
+    let verified = authenticate(state, token, now).await?;
     let claims = verified.payload();
     let scoped = matches!(claims.get("scope"), Some(Value::String(scope))
         if scope.split(' ').any(|s| s == "admin"));
@@ -381,19 +382,25 @@ pub(crate) struct RotateRequest {
     /// One purpose; all three when absent (`null` is refused, not read as absent).
     #[serde(default, deserialize_with = "present")]
     purpose: Option<String>,
+    /// `staged` (the default), `immediate` or `revoke_old`.
+    #[serde(default, deserialize_with = "present")]
+    mode: Option<String>,
 }
 
-/// A member that, when present, must be a string (`null` is no purpose).
+/// A member that, when present, must be a string (`null` is no value).
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     String::deserialize(d).map(Some)
 }
 
 /// How long after a rotation through the API the same purpose may be
-/// rotated again through it (the CLI, an operator's emergency tool, is not held).
+/// rotated again through it (the CLI, an operator's emergency tool, is not
+/// held; nor is `revoke_old`, which answers a compromised key).
 const ROTATION_THROTTLE_SECS: i64 = 60;
 
-/// `POST /v1/admin/keys/rotate`: new keys sign at once; the previous ones
-/// verify until their tokens have expired.
+/// `POST /v1/admin/keys/rotate`: a new key per purpose, published at once;
+/// it signs after the staged lead, or at once (`immediate`, `revoke_old`);
+/// the previous keys verify until their tokens have expired, or with
+/// `revoke_old` stop at once.
 pub(crate) async fn rotate_keys<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     ClientAddr(client): ClientAddr,
@@ -402,7 +409,7 @@ pub(crate) async fn rotate_keys<S: Store>(
 ) -> Result<Response, ApiError> {
     let request: RotateRequest = optional_json(
         &body,
-        "{\"purpose\": \"access\" | \"refresh\" | \"confirm\"}",
+        "{\"purpose\": \"access\" | \"refresh\" | \"confirm\", \"mode\": \"staged\" | \"immediate\" | \"revoke_old\"}",
     )?;
     let who = admin(&state, &token, client).await?;
     let purposes: Vec<Purpose> = match request.purpose.as_deref() {
@@ -416,25 +423,32 @@ pub(crate) async fn rotate_keys<S: Store>(
             }
         },
     };
+    let mode = match request.mode.as_deref() {
+        None => RotationMode::Staged,
+        Some(name) => RotationMode::from_name(name).ok_or_else(|| {
+            ApiError::InvalidField("mode must be staged, immediate or revoke_old".to_owned())
+        })?,
+    };
     // Throttled per purpose, across instances: a lock nobody releases.
     let holder = crate::issue::random_id()?;
     for purpose in &purposes {
         let throttle = format!("rotate-throttle-{purpose}");
-        if !state
-            .store
-            .try_lock(&throttle, &holder, ROTATION_THROTTLE_SECS, who.now)
-            .await?
+        if mode != RotationMode::RevokeOld
+            && !state
+                .store
+                .try_lock(&throttle, &holder, ROTATION_THROTTLE_SECS, who.now)
+                .await?
         {
             return Err(ApiError::RotationThrottled {
                 retry_after_secs: ROTATION_THROTTLE_SECS,
             });
         }
     }
-    let mut rotated = Map::new();
+    let (mut rotated, mut signs_from) = (Map::new(), Map::new());
     for purpose in purposes {
-        let kid = state
+        let done = state
             .keys
-            .rotate_now(&state.store, purpose, &state.instance, who.now)
+            .rotate(&state.store, purpose, mode, &state.instance, who.now)
             .await
             .map_err(|e| match e {
                 KeysError::Busy => ApiError::RotationInProgress,
@@ -442,11 +456,19 @@ pub(crate) async fn rotate_keys<S: Store>(
             })?;
         let mut details = Map::new();
         details.insert("purpose".into(), purpose.as_str().into());
-        details.insert("kid".into(), kid.clone().into());
+        details.insert("kid".into(), done.kid.clone().into());
+        details.insert("mode".into(), mode.as_str().into());
+        details.insert("signs_from".into(), done.signs_from.into());
         audit(&state, &who, SecurityEvent::KeyRotated, None, details).await;
-        rotated.insert(purpose.as_str().to_owned(), kid.into());
+        rotated.insert(purpose.as_str().to_owned(), done.kid.into());
+        signs_from.insert(purpose.as_str().to_owned(), done.signs_from.into());
     }
-    Ok(Json(serde_json::json!({ "rotated": rotated })).into_response())
+    Ok(Json(serde_json::json!({
+        "rotated": rotated,
+        "signs_from": signs_from,
+        "mode": mode.as_str(),
+    }))
+    .into_response())
 }
 
 /// Which events to list.

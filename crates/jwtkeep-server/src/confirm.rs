@@ -76,7 +76,7 @@ pub(crate) async fn issue<S: Store>(
     check_action(&request.action)?;
     let now = (state.clock)();
     let client = client.map(|ip| ip.to_string());
-    let verified = authenticate(&state, &token, now)?;
+    let verified = authenticate(&state, &token, now).await?;
     let subject = verified.payload().sub().unwrap_or_default().to_owned();
     // The same limits as logins: this is a password check too.
     let attempt = Attempt::new(&format!("id:{subject}"), client.clone());
@@ -146,8 +146,8 @@ pub(crate) async fn verify<S: Store>(
 ) -> Result<Response, ApiError> {
     check_action(&request.action)?;
     let now = (state.clock)();
-    let caller = authenticate(&state, &token, now)?;
-    let verified = verify_token(&state, Purpose::Confirm, &request.token, now)?;
+    let caller = authenticate(&state, &token, now).await?;
+    let verified = verify_token(&state, Purpose::Confirm, &request.token, now).await?;
     let claims = verified.payload();
     if claims.sub() != caller.payload().sub() {
         return Err(ApiError::Confirmation(ConfirmRefusal::OtherSubject));

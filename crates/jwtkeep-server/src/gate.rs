@@ -4,25 +4,40 @@
 
 use std::borrow::Cow;
 
+use jwtkeep_core::VerifyError;
 use jwtkeep_store::Store;
 
 use crate::{ApiError, AppState, Purpose};
 
-/// Verifies a token of `purpose` (signature and claims policy; not revocation).
-pub(crate) fn verify_token<S: Store>(
+/// Verifies a token of `purpose` (signature and claims policy; not
+/// revocation). A token naming a key this instance does not hold makes it
+/// reload its keys once before answering (another instance may have just
+/// rotated): see [`crate::KeyService::reload_for_unknown_kid`].
+pub(crate) async fn verify_token<S: Store>(
     state: &AppState<S>,
     purpose: Purpose,
     token: &str,
     now: i64,
 ) -> Result<jwtkeep_core::Verified<jwtkeep_core::Claims>, ApiError> {
-    state
-        .keys
-        .with_verifier(purpose, |v| v.map(|v| v.verify_at(token, now)))
-        .ok_or(ApiError::Unavailable("a signing key"))?
-        .map_err(|reason| {
-            state.metrics.verification("invalid");
-            ApiError::TokenRefused { purpose, reason }
-        })
+    let verify = |keys: &crate::KeyService| {
+        keys.with_verifier(purpose, |v| v.map(|v| v.verify_at(token, now)))
+    };
+    let mut result = verify(&state.keys).ok_or(ApiError::Unavailable("a signing key"))?;
+    if matches!(result, Err(VerifyError::UnknownKid)) {
+        let unknown =
+            |keys: &crate::KeyService| matches!(verify(keys), Some(Err(VerifyError::UnknownKid)));
+        if state
+            .keys
+            .reload_for_unknown_kid(&state.store, unknown)
+            .await
+        {
+            result = verify(&state.keys).ok_or(ApiError::Unavailable("a signing key"))?;
+        }
+    }
+    result.map_err(|reason| {
+        state.metrics.verification("invalid");
+        ApiError::TokenRefused { purpose, reason }
+    })
 }
 
 /// Consults the revocation view for verified `claims`: 401 with the reason
@@ -86,12 +101,12 @@ pub(crate) fn denial_of(claims: &jwtkeep_core::Claims) -> Option<jwtkeep_store::
 }
 
 /// Verifies an access token completely: signature, claims and revocation.
-pub(crate) fn authenticate<S: Store>(
+pub(crate) async fn authenticate<S: Store>(
     state: &AppState<S>,
     token: &str,
     now: i64,
 ) -> Result<jwtkeep_core::Verified<jwtkeep_core::Claims>, ApiError> {
-    let verified = verify_token(state, Purpose::Access, token, now)?;
+    let verified = verify_token(state, Purpose::Access, token, now).await?;
     check_revocation(
         state,
         verified.payload(),

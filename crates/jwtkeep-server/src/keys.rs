@@ -3,6 +3,7 @@
 //! core key rings whose state is a pure function of time.
 
 use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
 use jwtkeep_core::{
     Algorithm, JwkSet, Key, KeyError, KeyPair, KeyRing, Policy, RingKey, Schedule, Verifier,
@@ -75,6 +76,54 @@ fn token_lifetime(purpose: Purpose, config: &Config) -> i64 {
     ttl.saturating_add(jwtkeep_core::DEFAULT_LEEWAY_SECS.cast_signed())
 }
 
+/// How a manual rotation treats the caches of the JWKS and the keys it replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RotationMode {
+    /// The new key is published at once and signs only once every cache of
+    /// the JWKS (`jwks_max_age_secs`) and every instance (its key check
+    /// interval) has had time to learn of it: no verifier ever meets a token
+    /// whose key it cannot have. The default.
+    Staged,
+    /// The new key signs at once. Instances of this service reload their keys
+    /// when they meet its tokens; other verifiers holding a cached JWKS refuse
+    /// them until they fetch it again.
+    Immediate,
+    /// The new key signs at once and every older key is retired at once: the
+    /// tokens they signed are refused from now on (a compromised key).
+    RevokeOld,
+}
+
+impl RotationMode {
+    /// The mode's name in the API and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationMode::Staged => "staged",
+            RotationMode::Immediate => "immediate",
+            RotationMode::RevokeOld => "revoke_old",
+        }
+    }
+
+    /// The mode named `name`, if any.
+    pub fn from_name(name: &str) -> Option<RotationMode> {
+        [
+            RotationMode::Staged,
+            RotationMode::Immediate,
+            RotationMode::RevokeOld,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == name)
+    }
+}
+
+/// What a manual rotation did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rotated {
+    /// The new key's id.
+    pub kid: String,
+    /// When it begins to sign, seconds since the epoch.
+    pub signs_from: i64,
+}
+
 /// When a purpose's next key is due, seen from its keys' records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Due {
@@ -90,7 +139,16 @@ pub struct KeyService {
     rings: RwLock<[Option<Verifier>; 3]>,
     master: MasterKey,
     config: Config,
+    /// When the last reload asked for by a request began: one at a time, at
+    /// most one a second (see [`KeyService::reload_for_unknown_kid`]).
+    asked_reload: tokio::sync::Mutex<Option<Instant>>,
+    /// Counts the rings installed: whoever must know that a rotation has
+    /// reached this instance (a test, an operator's tool) waits on it.
+    installs: tokio::sync::watch::Sender<u64>,
 }
+
+/// The least time between two reloads that requests ask for.
+const ASKED_RELOAD_EVERY: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for KeyService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,6 +178,8 @@ impl KeyService {
             rings: RwLock::new([None, None, None]),
             master,
             config: config.clone(),
+            asked_reload: tokio::sync::Mutex::new(None),
+            installs: tokio::sync::watch::Sender::new(0),
         };
         for purpose in PURPOSES {
             if store.keys(purpose.as_str()).await?.is_empty() {
@@ -143,6 +203,36 @@ impl KeyService {
             self.install(purpose, &store.keys(purpose.as_str()).await?)?;
         }
         Ok(())
+    }
+
+    /// Reloads the rings because a request met a token whose key this
+    /// instance does not hold (another instance, or the CLI, may have just
+    /// rotated). One reload at a time: concurrent callers wait for the one in
+    /// flight, then `still_unknown` tells whether they need another; and at
+    /// most one a second, so made-up `kid`s cannot turn into a flood of store
+    /// reads. Whether trying again is worth it.
+    pub async fn reload_for_unknown_kid<S: Store>(
+        &self,
+        store: &S,
+        still_unknown: impl Fn(&KeyService) -> bool,
+    ) -> bool {
+        let mut last = self.asked_reload.lock().await;
+        if !still_unknown(self) {
+            return true;
+        }
+        if last.is_some_and(|started| started.elapsed() < ASKED_RELOAD_EVERY) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        self.reload(store).await.is_ok() && !still_unknown(self)
+    }
+
+    /// Reloads the rings because another instance announced a rotation
+    /// (not rate-limited: announcements come through the store, and a retired
+    /// key must stop verifying at once).
+    pub async fn reload_on_announcement<S: Store>(&self, store: &S) -> Result<(), KeysError> {
+        let _one_at_a_time = self.asked_reload.lock().await;
+        self.reload(store).await
     }
 
     /// Makes `records` the ring of `purpose`, unless it already holds exactly
@@ -174,6 +264,8 @@ impl KeyService {
         if let Some(slot) = rings.get_mut(purpose.index()) {
             *slot = Some(verifier);
         }
+        drop(rings);
+        self.installs.send_modify(|n| *n = n.wrapping_add(1));
         Ok(())
     }
 
@@ -197,23 +289,33 @@ impl KeyService {
 
     /// Adds the next key of `purpose`, published now and signing from
     /// `active_from`; every older key stops signing then and verifies until
-    /// the tokens it signed have expired. Keys retired before `now` are deleted.
+    /// the tokens it signed have expired, or with `retire_old` stops both at
+    /// once. Keys retired before `now` are deleted.
     async fn add_next<S: Store>(
         &self,
         store: &S,
         purpose: Purpose,
         records: &[KeyRecord],
         active_from: i64,
+        retire_old: bool,
         now: i64,
     ) -> Result<String, KeysError> {
         let pair = generate(self.config.algorithm)?;
         let record = self.record(purpose, &pair, now, active_from)?;
         let kid = record.kid.clone();
         store.put_key(record).await?;
-        let verify_until = active_from.saturating_add(token_lifetime(purpose, &self.config));
+        let verify_until = if retire_old {
+            now
+        } else {
+            active_from.saturating_add(token_lifetime(purpose, &self.config))
+        };
         for old in records {
             if old.verify_until.is_some_and(|t| t <= now) {
                 store.delete_key(purpose.as_str(), &old.kid).await?;
+            } else if retire_old {
+                store
+                    .set_key_schedule(purpose.as_str(), &old.kid, Some(now), Some(now))
+                    .await?;
             } else if old.active_until.is_none_or(|t| t > active_from) {
                 store
                     .set_key_schedule(
@@ -228,28 +330,53 @@ impl KeyService {
         Ok(kid)
     }
 
-    /// Rotates `purpose` at once: a new key signs from `now`; the previous
-    /// ones only verify until their tokens expire. Returns the new `kid`.
-    pub async fn rotate_now<S: Store>(
+    /// How long a staged rotation publishes its key before it signs: the
+    /// JWKS's cache lifetime, plus the key check interval in which every
+    /// instance reloads its keys.
+    pub fn staged_lead_secs(&self) -> i64 {
+        let check = i64::try_from(self.config.key_check_interval.as_secs()).unwrap_or(i64::MAX);
+        self.config
+            .jwks_max_age_secs
+            .saturating_add(check)
+            .saturating_add(1)
+    }
+
+    /// Rotates `purpose` now, as `mode` says: a new key is published at once
+    /// and signs after the staged lead ([`RotationMode::Staged`]) or at once;
+    /// the previous keys only verify until their tokens expire, or with
+    /// [`RotationMode::RevokeOld`] not at all. Other instances are told.
+    pub async fn rotate<S: Store>(
         &self,
         store: &S,
         purpose: Purpose,
+        mode: RotationMode,
         holder: &str,
         now: i64,
-    ) -> Result<String, KeysError> {
+    ) -> Result<Rotated, KeysError> {
         let lock = format!("rotate-{purpose}");
         if !store.try_lock(&lock, holder, 60, now).await? {
             return Err(KeysError::Busy);
         }
-        let records = store.keys(purpose.as_str()).await;
-        let added = match records {
-            Ok(records) => self.add_next(store, purpose, &records, now, now).await,
+        let signs_from = match mode {
+            RotationMode::Staged => now.saturating_add(self.staged_lead_secs()),
+            RotationMode::Immediate | RotationMode::RevokeOld => now,
+        };
+        let retire_old = mode == RotationMode::RevokeOld;
+        let added = match store.keys(purpose.as_str()).await {
+            Ok(records) => {
+                self.add_next(store, purpose, &records, signs_from, retire_old, now)
+                    .await
+            }
             Err(e) => Err(e.into()),
         };
         let _ = store.unlock(&lock, holder).await;
         let kid = added?;
         self.reload(store).await?;
-        Ok(kid)
+        // Other instances reload now rather than at their next key check (a
+        // retired key must stop verifying everywhere); a lost announcement
+        // leaves it to that check.
+        let _ = store.announce_keys().await;
+        Ok(Rotated { kid, signs_from })
     }
 
     /// The scheduled work, run by every instance on a timer: publishes each
@@ -272,7 +399,7 @@ impl KeyService {
                     Ok(fresh) => match self.due(&fresh, now) {
                         Due::No => Ok(None),
                         Due::Publish { active_from } => self
-                            .add_next(store, purpose, &fresh, active_from, now)
+                            .add_next(store, purpose, &fresh, active_from, false, now)
                             .await
                             .map(Some),
                     },
@@ -288,6 +415,12 @@ impl KeyService {
             self.install(purpose, &records)?;
         }
         Ok(added)
+    }
+
+    /// A receiver that changes each time a purpose's ring is replaced (a
+    /// rotation here, or one learnt of from the store).
+    pub fn installs(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.installs.subscribe()
     }
 
     /// Seconds since `purpose`'s signing key began to sign (for metrics).
@@ -390,8 +523,16 @@ impl KeyService {
         })
     }
 
-    /// Seconds until the next access key is published (how long a JWKS may be cached).
-    pub fn seconds_to_next_publication(&self, now: i64) -> i64 {
+    /// How long the JWKS may be cached at `now`: `jwks_max_age_secs` (which
+    /// a staged rotation waits out before its key signs), and never past the
+    /// next scheduled publication.
+    pub fn jwks_max_age(&self, now: i64) -> i64 {
+        self.seconds_to_next_publication(now)
+            .min(self.config.jwks_max_age_secs)
+    }
+
+    /// Seconds until the next access key is published.
+    fn seconds_to_next_publication(&self, now: i64) -> i64 {
         self.with_ring(Purpose::Access, |ring| {
             let newest = ring
                 .and_then(|r| r.keys().iter().map(|k| k.schedule().active_from).max())

@@ -41,7 +41,7 @@ pub use cookies::{ACCESS_COOKIE, REFRESH_COOKIE};
 pub const GENERATOR_PAGE: &str = include_str!("../../../web/index.html");
 pub use error::{ApiError, BadBody, ConfirmRefusal, SessionEnd};
 pub use events::{EventLog, SecurityEvent};
-pub use keys::{KeyService, KeysError};
+pub use keys::{KeyService, KeysError, Rotated, RotationMode};
 pub use listen::{serve, ConnectionLimits};
 pub use proxies::{Cidr, CidrError};
 pub use purpose::{Purpose, PURPOSES};
@@ -66,17 +66,29 @@ async fn maintain_keys_once<S: Store>(state: &AppState<S>) -> Result<(), KeysErr
     Ok(())
 }
 
-/// The scheduled key work, every `key_check_interval`, until the state goes.
-async fn maintain_keys<S: Store>(state: std::sync::Weak<AppState<S>>, every: Duration) {
+/// The scheduled key work, every `key_check_interval`, until the state
+/// goes; and a reload whenever another instance announces a rotation.
+async fn maintain_keys<S: Store>(
+    state: std::sync::Weak<AppState<S>>,
+    announced: Arc<tokio::sync::Notify>,
+    every: Duration,
+) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
-        ticks.tick().await;
+        let woken = tokio::select! {
+            _ = ticks.tick() => false,
+            () = announced.notified() => true,
+        };
         let Some(state) = state.upgrade() else { return };
         // A failure (store down) is retried on the next tick; the keys in
         // memory keep serving meanwhile.
-        let _ = maintain_keys_once(&state).await;
+        if woken {
+            let _ = state.keys.reload_on_announcement(&state.store).await;
+        } else {
+            let _ = maintain_keys_once(&state).await;
+        }
     }
 }
 
@@ -103,6 +115,12 @@ impl<S: Store> Control<S> {
     /// has synced (on its own, or through [`Control::sync_revocations`]).
     pub fn revocation_syncs(&self) -> tokio::sync::watch::Receiver<u64> {
         self.state.view.syncs()
+    }
+
+    /// A receiver that changes each time this instance installs new key
+    /// rings (its own rotation, a reload, an announcement from another).
+    pub fn key_installs(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.state.keys.installs()
     }
 
     /// Runs the scheduled key work now, as the timer would.
@@ -151,6 +169,7 @@ impl Service {
                 .map_err(|_| KeysError::Workers)?;
         let instance = jwtkeep_core::random_id().map_err(|_| KeysError::Random)?;
         let every = config.key_check_interval;
+        let announced = store.keys_notifier();
         let state = Arc::new_cyclic(|weak| AppState {
             store,
             config,
@@ -161,7 +180,7 @@ impl Service {
             passwords,
             instance,
             _sync: sync,
-            _maintenance: TaskGuard::spawn(maintain_keys(weak.clone(), every)),
+            _maintenance: TaskGuard::spawn(maintain_keys(weak.clone(), announced, every)),
         });
         let control = Control {
             state: Arc::clone(&state),

@@ -72,28 +72,29 @@ enum Known {
 
 /// Tries the token as an access token and as a refresh token, in the order
 /// the hint suggests. Revoked tokens are not known.
-fn identify<S: Store>(
+async fn identify<S: Store>(
     state: &AppState<S>,
     token: &str,
     hint: Option<&str>,
     now: i64,
 ) -> Option<Known> {
-    let known = |purpose: Purpose| {
-        let v = verify_token(state, purpose, token, now).ok()?;
-        check_revocation(state, v.payload(), now, "revoked").ok()?;
-        Some(v)
-    };
     let order = if hint == Some("refresh_token") {
         [Purpose::Refresh, Purpose::Access]
     } else {
         [Purpose::Access, Purpose::Refresh]
     };
-    order.into_iter().find_map(|purpose| {
-        known(purpose).map(|v| match purpose {
-            Purpose::Access => Known::Access(v),
-            Purpose::Refresh | Purpose::Confirm => Known::Refresh(v),
-        })
-    })
+    for purpose in order {
+        let Ok(v) = verify_token(state, purpose, token, now).await else {
+            continue;
+        };
+        if check_revocation(state, v.payload(), now, "revoked").is_ok() {
+            return Some(match purpose {
+                Purpose::Access => Known::Access(v),
+                Purpose::Refresh | Purpose::Confirm => Known::Refresh(v),
+            });
+        }
+    }
+    None
 }
 
 /// The refresh family of `claims`, if the token is still its current one.
@@ -126,7 +127,9 @@ pub(crate) async fn introspect<S: Store>(
         &request.token,
         request.token_type_hint.as_deref(),
         now,
-    ) {
+    )
+    .await
+    {
         Some(Known::Access(v)) => (v, "access_token"),
         Some(Known::Refresh(v)) => match live_family(&state, v.payload(), now).await? {
             true => (v, "refresh_token"),
@@ -172,7 +175,9 @@ pub(crate) async fn revoke<S: Store>(
         &request.token,
         request.token_type_hint.as_deref(),
         now,
-    ) {
+    )
+    .await
+    {
         Some(Known::Access(v)) => match denial_of(v.payload()) {
             Some(denial) => {
                 state.metrics.revocation("token");

@@ -115,7 +115,7 @@ async fn readyz<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
 async fn jwks<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
     let now = (state.clock)();
     // Never cached past the moment the next key is published.
-    let max_age = state.keys.seconds_to_next_publication(now).min(3600);
+    let max_age = state.keys.jwks_max_age(now);
     let mut response = Json(state.keys.jwks(now)).into_response();
     if let Ok(value) = format!("public, max-age={max_age}").parse() {
         response.headers_mut().insert(header::CACHE_CONTROL, value);

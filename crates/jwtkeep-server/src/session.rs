@@ -77,7 +77,7 @@ pub(crate) async fn me<S: Store>(
     Bearer(token): Bearer,
 ) -> Result<Response, ApiError> {
     let now = (state.clock)();
-    let verified = authenticate(&state, &token, now)?;
+    let verified = authenticate(&state, &token, now).await?;
     Ok(Json(serde_json::json!({ "claims": verified.payload().to_map() })).into_response())
 }
 
@@ -105,7 +105,7 @@ pub(crate) async fn refresh<S: Store>(
     };
     let now = (state.clock)();
     let client = client.map(|ip| ip.to_string());
-    let verified = verify_token(&state, Purpose::Refresh, &request.refresh_token, now)?;
+    let verified = verify_token(&state, Purpose::Refresh, &request.refresh_token, now).await?;
     let claims = verified.payload();
     let (Some(subject), Some(jti), Some(Value::String(family))) =
         (claims.sub(), claims.jti(), claims.get("fam"))
@@ -230,7 +230,7 @@ async fn end_session<S: Store>(
     };
     let state = &**state;
     let now = (state.clock)();
-    let verified = verify_token(state, Purpose::Access, &token, now)?;
+    let verified = verify_token(state, Purpose::Access, &token, now).await?;
     let claims = verified.payload();
     let (Some(denial), Some(subject)) = (denial_of(claims), claims.sub()) else {
         return Err(ApiError::TokenUnusable(
@@ -243,6 +243,7 @@ async fn end_session<S: Store>(
         None => None,
         Some(refresh_token) => Some(
             verify_token(state, Purpose::Refresh, refresh_token, now)
+                .await
                 .ok()
                 .filter(|r| r.payload().sub() == Some(subject))
                 .and_then(|r| match r.payload().get("fam") {

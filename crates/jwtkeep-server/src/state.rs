@@ -34,8 +34,14 @@ pub struct Config {
     pub confirm_ttl_secs: i64,
     /// How often signing keys rotate, seconds (7 days by default).
     pub rotation_secs: i64,
-    /// How long before it signs a new key is published in the JWKS, seconds.
+    /// How long before it signs a scheduled key is published in the JWKS,
+    /// seconds (at least the staged lead: `jwks_max_age_secs` plus the key
+    /// check interval).
     pub publish_ahead_secs: i64,
+    /// How long verifiers may cache the JWKS (its `Cache-Control: max-age`),
+    /// seconds; a staged manual rotation publishes its key this long (plus
+    /// the key check interval) before it signs. 300 by default.
+    pub jwks_max_age_secs: i64,
     /// Largest request body accepted, bytes.
     pub body_limit_bytes: usize,
     /// Longest a request may take.
@@ -95,6 +101,7 @@ impl Default for Config {
             refresh_grace_secs: 10,
             rotation_secs: 7 * 86_400,
             publish_ahead_secs: 3600,
+            jwks_max_age_secs: 300,
             body_limit_bytes: 16 * 1024,
             request_timeout: Duration::from_secs(10),
             login_attempts: 5,

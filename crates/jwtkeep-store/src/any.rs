@@ -185,6 +185,14 @@ impl SigningKeys for AnyStore {
     async fn unlock(&self, name: &str, holder: &str) -> Result<()> {
         dispatch!(self, s => s.unlock(name, holder).await)
     }
+
+    async fn announce_keys(&self) -> Result<()> {
+        dispatch!(self, s => s.announce_keys().await)
+    }
+
+    fn keys_notifier(&self) -> Arc<Notify> {
+        dispatch!(self, s => s.keys_notifier())
+    }
 }
 
 impl Events for AnyStore {

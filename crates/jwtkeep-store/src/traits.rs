@@ -196,6 +196,15 @@ pub trait SigningKeys {
 
     /// Releases the lock if `holder` holds it.
     fn unlock(&self, name: &str, holder: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Tells every instance that keys changed (a rotation that must reach
+    /// them before their next key check): [`SigningKeys::keys_notifier`]
+    /// wakes wherever the backend can reach (every Redis client; this process
+    /// for SQLite).
+    fn announce_keys(&self) -> impl Future<Output = Result<()>> + Send;
+
+    /// Woken when keys were announced to have changed.
+    fn keys_notifier(&self) -> Arc<Notify>;
 }
 
 /// Security events.

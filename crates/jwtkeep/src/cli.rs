@@ -66,7 +66,7 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance.\n\nSettings come from defaults, then --config FILE (TOML; unknown keys refused), then JWTKEEP_<KEY> variables, then flags. Keys: listen, data_dir, store, store_prefix (jwtkeep:), issuer, audience, algorithm (ES256, EdDSA, RS256...), access_ttl_secs (900), refresh_ttl_secs (604800), confirm_ttl_secs (300), refresh_grace_secs (10), rotation_secs (604800), publish_ahead_secs (3600), login_attempts (5 per account and address), login_attempts_per_address (20), login_attempts_per_account (50), login_window_secs (900), trusted_proxies (a list of addresses or blocks; comma-separated in the variable), cookie_mode (false), allowed_origins (a list; comma-separated in the variable), body_limit_bytes (16384), request_timeout_secs (10), header_read_timeout_secs (10), max_connections, password_hash_workers, password_hash_queue (16).\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep --issuer https://auth.example.com\n  jwtkeep serve --config /etc/jwtkeep.toml\n  JWTKEEP_MASTER_KEY=... JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep serve"
+    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance.\n\nSettings come from defaults, then --config FILE (TOML; unknown keys refused), then JWTKEEP_<KEY> variables, then flags. Keys: listen, data_dir, store, store_prefix (jwtkeep:), issuer, audience, algorithm (ES256, EdDSA, RS256...), access_ttl_secs (900), refresh_ttl_secs (604800), confirm_ttl_secs (300), refresh_grace_secs (10), rotation_secs (604800), publish_ahead_secs (3600; at least jwks_max_age_secs + 11), jwks_max_age_secs (300: the JWKS's Cache-Control max-age, and how long a staged rotation publishes a key before it signs), login_attempts (5 per account and address), login_attempts_per_address (20), login_attempts_per_account (50), login_window_secs (900), trusted_proxies (a list of addresses or blocks; comma-separated in the variable), cookie_mode (false), allowed_origins (a list; comma-separated in the variable), body_limit_bytes (16384), request_timeout_secs (10), header_read_timeout_secs (10), max_connections, password_hash_workers, password_hash_queue (16).\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep --issuer https://auth.example.com\n  jwtkeep serve --config /etc/jwtkeep.toml\n  JWTKEEP_MASTER_KEY=... JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep serve"
 )]
 pub(crate) struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
@@ -680,9 +680,9 @@ pub(crate) struct RevokeAllArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeysCommand {
-    /// A new key signs at once; previous keys only verify until their tokens expire.
+    /// A new key, published at once; it signs once every cache of the JWKS can have it.
     #[command(
-        after_help = "Running services pick the new key up within their key check interval\n(10 s). The master key must be the service's own (the data directory's\nmaster.key, or JWTKEEP_MASTER_KEY).\n\nExamples:\n  jwtkeep keys rotate\n  jwtkeep keys rotate --purpose access --alg EdDSA"
+        after_help = "By default the rotation is staged: the new key is in the JWKS at once and\nsigns only after jwks_max_age_secs (300) plus the services' key check\ninterval (10 s) + 1, so no verifier, here or holding a cached JWKS, ever\nmeets a token it cannot check; previous keys verify until their tokens expire.\n--immediate signs at once (services reload on the unknown kid; other\nverifiers refuse new tokens until they fetch the JWKS again). --revoke-old\nsigns at once and retires every older key at once: their tokens die (a\ncompromised key). Running services on Redis are told at once; on SQLite they\nlearn of it within their key check interval (the API, POST\n/v1/admin/keys/rotate, tells them at once). The master key must be the\nservice's own (the data directory's master.key, or JWTKEEP_MASTER_KEY).\n\nExamples:\n  jwtkeep keys rotate\n  jwtkeep keys rotate --purpose access --alg EdDSA\n  jwtkeep keys rotate --purpose access --revoke-old"
     )]
     Rotate(KeysRotateArgs),
 }
@@ -695,6 +695,12 @@ pub(crate) struct KeysRotateArgs {
     /// The new keys' algorithm (ES256, EdDSA, RS256...); the current one by default.
     #[arg(long, value_parser = parse_alg)]
     pub(crate) alg: Option<Algorithm>,
+    /// Sign with the new key at once instead of after the JWKS cache lifetime.
+    #[arg(long)]
+    pub(crate) immediate: bool,
+    /// Sign with the new key at once and retire the old ones now: their tokens die (implies --immediate).
+    #[arg(long)]
+    pub(crate) revoke_old: bool,
     #[command(flatten)]
     pub(crate) state: StateArgs,
 }

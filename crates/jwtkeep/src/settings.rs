@@ -44,6 +44,8 @@ pub(crate) struct Settings {
     pub(crate) rotation_secs: Option<i64>,
     /// How long a key is published before it signs.
     pub(crate) publish_ahead_secs: Option<i64>,
+    /// How long verifiers may cache the JWKS.
+    pub(crate) jwks_max_age_secs: Option<i64>,
     /// Login attempts per window.
     pub(crate) login_attempts: Option<u64>,
     /// The login window.
@@ -117,6 +119,7 @@ impl Settings {
         from_env("confirm_ttl_secs", &mut self.confirm_ttl_secs)?;
         from_env("rotation_secs", &mut self.rotation_secs)?;
         from_env("publish_ahead_secs", &mut self.publish_ahead_secs)?;
+        from_env("jwks_max_age_secs", &mut self.jwks_max_age_secs)?;
         from_env("login_attempts", &mut self.login_attempts)?;
         from_env("login_window_secs", &mut self.login_window_secs)?;
         from_env("cookie_mode", &mut self.cookie_mode)?;
@@ -247,11 +250,21 @@ impl Settings {
             3600,
             365 * 86_400,
         )?;
+        let jwks_max_age_secs = secs(
+            "jwks_max_age_secs",
+            self.jwks_max_age_secs,
+            defaults.jwks_max_age_secs,
+            0,
+            86_400,
+        )?;
+        // A scheduled key must be in every cache of the JWKS, and on every
+        // instance (key check interval), before it signs.
+        let check = i64::try_from(defaults.key_check_interval.as_secs()).unwrap_or(10);
         let publish_ahead_secs = secs(
             "publish_ahead_secs",
             self.publish_ahead_secs,
             defaults.publish_ahead_secs,
-            0,
+            jwks_max_age_secs + check + 1,
             rotation_secs - 1,
         )?;
         let login_window_secs = secs(
@@ -326,6 +339,7 @@ impl Settings {
             confirm_ttl_secs,
             rotation_secs,
             publish_ahead_secs,
+            jwks_max_age_secs,
             login_attempts,
             login_attempts_per_address,
             login_attempts_per_account,

@@ -1364,12 +1364,56 @@ fn admin_commands_manage_the_state_the_service_runs_on() {
     let out = run(&["keys", "rotate", "--purpose", "access", "--json"], None);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let rotated: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(rotated["mode"], "staged");
     let new_kid = rotated["rotated"]["access"].as_str().unwrap().to_owned();
     let (child, addr, _) = start_serve(dir.path());
     let jwks = http_body(&http_get(&addr, "/.well-known/jwks.json"));
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
     assert_eq!(jwks["keys"][0]["kid"], new_kid.as_str());
+    // Staged: published, but the old key signs for another five minutes.
+    let login = http(
+        &addr,
+        "POST",
+        "/v1/auth/login",
+        Some(&format!(r#"{{"username":"root","password":"{password}"}}"#)),
+    );
+    let token = http_body(&login)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        jwks["keys"][1]["kid"].as_str(),
+        Some(kid_of(&token).as_str())
+    );
     stop(child);
+
+    // The old keys retired at once: only the newest is published.
+    let out = run(
+        &["keys", "rotate", "--purpose", "access", "--revoke-old"],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("signs from now; older keys retired"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["keys", "rotate", "--purpose", "access"], None);
+    assert!(
+        stdout(&out).contains("published now, signs in 311 s"),
+        "{}",
+        stdout(&out)
+    );
+    let (child, addr, _) = start_serve(dir.path());
+    let jwks = http_body(&http_get(&addr, "/.well-known/jwks.json"));
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2, "{jwks}");
+    stop(child);
+}
+
+/// The `kid` in a token's header.
+fn kid_of(token: &str) -> String {
+    let decoded = jwtkeep_core::inspect::decode_unverified(token).unwrap();
+    decoded.header["kid"].as_str().unwrap().to_owned()
 }
 
 #[test]

@@ -274,7 +274,7 @@ async fn a_rotated_key_verifies_its_tokens_until_they_expire_then_retires() {
             "POST",
             "/v1/admin/keys/rotate",
             Some(&root),
-            Some(json!({"purpose": "access"})),
+            Some(json!({"purpose": "access", "mode": "immediate"})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -323,6 +323,17 @@ async fn a_rotated_key_verifies_its_tokens_until_they_expire_then_retires() {
         (status, body["error"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request"))
     );
+    for mode in [json!("sometimes"), json!(null), json!(1)] {
+        let (status, body) = f
+            .call(
+                "POST",
+                "/v1/admin/keys/rotate",
+                Some(&f.access("root").await),
+                Some(json!({"purpose": "access", "mode": mode})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{mode}: {body}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -149,8 +149,9 @@ async fn jwks_publishes_the_access_key_only_public_and_briefly_cached() {
     assert!(key.get("d").is_none(), "no private member");
     let access = f.store.keys("access").await.unwrap();
     assert_eq!(key["kid"], access[0].kid.as_str());
+    // Cached no longer than a staged rotation publishes a key before it signs.
     let cache = headers.get("cache-control").unwrap().to_str().unwrap();
-    assert_eq!(cache, "public, max-age=3600");
+    assert_eq!(cache, "public, max-age=300");
 }
 
 #[tokio::test]

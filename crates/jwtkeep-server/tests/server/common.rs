@@ -108,19 +108,7 @@ impl Fixture {
 pub(crate) async fn fixture_with(config: Config) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("s.db")).await.unwrap();
-    let pool = PasswordPool::new(1, 2).unwrap();
-    for (name, admin) in [("root", true), ("alice", false)] {
-        create_user(
-            &store,
-            &pool,
-            name,
-            Zeroizing::new(PASSWORD.into()),
-            admin,
-            T0,
-        )
-        .await
-        .unwrap();
-    }
+    create_users(&store).await;
     let now = Arc::new(AtomicI64::new(T0));
     let clock = Arc::clone(&now);
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -153,10 +141,23 @@ pub(crate) async fn fixture() -> Fixture {
 }
 
 pub(crate) fn kid_of(token: &str) -> String {
-    let header = token.split('.').next().unwrap();
-    let bytes = jwtkeep_core::encoding::TextEncoding::Base64Url
-        .decode(header)
+    let decoded = jwtkeep_core::inspect::decode_unverified(token).unwrap();
+    decoded.header["kid"].as_str().unwrap().to_owned()
+}
+
+/// Creates "root" (an administrator) and "alice", both with [`PASSWORD`].
+pub(crate) async fn create_users<S: jwtkeep_store::Store>(store: &S) {
+    let pool = PasswordPool::new(1, 2).unwrap();
+    for (name, admin) in [("root", true), ("alice", false)] {
+        create_user(
+            store,
+            &pool,
+            name,
+            Zeroizing::new(PASSWORD.into()),
+            admin,
+            T0,
+        )
+        .await
         .unwrap();
-    let header: Value = serde_json::from_slice(&bytes).unwrap();
-    header["kid"].as_str().unwrap().to_owned()
+    }
 }

@@ -20,7 +20,7 @@ const T0: i64 = 1_800_000_000;
 const PASSWORD: &str = "correct horse battery staple";
 
 /// One HTTP/1.1 request over a fresh connection: the status and the JSON body.
-async fn http(
+pub(crate) async fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -47,13 +47,20 @@ async fn http(
     (status, body)
 }
 
-struct Instance {
-    addr: SocketAddr,
-    log: Arc<Mutex<Vec<Value>>>,
-    control: Control<RedisStore>,
+pub(crate) struct Instance {
+    pub(crate) addr: SocketAddr,
+    pub(crate) log: Arc<Mutex<Vec<Value>>>,
+    pub(crate) control: Control<RedisStore>,
 }
 
-async fn start(prefix: &str, master: &jwtkeep_core::Secret, clock: Arc<AtomicI64>) -> Instance {
+/// An instance whose key check runs every `key_check` (the test runs the
+/// scheduled work itself: the timer must stay out of its way).
+pub(crate) async fn start(
+    prefix: &str,
+    master: &jwtkeep_core::Secret,
+    clock: Arc<AtomicI64>,
+    key_check: Duration,
+) -> Instance {
     let store = RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").prefix(prefix))
         .await
         .expect("Redis must answer on 127.0.0.1:6379 (.ci/run starts one)");
@@ -62,8 +69,7 @@ async fn start(prefix: &str, master: &jwtkeep_core::Secret, clock: Arc<AtomicI64
     let config = Config {
         rotation_secs: 1000,
         publish_ahead_secs: 100,
-        // The timer stays out of the way: the test runs the scheduled work itself.
-        key_check_interval: Duration::from_secs(3600),
+        key_check_interval: key_check,
         event_log: EventLog::new(move |e| sink.lock().unwrap().push(e.clone())),
         ..Config::default()
     };
@@ -93,8 +99,9 @@ async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
     let prefix = format!("jwtkeep-test:{}:", jwtkeep_core::random_id().unwrap());
     let (_, master) = MasterKey::generate().unwrap();
     let clock = Arc::new(AtomicI64::new(T0));
-    let a = start(&prefix, &master, Arc::clone(&clock)).await;
-    let b = start(&prefix, &master, Arc::clone(&clock)).await;
+    let hour = Duration::from_secs(3600);
+    let a = start(&prefix, &master, Arc::clone(&clock), hour).await;
+    let b = start(&prefix, &master, Arc::clone(&clock), hour).await;
     let admin_store =
         RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").prefix(prefix.as_str()))
             .await

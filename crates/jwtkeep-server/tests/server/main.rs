@@ -18,4 +18,5 @@ mod cookies;
 mod flows;
 mod instances;
 mod limits;
+mod rotation;
 mod sessions;

@@ -165,4 +165,21 @@ impl SigningKeys for RedisStore {
             .await?;
         Ok(())
     }
+
+    async fn announce_keys(&self) -> Result<()> {
+        let channel = self.key(&["keys"]);
+        self.run(|mut c| async move {
+            redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg("changed")
+                .query_async::<i64>(&mut c)
+                .await
+        })
+        .await
+        .map(|_| ())
+    }
+
+    fn keys_notifier(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        std::sync::Arc::clone(&self.keys_notify)
+    }
 }

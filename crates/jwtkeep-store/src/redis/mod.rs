@@ -77,6 +77,8 @@ pub struct RedisStore {
     prefix: Arc<str>,
     op_timeout: Duration,
     notify: Arc<Notify>,
+    /// Woken when another instance announces that keys changed.
+    keys_notify: Arc<Notify>,
     scripts: Arc<Scripts>,
 }
 
@@ -168,15 +170,29 @@ impl RedisStore {
         let client =
             redis::Client::open(info.set_redis_settings(settings)).map_err(|e| redis_err(&e))?;
         let notify = Arc::new(Notify::new());
-        let wake = Arc::clone(&notify);
+        let keys_notify = Arc::new(Notify::new());
+        let (wake, wake_keys) = (Arc::clone(&notify), Arc::clone(&keys_notify));
+        let keys_channel = format!("{}keys", config.prefix);
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.op_timeout))
             .set_response_timeout(Some(config.op_timeout))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500))
             .set_automatic_resubscription()
-            .set_push_sender(move |_info: redis::PushInfo| {
-                wake.notify_waiters();
+            .set_push_sender(move |info: redis::PushInfo| {
+                let message = info.kind == redis::PushKind::Message;
+                let about_keys = message
+                    && matches!(info.data.first(),
+                        Some(redis::Value::BulkString(channel)) if channel == keys_channel.as_bytes());
+                if about_keys {
+                    wake_keys.notify_waiters();
+                } else {
+                    wake.notify_waiters();
+                    if !message {
+                        // A reconnection, say: announcements may have been missed.
+                        wake_keys.notify_waiters();
+                    }
+                }
                 Ok::<(), redis::aio::SendError>(())
             });
         let mut conn = tokio::time::timeout(
@@ -186,16 +202,19 @@ impl RedisStore {
         .await
         .map_err(|_| unavailable("no answer in time"))?
         .map_err(|e| redis_err(&e))?;
-        let channel = format!("{}revocations", config.prefix);
-        tokio::time::timeout(config.op_timeout, conn.subscribe(&channel))
-            .await
-            .map_err(|_| unavailable("no answer in time"))?
-            .map_err(|e| redis_err(&e))?;
+        for channel in ["revocations", "keys"] {
+            let channel = format!("{}{channel}", config.prefix);
+            tokio::time::timeout(config.op_timeout, conn.subscribe(&channel))
+                .await
+                .map_err(|_| unavailable("no answer in time"))?
+                .map_err(|e| redis_err(&e))?;
+        }
         Ok(RedisStore {
             conn,
             prefix: config.prefix.into(),
             op_timeout: config.op_timeout,
             notify,
+            keys_notify,
             scripts: Arc::new(Scripts::load()),
         })
     }

@@ -165,4 +165,13 @@ impl SigningKeys for SqliteStore {
         })
         .await
     }
+
+    async fn announce_keys(&self) -> Result<()> {
+        self.inner.keys_notify.notify_waiters();
+        Ok(())
+    }
+
+    fn keys_notifier(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        std::sync::Arc::clone(&self.inner.keys_notify)
+    }
 }

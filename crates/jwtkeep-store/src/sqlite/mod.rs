@@ -32,6 +32,9 @@ struct Inner {
     durable: Mutex<Connection>,
     fast: Mutex<Connection>,
     notify: Arc<Notify>,
+    /// Woken when keys change in this process (other processes sharing the
+    /// file are learnt of by the services' key checks).
+    keys_notify: Arc<Notify>,
     path: PathBuf,
 }
 
@@ -148,6 +151,7 @@ impl SqliteStore {
                 durable: Mutex::new(durable),
                 fast: Mutex::new(fast),
                 notify: Arc::new(Notify::new()),
+                keys_notify: Arc::new(Notify::new()),
                 path: path.to_owned(),
             }),
         })

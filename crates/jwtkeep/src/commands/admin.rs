@@ -11,7 +11,8 @@ use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
 use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_server::{
-    create_user, revoke_user, set_user_disabled, Config, KeyService, Purpose, PURPOSES,
+    create_user, revoke_user, set_user_disabled, Config, KeyService, Purpose, Rotated,
+    RotationMode, PURPOSES,
 };
 use jwtkeep_store::{
     AnyStore, ClientSecretHash, Clients as _, Revocation, Revocations as _, SigningKeys as _,
@@ -219,7 +220,7 @@ async fn rotate(
     args: &KeysRotateArgs,
     master: jwtkeep_store::MasterKey,
     settings: Settings,
-) -> Result<Vec<(String, String)>> {
+) -> Result<(RotationMode, Vec<(String, Rotated)>)> {
     let now = clock::now_unix();
     let purposes: Vec<Purpose> = match &args.purpose {
         // clap allows only the three names.
@@ -246,30 +247,50 @@ async fn rotate(
     let keys = KeyService::load_or_create(&store, master, &config, now)
         .await
         .map_err(|e| anyhow!("{e}"))?;
+    let mode = if args.revoke_old {
+        RotationMode::RevokeOld
+    } else if args.immediate {
+        RotationMode::Immediate
+    } else {
+        RotationMode::Staged
+    };
     let mut rotated = Vec::new();
     for purpose in purposes {
-        let kid = keys
-            .rotate_now(&store, purpose, &holder, now)
+        let done = keys
+            .rotate(&store, purpose, mode, &holder, now)
             .await
             .map_err(|e| anyhow!("{e}"))?;
-        rotated.push((purpose.as_str().to_owned(), kid));
+        rotated.push((purpose.as_str().to_owned(), done));
     }
-    Ok(rotated)
+    Ok((mode, rotated))
 }
 
 /// `jwtkeep keys rotate`.
 pub(crate) fn keys_rotate(args: &KeysRotateArgs) -> Result<Outcome> {
     let settings = args.state.store.settings()?;
     let master = settings.master_key()?;
-    let rotated = on_store(&args.state, |store| rotate(store, args, master, settings))?;
+    let (mode, rotated) = on_store(&args.state, |store| rotate(store, args, master, settings))?;
     if args.state.json {
-        let map: serde_json::Map<String, serde_json::Value> =
-            rotated.into_iter().map(|(p, k)| (p, k.into())).collect();
-        output::json(&json!({ "rotated": map }))?;
+        let mut kids = serde_json::Map::new();
+        let mut signs_from = serde_json::Map::new();
+        for (purpose, done) in rotated {
+            kids.insert(purpose.clone(), done.kid.into());
+            signs_from.insert(purpose, done.signs_from.into());
+        }
+        output::json(&json!({ "rotated": kids, "signs_from": signs_from, "mode": mode.as_str() }))?;
     } else {
+        let now = clock::now_unix();
         let mut text = String::new();
-        for (purpose, kid) in rotated {
-            text.push_str(&format!("{purpose}: new key {kid} signs from now\n"));
+        for (purpose, done) in rotated {
+            let when = match done.signs_from.saturating_sub(now) {
+                wait if wait > 0 => format!("published now, signs in {wait} s"),
+                _ => "signs from now".to_owned(),
+            };
+            text.push_str(&format!("{purpose}: new key {} {when}", done.kid));
+            if mode == RotationMode::RevokeOld {
+                text.push_str("; older keys retired, their tokens are refused");
+            }
+            text.push('\n');
         }
         output::stdout(&text)?;
     }
