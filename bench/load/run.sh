@@ -34,6 +34,7 @@ start_jwtkeep() { # name port [env...]
   local name=$1 port=$2; shift 2
   local dir="$work/$name"
   mkdir -p "$dir"
+  (cd "$dir" && env "$@" "$bin" store init >/dev/null)
   (cd "$dir" && env "$@" "$bin" user add "$user" <<<"$password" >/dev/null)
   local secret
   secret=$(cd "$dir" && env "$@" "$bin" client add "load-$RANDOM$RANDOM" --json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['name']+':'+d['secret'])")

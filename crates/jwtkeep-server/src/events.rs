@@ -6,7 +6,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use jwtkeep_store::{Event, Store};
+use jwtkeep_store::{Event, Store, StoreStatus};
 use serde_json::{Map, Value};
 
 use crate::AppState;
@@ -36,6 +36,32 @@ impl EventLog {
                 "detail": detail,
             }));
         }
+    }
+
+    /// The store went away, came back, or was found reset: one line per
+    /// change, never one per failed request.
+    pub(crate) fn store_status(&self, at: i64, status: &StoreStatus, outage_secs: Option<u64>) {
+        let Some(sink) = &self.0 else { return };
+        let line = match status {
+            StoreStatus::Up => serde_json::json!({
+                "at": at,
+                "store": "recovered",
+                "outage_secs": outage_secs,
+            }),
+            StoreStatus::Unreachable(detail) => serde_json::json!({
+                "at": at,
+                "store": "unreachable",
+                "detail": detail,
+                "hint": "verification fails closed (503) once revocations are older than their bound; the service reconnects by itself",
+            }),
+            StoreStatus::Reset(detail) => serde_json::json!({
+                "at": at,
+                "store": "reset",
+                "detail": detail,
+                "hint": "every token is refused (503 store_reset) and no key is made: find out why the store lost its data, run `jwtkeep store init` (--force if it holds data), then restart every instance",
+            }),
+        };
+        sink(&line);
     }
 
     fn emit(&self, event: &Event) {

@@ -99,6 +99,10 @@ pub(crate) fn sign_pair<S: Store>(
     step: &SessionStep<'_>,
     now: i64,
 ) -> Result<TokenResponse, ApiError> {
+    // No token is issued from a store that was reset (wiped or replaced).
+    if let Err(e @ jwtkeep_store::ViewError::StoreReset { .. }) = state.view.usable() {
+        return Err(ApiError::RevocationsUnknown(e));
+    }
     let config = &state.config;
     let access_jti = random_id()?;
     let access_exp = step.issued_at.saturating_add(config.access_ttl_secs);

@@ -36,6 +36,10 @@ pub enum KeysError {
     /// The password hashing workers could not be started (no threads left).
     #[error("the password hashing workers could not start")]
     Workers,
+    /// The store has no identity: a new shared store is initialised by its
+    /// operator; one that lost its identity was wiped or replaced.
+    #[error("the store has no identity: initialise a new shared store with `jwtkeep store init`; if it held data before, it was wiped or replaced: find out why first (then `jwtkeep store init --force`)")]
+    NotInitialised,
     /// Another instance holds the rotation lock.
     #[error("another instance is rotating this key right now; retry in a minute")]
     Busy,
@@ -239,6 +243,11 @@ impl KeyService {
     /// these keys on these schedules: the check every few seconds must not
     /// reopen and re-parse every key.
     fn install(&self, purpose: Purpose, records: &[KeyRecord]) -> Result<(), KeysError> {
+        if records.is_empty() {
+            // A store that lost its keys (wiped): keep the ring in memory
+            // rather than refuse every token; the view reports the reset.
+            return Ok(());
+        }
         let unchanged = self.with_ring(purpose, |ring| {
             ring.is_some_and(|ring| {
                 ring.keys().len() == records.len()
@@ -390,8 +399,17 @@ impl KeyService {
         now: i64,
     ) -> Result<Vec<(Purpose, String)>, KeysError> {
         let mut added = Vec::new();
+        if store.identity().await?.is_none() {
+            // The store was wiped: keys are made only at the first start, and
+            // the revocation view reports the reset.
+            return Ok(added);
+        }
         for purpose in PURPOSES {
             let mut records = store.keys(purpose.as_str()).await?;
+            if records.is_empty() {
+                // Lost with a wipe: the keys in memory are kept meanwhile.
+                continue;
+            }
             let lock = format!("rotate-{purpose}");
             if self.due(&records, now) != Due::No && store.try_lock(&lock, holder, 60, now).await? {
                 // Read again under the lock: another instance may have just done it.

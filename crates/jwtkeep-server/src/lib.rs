@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use jwtkeep_store::{MasterKey, RevocationView, Store, TaskGuard, ViewSync};
+use jwtkeep_store::{MasterKey, RevocationView, Store, StoreStatus, TaskGuard, ViewSync};
 
 pub use admin::{create_user, revoke_user, set_user_disabled, UserError};
 pub use cookies::{ACCESS_COOKIE, REFRESH_COOKIE};
@@ -52,6 +52,15 @@ pub use state::{AppState, Config};
 /// records a `key.rotated` event for each key this instance added.
 async fn maintain_keys_once<S: Store>(state: &AppState<S>) -> Result<(), KeysError> {
     let now = (state.clock)();
+    // Never on a store that was reset: a key made there would replace the
+    // ones every live token names, and hide the reset.
+    if let Err(e) = state.view.usable() {
+        if matches!(e, jwtkeep_store::ViewError::StoreReset { .. }) {
+            return Err(KeysError::Store(jwtkeep_store::StoreError::Reset {
+                reason: e.to_string(),
+            }));
+        }
+    }
     let added = state
         .keys
         .maintain(&state.store, &state.instance, now)
@@ -89,6 +98,40 @@ async fn maintain_keys<S: Store>(
         } else {
             let _ = maintain_keys_once(&state).await;
         }
+    }
+}
+
+/// Reports each change of the store's state found by the revocation view's
+/// syncs: one log line and the metrics, at the start and the end of an outage.
+async fn report_store_status<S: Store>(
+    state: std::sync::Weak<AppState<S>>,
+    mut status: tokio::sync::watch::Receiver<StoreStatus>,
+) {
+    let mut outage_since: Option<std::time::Instant> = None;
+    while status.changed().await.is_ok() {
+        let current = status.borrow_and_update().clone();
+        let Some(state) = state.upgrade() else { return };
+        let at = (state.clock)();
+        let outage_secs = match &current {
+            StoreStatus::Up => {
+                state.metrics.store(None);
+                outage_since.take().map(|t| t.elapsed().as_secs())
+            }
+            StoreStatus::Unreachable(_) | StoreStatus::Reset(_) => {
+                let kind = if matches!(current, StoreStatus::Reset(_)) {
+                    "reset"
+                } else {
+                    "unreachable"
+                };
+                state.metrics.store(Some(kind));
+                outage_since.get_or_insert_with(std::time::Instant::now);
+                None
+            }
+        };
+        state
+            .config
+            .event_log
+            .store_status(at, &current, outage_secs);
     }
 }
 
@@ -155,8 +198,16 @@ impl Service {
         config: Config,
         clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     ) -> Result<(Router, Control<S>), KeysError> {
+        // A store without its identity is refused before anything is made
+        // in it: a shared one is initialised by its operator, not by whichever
+        // instance starts first after it was wiped.
+        let identity = store.identity().await?.ok_or(KeysError::NotInitialised)?;
         let keys = KeyService::load_or_create(&store, master, &config, clock()).await?;
-        let view = RevocationView::new(config.revocation_staleness);
+        let view = RevocationView::new(config.revocation_staleness).expecting(identity);
+        let status = view.status();
+        // Loaded before the first request, when the store answers (else the
+        // view fails closed until its background sync succeeds).
+        let _ = view.sync(&store, clock()).await;
         let sync_clock = Arc::clone(&clock);
         let sync = ViewSync::spawn(
             store.clone(),
@@ -181,6 +232,7 @@ impl Service {
             instance,
             _sync: sync,
             _maintenance: TaskGuard::spawn(maintain_keys(weak.clone(), announced, every)),
+            _status: TaskGuard::spawn(report_store_status(weak.clone(), status)),
         });
         let control = Control {
             state: Arc::clone(&state),

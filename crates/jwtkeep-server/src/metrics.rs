@@ -70,6 +70,8 @@ pub struct Metrics {
     reuse: Family<1>,
     limited: Family<3>,
     events: Family<15>,
+    outages: Family<2>,
+    store_down: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Metrics {
@@ -117,6 +119,13 @@ impl Default for Metrics {
                 "event",
                 SecurityEvent::ALL.map(SecurityEvent::name),
             ),
+            outages: Family::new(
+                "jwtkeep_store_outages_total",
+                "Times the store was found unreachable, or reset (its identity gone or changed).",
+                "kind",
+                ["unreachable", "reset"],
+            ),
+            store_down: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -155,6 +164,14 @@ impl Metrics {
         self.limited.inc("password_busy");
     }
 
+    /// The store was found unreachable or reset (`kind`), or is up again (`None`).
+    pub(crate) fn store(&self, outage: Option<&str>) {
+        if let Some(kind) = outage {
+            self.outages.inc(kind);
+        }
+        self.store_down.store(outage.is_some(), Ordering::Relaxed);
+    }
+
     /// A security event recorded.
     pub(crate) fn security_event(&self, event: SecurityEvent) {
         self.events.inc(event.name());
@@ -170,6 +187,11 @@ impl Metrics {
         self.reuse.write(&mut out);
         self.limited.write(&mut out);
         self.events.write(&mut out);
+        self.outages.write(&mut out);
+        out.push_str("# HELP jwtkeep_store_up Whether the last sync with the store succeeded and found the expected store.\n");
+        out.push_str("# TYPE jwtkeep_store_up gauge\n");
+        let up = u8::from(!self.store_down.load(Ordering::Relaxed));
+        let _ = writeln!(out, "jwtkeep_store_up {up}");
         out.push_str("# HELP jwtkeep_active_key_age_seconds Seconds since the signing key of each purpose began to sign.\n");
         out.push_str("# TYPE jwtkeep_active_key_age_seconds gauge\n");
         for (purpose, age) in key_ages {

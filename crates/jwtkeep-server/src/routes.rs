@@ -106,6 +106,11 @@ async fn readyz<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
     if state.store.ping().await.is_err() {
         return ApiError::Unavailable("the store").into_response();
     }
+    // Not ready while tokens cannot be checked: the store reset, the
+    // revocations not loaded or stale.
+    if let Err(e) = state.view.usable() {
+        return ApiError::RevocationsUnknown(e).into_response();
+    }
     if !state.keys.ready(now) {
         return ApiError::Unavailable("a signing key").into_response();
     }

@@ -142,4 +142,6 @@ pub struct AppState<S> {
     pub(crate) _sync: ViewSync,
     /// Rotates keys on schedule while the service runs.
     pub(crate) _maintenance: TaskGuard,
+    /// Logs and counts the store's outages.
+    pub(crate) _status: TaskGuard,
 }

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::traits::{
-    Clients, Events, Families, RateLimits, Result, Revocations, SigningKeys, Store, Users,
+    Clients, Events, Families, Identity, RateLimits, Result, Revocations, SigningKeys, Store, Users,
 };
 use crate::{
-    Changes, Client, ClientSecretHash, Event, EventQuery, Family, KeyRecord, NewFamily,
-    PasswordHash, RateDecision, RedisStore, Revocation, RevocationSnapshot, Revoked, RotateOutcome,
-    SqliteStore, TokenFacts, User,
+    Changes, Client, ClientSecretHash, Event, EventQuery, Family, Initialised, KeyRecord,
+    NewFamily, PasswordHash, RateDecision, RedisStore, Revocation, RevocationSnapshot, Revoked,
+    RotateOutcome, SqliteStore, TokenFacts, User,
 };
 
 /// One of the backends, chosen at run time. Cheap to clone.
@@ -229,6 +229,16 @@ impl Clients for AnyStore {
 
     async fn delete_client(&self, name: &str) -> Result<bool> {
         dispatch!(self, s => s.delete_client(name).await)
+    }
+}
+
+impl Identity for AnyStore {
+    async fn identity(&self) -> Result<Option<String>> {
+        dispatch!(self, s => s.identity().await)
+    }
+
+    async fn initialise(&self, force: bool, now: i64) -> Result<Initialised> {
+        dispatch!(self, s => s.initialise(force, now).await)
     }
 }
 

@@ -39,6 +39,14 @@ pub enum StoreError {
         /// What was wrong.
         reason: String,
     },
+    /// The store's identity is missing or not the one this process started
+    /// with: it was wiped or replaced, and what it no longer holds (revoked
+    /// tokens, keys) must not be taken for absent. Callers fail closed.
+    #[error("the store was reset: {reason}")]
+    Reset {
+        /// What was found instead of the expected identity.
+        reason: String,
+    },
 }
 
 impl StoreError {
@@ -50,6 +58,7 @@ impl StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::Invalid { .. } => "invalid_input",
             StoreError::Corrupt { .. } => "store_corrupt",
+            StoreError::Reset { .. } => "store_reset",
         }
     }
 

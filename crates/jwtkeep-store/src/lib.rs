@@ -23,6 +23,7 @@ mod clients;
 mod error;
 mod events;
 mod families;
+mod identity;
 mod keys;
 mod maintenance;
 mod ratelimit;
@@ -42,6 +43,7 @@ pub use events::{Event, EventQuery};
 pub use families::{
     Family, FamilyLimits, NewFamily, RotateOutcome, MAX_ACCESS_SECS, SESSION_DENIAL_MARGIN_SECS,
 };
+pub use identity::Initialised;
 pub use keys::{KeyRecord, MasterKey, SealError};
 pub use maintenance::Purger;
 pub use ratelimit::RateDecision;
@@ -49,6 +51,8 @@ pub use redis::{RedisConfig, RedisStore};
 pub use revocation::{Changes, Revocation, RevocationSnapshot, Revoked, TokenFacts};
 pub use sqlite::SqliteStore;
 pub use task::TaskGuard;
-pub use traits::{Clients, Events, Families, RateLimits, Revocations, SigningKeys, Store, Users};
+pub use traits::{
+    Clients, Events, Families, Identity, RateLimits, Revocations, SigningKeys, Store, Users,
+};
 pub use users::{normalise_username, PasswordHash, User, UsernameError};
-pub use view::{RevocationView, ViewError, ViewSync};
+pub use view::{RevocationView, StoreStatus, ViewError, ViewSync};

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::{
-    Changes, Client, ClientSecretHash, Event, EventQuery, Family, KeyRecord, NewFamily,
-    PasswordHash, RateDecision, Revocation, RevocationSnapshot, Revoked, RotateOutcome, StoreError,
-    TokenFacts, User,
+    Changes, Client, ClientSecretHash, Event, EventQuery, Family, Initialised, KeyRecord,
+    NewFamily, PasswordHash, RateDecision, Revocation, RevocationSnapshot, Revoked, RotateOutcome,
+    StoreError, TokenFacts, User,
 };
 
 /// Result of a store operation.
@@ -239,9 +239,23 @@ pub trait Clients {
     fn delete_client(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
 }
 
+/// The store's identity (see [`crate::Initialised`]).
+pub trait Identity {
+    /// The identity written when the store was initialised; `None` when it
+    /// has none (never initialised, or wiped).
+    fn identity(&self) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Gives the store an identity if it has none and holds no data (or,
+    /// with `force`, whatever it holds); an existing identity is kept. Of
+    /// concurrent calls on an empty store, one identity wins and all report it.
+    fn initialise(&self, force: bool, now: i64)
+        -> impl Future<Output = Result<Initialised>> + Send;
+}
+
 /// A complete store: what the token service needs.
 pub trait Store:
-    Revocations
+    Identity
+    + Revocations
     + Families
     + Users
     + Clients

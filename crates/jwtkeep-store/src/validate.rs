@@ -31,12 +31,8 @@ pub(crate) fn new_user(
 ) -> Result<User, StoreError> {
     let username =
         normalise_username(username).map_err(|e| StoreError::invalid("username", e.to_string()))?;
-    let id = jwtkeep_core::random_id().map_err(|e| StoreError::Unavailable {
-        backend: "random generator",
-        reason: e.to_string(),
-    })?;
     Ok(User {
-        id,
+        id: new_id()?,
         username,
         password_hash,
         disabled: false,
@@ -58,5 +54,13 @@ pub(crate) fn new_client(
         name,
         secret_hash,
         created_at: now,
+    })
+}
+
+/// A new random id (users, the store's identity).
+pub(crate) fn new_id() -> Result<String, StoreError> {
+    jwtkeep_core::random_id().map_err(|e| StoreError::Unavailable {
+        backend: "random generator",
+        reason: e.to_string(),
     })
 }

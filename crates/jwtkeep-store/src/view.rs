@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::revocation::Matches;
-use crate::traits::Revocations;
+use crate::traits::{Identity, Revocations};
 use crate::TaskGuard;
 use crate::{Changes, Revocation, Revoked, StoreError, TokenFacts};
 
@@ -21,6 +21,13 @@ pub enum ViewError {
     /// The view has not yet loaded the store's revocations.
     #[error("the revocation view has not loaded yet")]
     NotLoaded,
+    /// The store lost its identity, or has another one: it was wiped or
+    /// replaced, and the revocations it no longer holds are not absent.
+    #[error("the store was reset ({reason}): run `jwtkeep store init` once it is understood, then restart every instance")]
+    StoreReset {
+        /// What was found instead of the expected identity.
+        reason: String,
+    },
     /// The last successful sync is older than the bound.
     #[error("the revocation view is stale ({age_ms} ms since the last sync, bound {bound_ms} ms): {reason}")]
     Stale {
@@ -38,6 +45,7 @@ impl ViewError {
     pub fn code(&self) -> &'static str {
         match self {
             ViewError::NotLoaded => "revocations_not_loaded",
+            ViewError::StoreReset { .. } => "store_reset",
             ViewError::Stale { .. } => "revocations_stale",
         }
     }
@@ -94,6 +102,8 @@ struct State {
     cursor: Option<String>,
     synced_at: Option<Instant>,
     last_error: Option<String>,
+    /// Set while the store's identity is not the expected one.
+    reset: Option<String>,
 }
 
 impl State {
@@ -131,6 +141,27 @@ pub struct RevocationView {
     /// How many syncs have succeeded: whoever must know that the view has
     /// caught up (a test, another instance's check) waits on it, not on a timer.
     syncs: Arc<tokio::sync::watch::Sender<u64>>,
+    /// The identity the store must have (none: not checked).
+    expected: Option<Arc<str>>,
+    /// Whether the store answered at the last sync, and was the expected one.
+    status: Arc<tokio::sync::watch::Sender<StoreStatus>>,
+}
+
+/// What the last sync found of the store, for whoever reports outages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreStatus {
+    /// It answered, and was the expected store.
+    Up,
+    /// It did not answer (why).
+    Unreachable(String),
+    /// It answered without the expected identity (what it had instead).
+    Reset(String),
+}
+
+impl StoreStatus {
+    fn same_kind(&self, other: &StoreStatus) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
 }
 
 impl std::fmt::Debug for RevocationView {
@@ -164,7 +195,52 @@ impl RevocationView {
             fingerprint: Fingerprinter(RandomState::new()),
             max_staleness,
             syncs: Arc::new(tokio::sync::watch::Sender::new(0)),
+            expected: None,
+            status: Arc::new(tokio::sync::watch::Sender::new(StoreStatus::Up)),
         }
+    }
+
+    /// The view of a store whose identity must be `identity`: a sync that
+    /// finds another one, or none, turns the view to
+    /// [`ViewError::StoreReset`] until the identity is back.
+    #[must_use]
+    pub fn expecting(mut self, identity: String) -> RevocationView {
+        self.expected = Some(identity.into());
+        self
+    }
+
+    /// A receiver that changes whenever a sync finds the store in another
+    /// state than the last one did (up, unreachable, reset).
+    pub fn status(&self) -> tokio::sync::watch::Receiver<StoreStatus> {
+        self.status.subscribe()
+    }
+
+    /// Whether the view can vouch for its answers now; the error says why not.
+    pub fn usable(&self) -> Result<(), ViewError> {
+        Self::usable_state(&self.read(), self.max_staleness)
+    }
+
+    fn usable_state(state: &State, max_staleness: Duration) -> Result<(), ViewError> {
+        if let Some(reason) = &state.reset {
+            return Err(ViewError::StoreReset {
+                reason: reason.clone(),
+            });
+        }
+        let Some(synced_at) = state.synced_at else {
+            return Err(ViewError::NotLoaded);
+        };
+        let age = synced_at.elapsed();
+        if age > max_staleness {
+            return Err(ViewError::Stale {
+                age_ms: age.as_millis(),
+                bound_ms: max_staleness.as_millis(),
+                reason: state
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "no sync since".to_owned()),
+            });
+        }
+        Ok(())
     }
 
     /// A receiver that changes each time a sync succeeds.
@@ -176,20 +252,7 @@ impl RevocationView {
     /// view cannot vouch for its answer.
     pub fn check(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>, ViewError> {
         let state = self.read();
-        let Some(synced_at) = state.synced_at else {
-            return Err(ViewError::NotLoaded);
-        };
-        let age = synced_at.elapsed();
-        if age > self.max_staleness {
-            return Err(ViewError::Stale {
-                age_ms: age.as_millis(),
-                bound_ms: self.max_staleness.as_millis(),
-                reason: state
-                    .last_error
-                    .clone()
-                    .unwrap_or_else(|| "no sync since".to_owned()),
-            });
-        }
+        Self::usable_state(&state, self.max_staleness)?;
         let live = |table: &Denied, fingerprint: u64| {
             !table.is_empty() && table.get(&fingerprint).is_some_and(|&until| until > now)
         };
@@ -234,9 +297,21 @@ impl RevocationView {
 
     /// Brings the view up to date with `store` once. On failure the view keeps
     /// its data, remembers why, and turns stale when the bound passes.
-    pub async fn sync<S: Revocations + Sync>(&self, store: &S, now: i64) -> Result<(), StoreError> {
+    pub async fn sync<S: Revocations + Identity + Sync>(
+        &self,
+        store: &S,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let started = Instant::now();
-        let result = self.sync_inner(store, now).await;
+        // The identity is checked before and after the read: what was read
+        // from a store wiped meanwhile is thrown away, never applied.
+        let result = match self.check_identity(store).await {
+            Ok(()) => match self.sync_inner(store, now).await {
+                Ok(()) => self.check_identity(store).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
         {
             let mut state = self.write();
             match &result {
@@ -244,14 +319,47 @@ impl RevocationView {
                     // The data reflects the store at least as of when the sync began.
                     state.synced_at = Some(started);
                     state.last_error = None;
+                    state.reset = None;
+                }
+                Err(StoreError::Reset { reason }) => {
+                    state.reset = Some(reason.clone());
+                    state.last_error = Some(reason.clone());
                 }
                 Err(e) => state.last_error = Some(e.to_string()),
             }
         }
+        let status = match &result {
+            Ok(()) => StoreStatus::Up,
+            Err(StoreError::Reset { reason }) => StoreStatus::Reset(reason.clone()),
+            Err(e) => StoreStatus::Unreachable(e.to_string()),
+        };
+        self.status.send_if_modified(|current| {
+            let changed = !current.same_kind(&status);
+            if changed {
+                *current = status;
+            }
+            changed
+        });
         if result.is_ok() {
             self.syncs.send_modify(|n| *n = n.wrapping_add(1));
         }
         result
+    }
+
+    /// Compares the store's identity with the expected one (if any).
+    async fn check_identity<S: Identity + Sync>(&self, store: &S) -> Result<(), StoreError> {
+        let Some(expected) = &self.expected else {
+            return Ok(());
+        };
+        match store.identity().await? {
+            Some(found) if *found == **expected => Ok(()),
+            Some(_) => Err(StoreError::Reset {
+                reason: "the store has another identity: it was replaced".to_owned(),
+            }),
+            None => Err(StoreError::Reset {
+                reason: "the store has lost its identity: it was wiped or replaced".to_owned(),
+            }),
+        }
     }
 
     async fn sync_inner<S: Revocations + Sync>(
@@ -312,7 +420,7 @@ impl ViewSync {
         clock: impl Fn() -> i64 + Send + 'static,
     ) -> ViewSync
     where
-        S: Revocations + Send + Sync + 'static,
+        S: Revocations + Identity + Send + Sync + 'static,
     {
         let notify = store.notifier();
         let task = TaskGuard::spawn(async move {

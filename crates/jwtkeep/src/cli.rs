@@ -54,6 +54,9 @@ pub(crate) enum Command {
     /// Manage the OAuth clients allowed to introspect and revoke tokens.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Initialise a shared store (Redis) before the first `jwtkeep serve`.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  jwtkeep completions bash > /etc/bash_completion.d/jwtkeep\n  jwtkeep completions zsh > \"${fpath[1]}/_jwtkeep\"\n  jwtkeep completions fish > ~/.config/fish/completions/jwtkeep.fish"
@@ -66,7 +69,7 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance.\n\nSettings come from defaults, then --config FILE (TOML; unknown keys refused), then JWTKEEP_<KEY> variables, then flags. Keys: listen, data_dir, store, store_prefix (jwtkeep:), issuer, audience, algorithm (ES256, EdDSA, RS256...), access_ttl_secs (900), refresh_ttl_secs (604800), confirm_ttl_secs (300), refresh_grace_secs (10), rotation_secs (604800), publish_ahead_secs (3600; at least jwks_max_age_secs + 11), jwks_max_age_secs (300: the JWKS's Cache-Control max-age, and how long a staged rotation publishes a key before it signs), login_attempts (5 per account and address), login_attempts_per_address (20), login_attempts_per_account (50), login_window_secs (900), trusted_proxies (a list of addresses or blocks; comma-separated in the variable), cookie_mode (false), allowed_origins (a list; comma-separated in the variable), body_limit_bytes (16384), request_timeout_secs (10), header_read_timeout_secs (10), max_connections, password_hash_workers, password_hash_queue (16).\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep --issuer https://auth.example.com\n  jwtkeep serve --config /etc/jwtkeep.toml\n  JWTKEEP_MASTER_KEY=... JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep serve"
+    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance; a\nRedis store is initialised once with `jwtkeep store init` before the first serve.\n\nSettings come from defaults, then --config FILE (TOML; unknown keys refused), then JWTKEEP_<KEY> variables, then flags. Keys: listen, data_dir, store, store_prefix (jwtkeep:), issuer, audience, algorithm (ES256, EdDSA, RS256...), access_ttl_secs (900), refresh_ttl_secs (604800), confirm_ttl_secs (300), refresh_grace_secs (10), rotation_secs (604800), publish_ahead_secs (3600; at least jwks_max_age_secs + 11), jwks_max_age_secs (300: the JWKS's Cache-Control max-age, and how long a staged rotation publishes a key before it signs), login_attempts (5 per account and address), login_attempts_per_address (20), login_attempts_per_account (50), login_window_secs (900), trusted_proxies (a list of addresses or blocks; comma-separated in the variable), cookie_mode (false), allowed_origins (a list; comma-separated in the variable), body_limit_bytes (16384), request_timeout_secs (10), header_read_timeout_secs (10), max_connections, password_hash_workers, password_hash_queue (16).\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep --issuer https://auth.example.com\n  jwtkeep serve --config /etc/jwtkeep.toml\n  JWTKEEP_MASTER_KEY=... JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep serve"
 )]
 pub(crate) struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
@@ -701,6 +704,24 @@ pub(crate) struct KeysRotateArgs {
     /// Sign with the new key at once and retire the old ones now: their tokens die (implies --immediate).
     #[arg(long)]
     pub(crate) revoke_old: bool,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StoreCommand {
+    /// Give the store its identity, which every instance checks on each sync.
+    #[command(
+        after_help = "A store's identity tells the service that the store is the one it started\nwith. A Redis that restarted without its data has none: every instance then\nrefuses tokens (503 store_reset) and makes no key, instead of forgetting\nrevocations and regenerating keys. Initialise a new shared store once, before\nthe first `jwtkeep serve`; a SQLite file gets its identity when it is made.\n\nRunning it again is harmless: an existing identity is kept. A store that holds\ndata but has no identity (partly wiped, or written by an older jwtkeep) is\nrefused unless --force is given. After re-initialising a store that was wiped,\nrestart every instance: they keep refusing the store they no longer recognise.\n\nExamples:\n  JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep store init\n  jwtkeep store init --store redis://10.0.0.5:6379/0 --force"
+    )]
+    Init(StoreInitArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StoreInitArgs {
+    /// Initialise even a store that holds data but no identity.
+    #[arg(long)]
+    pub(crate) force: bool,
     #[command(flatten)]
     pub(crate) state: StateArgs,
 }

@@ -19,8 +19,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory as _, Parser as _};
 
 use crate::cli::{
-    Cli, ClientCommand, Command, GenCommand, KeyCommand, KeysCommand, RevokeCommand, TokenCommand,
-    UserCommand,
+    Cli, ClientCommand, Command, GenCommand, KeyCommand, KeysCommand, RevokeCommand, StoreCommand,
+    TokenCommand, UserCommand,
 };
 use crate::output::Outcome;
 
@@ -53,6 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Client(ClientCommand::Add(args)) => commands::admin::client_add(&args),
         Command::Client(ClientCommand::List(args)) => commands::admin::client_list(&args),
         Command::Client(ClientCommand::Remove(args)) => commands::admin::client_remove(&args),
+        Command::Store(StoreCommand::Init(args)) => commands::admin::store_init(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "jwtkeep", &mut out);

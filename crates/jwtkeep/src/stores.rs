@@ -9,7 +9,7 @@ use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
-use jwtkeep_store::{AnyStore, MasterKey, RedisConfig, RedisStore, SqliteStore};
+use jwtkeep_store::{AnyStore, Identity as _, MasterKey, RedisConfig, RedisStore, SqliteStore};
 
 use crate::settings::Settings;
 use crate::{environment, files, output};
@@ -70,8 +70,29 @@ impl Settings {
         self.store.as_deref().map(checked).transpose()
     }
 
-    /// Opens the store, creating the data directory and SQLite file when needed.
+    /// Opens the store, creating the data directory and SQLite file when
+    /// needed (a new SQLite file is made with its identity). A shared store
+    /// without an identity is refused: it was never initialised, or it was
+    /// wiped, and either way `jwtkeep store init` is the operator's call.
     pub(crate) async fn open(&self) -> Result<Opened> {
+        let opened = self.open_uninitialised().await?;
+        if opened.store.identity().await?.is_none() {
+            let how = self.store_flag();
+            bail!("the store has no identity: a new shared store is initialised once with `jwtkeep store init{how}`; if it held data before, it was wiped or replaced: find out why first");
+        }
+        Ok(opened)
+    }
+
+    /// How a command names this store (for hints).
+    fn store_flag(&self) -> String {
+        match &self.store {
+            Some(url) if !has_password(url) => format!(" --store {url}"),
+            _ => String::new(),
+        }
+    }
+
+    /// Opens the store as [`Settings::open`] does, whatever its identity (for `jwtkeep store init`).
+    pub(crate) async fn open_uninitialised(&self) -> Result<Opened> {
         match self.redis_url()? {
             Some(url) => {
                 let mut config = RedisConfig::new(url);

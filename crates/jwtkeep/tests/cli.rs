@@ -1960,3 +1960,62 @@ fn hints_name_the_program_as_it_was_invoked() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_shared_store_is_initialised_once_by_its_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = format!("jwtkeep-test:{}:", jwtkeep_core::random_id().unwrap());
+    let config = dir.path().join("jwtkeep.toml");
+    fs::write(
+        &config,
+        format!("store = \"redis://127.0.0.1:6379/0\"\nstore_prefix = \"{prefix}\"\n"),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let run = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut all = args.to_vec();
+        all.extend(["--config", config]);
+        jwtkeep_in(dir.path(), &all, stdin)
+    };
+    // A Redis store nobody initialised: refused, with the command that does it.
+    assert_usage_error(&run(&["user", "list"], None), "jwtkeep store init");
+    let out = run(&["store", "init"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("initialised the store: redis (identity "),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["store", "init", "--json"], None);
+    let again: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(again["created"], false);
+    assert!(stdout(&run(&["store", "init"], None)).contains(again["identity"].as_str().unwrap()));
+    let out = run(
+        &["user", "add", "alice"],
+        Some(b"correct horse battery staple\n"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // Its identity lost, the store still holds data: only --force takes it on.
+    let deleted = Command::new("redis-cli")
+        .args(["-p", "6379", "DEL", &format!("{prefix}identity")])
+        .output()
+        .unwrap();
+    assert!(deleted.status.success());
+    assert_usage_error(&run(&["store", "init"], None), "--force");
+    let out = run(&["store", "init", "--force", "--json"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let forced: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(forced["created"], true);
+    assert_ne!(forced["identity"], again["identity"]);
+    assert_eq!(stdout(&run(&["user", "list"], None)).lines().count(), 1);
+
+    // A SQLite file has its identity from the start.
+    let out = jwtkeep_in(dir.path(), &["store", "init"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("is initialised already"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -401,6 +401,7 @@ fn store_code(e: &StoreError) -> &'static str {
         StoreError::Conflict { .. } => "conflict",
         StoreError::NotFound { .. } => "not_found",
         StoreError::Corrupt { .. } => "store_corrupt",
+        StoreError::Reset { .. } => "store_reset",
         _ => "unavailable",
     }
 }
@@ -412,6 +413,9 @@ fn store_message(e: &StoreError) -> &'static str {
         StoreError::NotFound { .. } => "this does not exist",
         StoreError::Corrupt { .. } => {
             "the service's stored data cannot be read; its operator has been told"
+        }
+        StoreError::Reset { .. } => {
+            "the service's store was reset and tokens cannot be checked; its operator has been told"
         }
         _ => "the store is unavailable; retry shortly",
     }

@@ -350,6 +350,26 @@ fn table() -> Vec<Row> {
             true,
         ),
         (
+            ApiError::RevocationsUnknown(ViewError::StoreReset {
+                reason: "the store has lost its identity".into(),
+            }),
+            503,
+            "store_reset",
+            None,
+            Some("1"),
+            true,
+        ),
+        (
+            store(StoreError::Reset {
+                reason: "the store has lost its identity".into(),
+            }),
+            503,
+            "store_reset",
+            None,
+            Some("1"),
+            true,
+        ),
+        (
             store(StoreError::Unavailable {
                 backend: "redis",
                 reason: "no answer in time".into(),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_server::{create_user, Config, Control, EventLog, Service};
-use jwtkeep_store::{MasterKey, RedisConfig, RedisStore};
+use jwtkeep_store::{Identity as _, MasterKey, RedisConfig, RedisStore};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use zeroize::Zeroizing;
@@ -47,6 +47,20 @@ pub(crate) async fn http(
     (status, body)
 }
 
+/// Logs `username` in (with the tests' password) at `addr`: the token response.
+pub(crate) async fn login(addr: SocketAddr, username: &str) -> Value {
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/v1/auth/login",
+        None,
+        Some(json!({"username": username, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
 pub(crate) struct Instance {
     pub(crate) addr: SocketAddr,
     pub(crate) log: Arc<Mutex<Vec<Value>>>,
@@ -61,9 +75,22 @@ pub(crate) async fn start(
     clock: Arc<AtomicI64>,
     key_check: Duration,
 ) -> Instance {
-    let store = RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").prefix(prefix))
+    start_on("redis://127.0.0.1:6379", prefix, master, clock, key_check).await
+}
+
+/// [`start`] on the Redis at `url`.
+pub(crate) async fn start_on(
+    url: &str,
+    prefix: &str,
+    master: &jwtkeep_core::Secret,
+    clock: Arc<AtomicI64>,
+    key_check: Duration,
+) -> Instance {
+    let store = RedisStore::open(RedisConfig::new(url).prefix(prefix))
         .await
         .expect("Redis must answer on 127.0.0.1:6379 (.ci/run starts one)");
+    // What `jwtkeep store init` does; the second instance finds it done.
+    store.initialise(false, T0).await.unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&log);
     let config = Config {

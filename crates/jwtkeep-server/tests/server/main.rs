@@ -20,3 +20,4 @@ mod instances;
 mod limits;
 mod rotation;
 mod sessions;
+mod wipe;

@@ -16,16 +16,10 @@ use crate::instances::{http, start, Instance};
 use crate::common::{PASSWORD, T0};
 
 async fn login(addr: SocketAddr, username: &str) -> String {
-    let (status, body) = http(
-        addr,
-        "POST",
-        "/v1/auth/login",
-        None,
-        Some(json!({"username": username, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["access_token"].as_str().unwrap().to_owned()
+    crate::instances::login(addr, username).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Asks every instance to verify every token; the refusals, as

@@ -9,6 +9,7 @@
 mod clients;
 mod events;
 mod families;
+mod identity;
 mod keys;
 mod limits;
 mod revocations;

@@ -7,6 +7,7 @@
 mod clients;
 mod events;
 mod families;
+mod identity;
 mod keys;
 mod limits;
 mod revocations;

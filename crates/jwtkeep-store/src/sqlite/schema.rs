@@ -54,4 +54,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TABLE denied_sessions (session TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
     CREATE INDEX denied_sessions_until ON denied_sessions (until);
     ",
+    // 4: the store's identity, made with the file (an older file gets one as
+    // it is brought up to date: its data is its own).
+    "
+    CREATE TABLE identity (
+        id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL, created_at INTEGER NOT NULL);
+    INSERT INTO identity (id, value, created_at)
+        VALUES (1, lower(hex(randomblob(32))), CAST(strftime('%s', 'now') AS INTEGER));
+    ",
 ];

@@ -79,6 +79,8 @@ conformance!(
     rotation_replaces_the_current_token,
     reuse_of_a_rotated_token_revokes_the_family,
     every_end_of_a_family_ends_its_session,
+    an_identity_is_given_once_and_then_kept,
+    a_view_refuses_a_store_that_is_not_the_one_it_started_with,
     a_session_can_be_ended_directly,
     grace_window_answers_with_the_same_successor,
     expired_and_unknown_families_are_refused,

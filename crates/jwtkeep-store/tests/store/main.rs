@@ -14,4 +14,5 @@
 
 mod conformance;
 mod redis_failure;
+mod redis_server;
 mod sqlite;

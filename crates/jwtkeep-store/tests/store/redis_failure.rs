@@ -2,10 +2,10 @@
 //! operations fail fast with `Unavailable`, the revocation view turns stale
 //! (verification fails closed), and everything resumes by itself.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::conformance::suite::facts;
+use crate::redis_server::{spare_port, Server};
 use jwtkeep_store::{
     RedisConfig, RedisStore, Revocation, RevocationView, Revocations as _, Revoked, StoreError,
     ViewSync,
@@ -19,41 +19,6 @@ fn now() -> i64 {
             .as_secs(),
     )
     .unwrap()
-}
-
-fn spare_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server(Child);
-
-impl Server {
-    fn start(port: u16) -> Server {
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (.ci/run installs it)");
-        Server(child)
-    }
-
-    fn stop(&mut self) {
-        self.0.kill().unwrap();
-        self.0.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 async fn open_when_up(config: &RedisConfig) -> RedisStore {

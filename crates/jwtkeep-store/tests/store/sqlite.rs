@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use crate::conformance::suite::facts;
 use jwtkeep_store::{
-    Clients as _, Families as _, FamilyLimits, NewFamily, PasswordHash, Revocation,
+    Clients as _, Families as _, FamilyLimits, Identity as _, NewFamily, PasswordHash, Revocation,
     Revocations as _, Revoked, RotateOutcome, SqliteStore, StoreError, Users as _,
 };
 
@@ -116,12 +116,12 @@ async fn an_older_schema_is_migrated_in_place() {
         store.create_family(family).await.unwrap();
         (id, "old-family")
     };
-    // Undo migrations 2 and 3 by hand: what a schema-1 file looks like.
+    // Undo migrations 2 to 4 by hand: what a schema-1 file looks like.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "ALTER TABLE users DROP COLUMN admin; DROP TABLE clients;
          ALTER TABLE families DROP COLUMN access_secs; DROP TABLE denied_sessions;
-         PRAGMA user_version = 1;",
+         DROP TABLE identity; PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(conn);
@@ -131,6 +131,8 @@ async fn an_older_schema_is_migrated_in_place() {
     assert!(store.list_clients().await.unwrap().is_empty());
     let stored = store.family(family).await.unwrap().unwrap();
     assert_eq!(stored.access_secs, jwtkeep_store::MAX_ACCESS_SECS);
+    // Its data is its own: it gets an identity as it is brought up to date.
+    assert!(store.identity().await.unwrap().is_some());
     assert!(store.revoke_family(family, "logout", t).await.unwrap());
 }
 
@@ -290,4 +292,52 @@ async fn acknowledged_writes_survive_sigkill() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
+}
+
+/// A file whose identity row was deleted (or a file put in place of
+/// another) is refused by a view that started with it, until it is back.
+#[tokio::test]
+async fn a_lost_identity_resets_the_view_and_init_needs_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let t = now();
+    let identity = store.identity().await.unwrap().unwrap();
+    let view = jwtkeep_store::RevocationView::new(std::time::Duration::from_secs(60))
+        .expecting(identity.clone());
+    view.sync(&store, t).await.unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("DELETE FROM identity", []).unwrap();
+    assert!(matches!(
+        view.sync(&store, t).await,
+        Err(StoreError::Reset { .. })
+    ));
+    assert!(view.check(facts("i", "j", "u", t), t).is_err());
+    // It holds data (its keys, its users): only --force gives it a new identity.
+    store
+        .create_user(
+            "someone",
+            PasswordHash::new(
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            )
+            .unwrap(),
+            false,
+            t,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.initialise(false, t).await.unwrap(),
+        jwtkeep_store::Initialised::HoldsData
+    );
+    let jwtkeep_store::Initialised::Created(fresh) = store.initialise(true, t).await.unwrap()
+    else {
+        panic!("force must initialise");
+    };
+    assert_ne!(fresh, identity);
+    // A new identity is another store to a view that started with the old one.
+    assert!(matches!(
+        view.sync(&store, t).await,
+        Err(StoreError::Reset { .. })
+    ));
 }

@@ -15,14 +15,15 @@ use jwtkeep_server::{
     RotationMode, PURPOSES,
 };
 use jwtkeep_store::{
-    AnyStore, ClientSecretHash, Clients as _, Revocation, Revocations as _, SigningKeys as _,
-    StoreError, User, Users as _,
+    AnyStore, ClientSecretHash, Clients as _, Identity as _, Initialised, Revocation,
+    Revocations as _, SigningKeys as _, StoreError, User, Users as _,
 };
 use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::cli::{
-    ClientRefArgs, KeysRotateArgs, RevokeAllArgs, StateArgs, UserAddArgs, UserRefArgs,
+    ClientRefArgs, KeysRotateArgs, RevokeAllArgs, StateArgs, StoreInitArgs, UserAddArgs,
+    UserRefArgs,
 };
 use crate::clock;
 use crate::output::{self, Outcome};
@@ -372,6 +373,42 @@ pub(crate) fn client_remove(args: &ClientRefArgs) -> Result<Outcome> {
         output::json(&json!({"removed": args.name}))?;
     } else {
         output::stdout(&format!("removed client {}\n", args.name))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `jwtkeep store init`.
+pub(crate) fn store_init(args: &StoreInitArgs) -> Result<Outcome> {
+    let settings = args.state.store.settings()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (outcome, description) = runtime.block_on(async {
+        let opened = settings.open_uninitialised().await?;
+        let outcome = opened
+            .store
+            .initialise(args.force, clock::now_unix())
+            .await?;
+        Ok::<_, anyhow::Error>((outcome, opened.description))
+    })?;
+    let (identity, created) = match outcome {
+        Initialised::Created(id) => (id, true),
+        Initialised::Already(id) => (id, false),
+        Initialised::HoldsData => bail!(
+            "the store holds data but has no identity: it was partly wiped, or written by an older jwtkeep; find out which, then run `jwtkeep store init --force`"
+        ),
+    };
+    if args.state.json {
+        output::json(&json!({"identity": identity, "created": created}))?;
+    } else if created {
+        output::stdout(&format!(
+            "initialised the {description} (identity {identity}); if instances were running on it, restart them\n"
+        ))?;
+    } else {
+        output::stdout(&format!(
+            "the {description} is initialised already (identity {identity}); nothing changed\n"
+        ))?;
     }
     Ok(Outcome::Clean)
 }

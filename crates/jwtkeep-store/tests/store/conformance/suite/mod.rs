@@ -2,6 +2,7 @@
 
 mod events;
 mod families;
+mod identity;
 mod keys;
 mod limits;
 mod revocations;
@@ -9,6 +10,7 @@ mod users;
 
 pub use events::*;
 pub use families::*;
+pub use identity::*;
 pub use keys::*;
 pub use limits::*;
 pub use revocations::*;
@@ -20,9 +22,9 @@ use std::time::Duration;
 
 use jwtkeep_core::{Algorithm, Secret};
 use jwtkeep_store::{
-    Changes, ClientSecretHash, Event, EventQuery, FamilyLimits, KeyRecord, MasterKey, NewFamily,
-    PasswordHash, Revocation, RevocationView, Revoked, RotateOutcome, SealError, Store, StoreError,
-    TokenFacts, ViewError, ViewSync,
+    Changes, ClientSecretHash, Event, EventQuery, FamilyLimits, Initialised, KeyRecord, MasterKey,
+    NewFamily, PasswordHash, Revocation, RevocationView, Revoked, RotateOutcome, SealError, Store,
+    StoreError, StoreStatus, TokenFacts, ViewError, ViewSync,
 };
 
 pub fn now() -> i64 {
