@@ -193,6 +193,11 @@ pub(crate) async fn create<S: Store>(
 ) -> Result<Response, ApiError> {
     let password = Zeroizing::new(request.password);
     let who = admin(&state, &token, client).await?;
+    // The API takes a username exactly as it will be shown (the document's
+    // pattern): no surrounding blanks to trim away.
+    if request.username.trim() != request.username {
+        return Err(ApiError::InvalidUsername);
+    }
     let user = create_user(
         &state.store,
         &state.passwords,
@@ -380,16 +385,11 @@ pub(crate) async fn revoke_all<S: Store>(
 #[serde(deny_unknown_fields)]
 pub(crate) struct RotateRequest {
     /// One purpose; all three when absent (`null` is refused, not read as absent).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present")]
     purpose: Option<String>,
     /// `staged` (the default), `immediate` or `revoke_old`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present")]
     mode: Option<String>,
-}
-
-/// A member that, when present, must be a string (`null` is no value).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    String::deserialize(d).map(Some)
 }
 
 /// How long after a rotation through the API the same purpose may be
@@ -500,6 +500,13 @@ pub(crate) async fn events<S: Store>(
     let who = admin(&state, &token, client).await?;
     if query.limit.is_some_and(|l| !(1..=1000).contains(&l)) {
         return Err(ApiError::BadRequest("limit must be 1 to 1000".to_owned()));
+    }
+    // Seconds since the epoch up to the end of year 9999, as the document says.
+    let in_range = |t: Option<i64>| t.is_none_or(|t| (0..=253_402_300_799).contains(&t));
+    if !in_range(query.since) || !in_range(query.until) {
+        return Err(ApiError::BadRequest(
+            "since and until must be 0 to 253402300799 (seconds since the epoch)".to_owned(),
+        ));
     }
     let events = state
         .store

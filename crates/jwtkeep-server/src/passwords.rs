@@ -32,7 +32,7 @@ const MAX_MEMORY_KIB: u32 = 1 << 20;
 #[non_exhaustive]
 pub enum PasswordError {
     /// Too short or too long.
-    #[error("a password must be 12 to 1024 bytes long")]
+    #[error("a password must be 12 to 1024 characters long")]
     Length,
     /// Known to attackers, or too easy to guess; the reason says which.
     #[error("this password is too weak: {0}")]
@@ -45,8 +45,10 @@ pub enum PasswordError {
     Busy,
 }
 
+/// Counted in characters (Unicode code points), as JSON Schema counts the
+/// `minLength` and `maxLength` the OpenAPI document gives.
 fn check_length(password: &str) -> Result<(), PasswordError> {
-    if password.len() < 12 || password.len() > 1024 {
+    if !(12..=1024).contains(&password.chars().count()) {
         return Err(PasswordError::Length);
     }
     Ok(())

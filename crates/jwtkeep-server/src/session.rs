@@ -186,6 +186,7 @@ pub(crate) async fn refresh<S: Store>(
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LogoutRequest {
+    #[serde(default, deserialize_with = "crate::extract::present")]
     refresh_token: Option<String>,
 }
 

@@ -503,15 +503,58 @@ async fn rotation_is_throttled_per_purpose_and_the_contract_is_strict() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    for limit in ["0", "1001"] {
+    for query in [
+        "limit=0",
+        "limit=1001",
+        "since=-1",
+        "until=253402300800",
+        "since=-7575316542976",
+    ] {
         let (status, body) = f
             .call(
                 "GET",
-                &format!("/v1/admin/events?limit={limit}"),
+                &format!("/v1/admin/events?{query}"),
                 Some(&root),
                 None,
             )
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{limit}: {body}");
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
     }
+    // What the document's schemas refuse, the service refuses too.
+    for (body, code) in [
+        // Blanks around a username: the pattern has none.
+        (
+            json!({"username": " carol", "password": "a sturdy passphrase 9"}),
+            "invalid_username",
+        ),
+        // Eleven characters (22 bytes): under the 12 of minLength.
+        (
+            json!({"username": "carol", "password": "ééééééééééé"}),
+            "weak_password",
+        ),
+        // An array where the schema says object.
+        (json!(["carol", "a sturdy passphrase 9"]), "invalid_request"),
+    ] {
+        let (status, answer) = f
+            .call("POST", "/v1/admin/users", Some(&root), Some(body.clone()))
+            .await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(code)),
+            "{body}: {answer}"
+        );
+    }
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/auth/logout",
+            Some(&root),
+            Some(json!({"refresh_token": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = f
+        .call("POST", "/v1/auth/logout", Some(&root), Some(json!([])))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }

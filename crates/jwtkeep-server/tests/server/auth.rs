@@ -287,6 +287,19 @@ async fn bad_requests_are_4xx_json_never_500() {
             "body_too_large",
         ),
         (
+            login_request(r#"["alice@example.com", "correct horse battery staple"]"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Request::post("/v1/auth/login")
+                .header("content-type", "application/json; charset=utf-16")
+                .body(Body::from(r#"{"username": "a", "password": "b"}"#))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
             Request::get("/v1/auth/me").body(Body::empty()).unwrap(),
             StatusCode::UNAUTHORIZED,
             "missing_token",
