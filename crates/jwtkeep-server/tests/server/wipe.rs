@@ -1,6 +1,8 @@
 //! A Redis that restarts without its data, under two running instances: no
 //! revoked token is accepted again, not for a moment; both fail closed with
 //! `store_reset`, say so once, and make no key; `/readyz` says not ready.
+//! And a Redis that hangs for a while: the outage is logged once when it
+//! starts and once when it ends, and counted.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -163,4 +165,69 @@ async fn a_wiped_store_fails_closed_everywhere_and_no_revoked_token_comes_back()
     let (status, body) = http(a.addr, "GET", "/readyz", None, None).await;
     assert_eq!((status, body["error"].as_str()), (503, Some("store_reset")));
     server.stop();
+}
+
+/// Waits until `log` holds a line with `"store": what`; that line.
+async fn store_line(instance: &Instance, what: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(line) = instance
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| l["store"] == what)
+        {
+            return line.clone();
+        }
+        assert!(Instant::now() < deadline, "no \"store\": \"{what}\" line");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn metrics(instance: &Instance) -> String {
+    let mut stream = tokio::net::TcpStream::connect(instance.addr).await.unwrap();
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).await.unwrap();
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
+    let port = redis_server::spare_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let server = redis_server::Server::start(port);
+    let store = open_when_up(&url, "jwtkeep:").await;
+    store.initialise(false, T0).await.unwrap();
+    let (_, master) = MasterKey::generate().unwrap();
+    let clock = Arc::new(AtomicI64::new(T0));
+    let instance = start_on(&url, "jwtkeep:", &master, clock, Duration::from_secs(60)).await;
+    assert!(metrics(&instance).await.contains("jwtkeep_store_up 1"));
+
+    server.pause();
+    let down = store_line(&instance, "unreachable").await;
+    assert!(down["hint"]
+        .as_str()
+        .unwrap()
+        .contains("reconnects by itself"));
+    let during = metrics(&instance).await;
+    assert!(during.contains("jwtkeep_store_up 0"), "{during}");
+    assert!(
+        during.contains("jwtkeep_store_outages_total{kind=\"unreachable\"} 1"),
+        "{during}"
+    );
+    server.resume();
+    let up = store_line(&instance, "recovered").await;
+    assert!(up["outage_secs"].as_u64().is_some(), "{up}");
+    let after = metrics(&instance).await;
+    assert!(after.contains("jwtkeep_store_up 1"), "{after}");
+    // One line when it started, one when it ended: not one per failed sync.
+    let log = instance.log.lock().unwrap();
+    let lines: Vec<&Value> = log.iter().filter(|l| l.get("store").is_some()).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
 }

@@ -29,6 +29,27 @@ impl Server {
         Server(child)
     }
 
+    /// Freezes it (SIGSTOP): connections stay open and nothing answers, as
+    /// with a host that hangs; [`Server::resume`] brings it back with its data.
+    #[allow(dead_code)]
+    pub(crate) fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused server run again (SIGCONT).
+    #[allow(dead_code)]
+    pub(crate) fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let status = Command::new("kill")
+            .args([which, &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// Kills it: everything it held is gone.
     pub(crate) fn stop(&mut self) {
         self.0.kill().unwrap();
