@@ -311,6 +311,11 @@ impl Settings {
         if !(0..=300).contains(&refresh_grace_secs) {
             bail!("refresh_grace_secs = {refresh_grace_secs} is out of range: 0 to 300 (0 turns the grace window off)");
         }
+        // A replay in the window gets an access token that expires with the
+        // first one: the window must end before it does.
+        if refresh_grace_secs >= access_ttl_secs {
+            bail!("refresh_grace_secs = {refresh_grace_secs} must be shorter than access_ttl_secs ({access_ttl_secs})");
+        }
         let password_hash_workers = self
             .password_hash_workers
             .unwrap_or(defaults.password_hash_workers);

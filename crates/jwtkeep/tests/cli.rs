@@ -1475,6 +1475,14 @@ fn serve_settings_come_from_the_file_then_the_environment_and_are_checked() {
             "no path",
         ),
         ("access_ttl_secs = \"long\"\n", "refused"),
+        (
+            "access_ttl_secs = 60\nrefresh_grace_secs = 60\n",
+            "must be shorter than access_ttl_secs",
+        ),
+        (
+            "jwks_max_age_secs = 3600\n",
+            "publish_ahead_secs = 3600 is out of range",
+        ),
     ] {
         write("bad.toml", text);
         let out = serve(&["--config", "bad.toml"], &[]);
