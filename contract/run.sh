@@ -67,7 +67,7 @@ pass() { # label [schemathesis options...]
 own_token='auth/logout|admin/keys/rotate|admin/users/\{id\}/(revoke|disable)|admin/revoke-all'
 pass "unauthenticated"
 pass "OAuth client" -H "Authorization: Basic $(printf '%s' "$client" | base64 -w0)" \
-  --include-path-regex '^/oauth2/'
+  --include-path-regex '^/(oauth2/|v1/revocations$)'
 bearer=$(token)
 pass "administrator" -H "Authorization: Bearer $bearer" \
   --include-path-regex '^/v1/' --exclude-path-regex "^/v1/($own_token)\$"

@@ -12,6 +12,7 @@ mod cookies;
 mod error;
 mod events;
 mod extract;
+mod feed;
 mod gate;
 mod headers;
 mod issue;
@@ -203,7 +204,7 @@ impl Service {
         // instance starts first after it was wiped.
         let identity = store.identity().await?.ok_or(KeysError::NotInitialised)?;
         let keys = KeyService::load_or_create(&store, master, &config, clock()).await?;
-        let view = RevocationView::new(config.revocation_staleness).expecting(identity);
+        let view = RevocationView::new(config.revocation_staleness).expecting(identity.clone());
         let status = view.status();
         // Loaded before the first request, when the store answers (else the
         // view fails closed until its background sync succeeds).
@@ -230,6 +231,7 @@ impl Service {
             metrics: metrics::Metrics::default(),
             passwords,
             instance,
+            identity,
             _sync: sync,
             _maintenance: TaskGuard::spawn(maintain_keys(weak.clone(), announced, every)),
             _status: TaskGuard::spawn(report_store_status(weak.clone(), status)),

@@ -29,7 +29,11 @@ pub(crate) struct TokenRequest {
 }
 
 /// The registered client named by the Basic credentials, if they are right.
-async fn client<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<String, ApiError> {
+/// The registered client that authenticated with HTTP Basic; its name.
+pub(crate) async fn client<S: Store>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<String, ApiError> {
     let credentials = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

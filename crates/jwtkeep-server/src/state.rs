@@ -138,6 +138,8 @@ pub struct AppState<S> {
     pub passwords: crate::passwords::PasswordPool,
     /// This instance's random id (the holder of the rotation lock).
     pub instance: String,
+    /// The identity of the store the service started with.
+    pub identity: String,
     /// Keeps `view` in step with the store while the service runs.
     pub(crate) _sync: ViewSync,
     /// Rotates keys on schedule while the service runs.
