@@ -232,6 +232,7 @@ impl Service {
             passwords,
             instance,
             identity,
+            streams: Arc::new(tokio::sync::Semaphore::new(feed::MAX_STREAMS)),
             _sync: sync,
             _maintenance: TaskGuard::spawn(maintain_keys(weak.clone(), announced, every)),
             _status: TaskGuard::spawn(report_store_status(weak.clone(), status)),

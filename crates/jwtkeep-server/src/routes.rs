@@ -37,6 +37,7 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/oauth2/introspect", post(oauth::introspect::<S>))
         .route("/oauth2/revoke", post(oauth::revoke::<S>))
         .route("/v1/revocations", get(crate::feed::revocations::<S>))
+        .route("/v1/revocations/stream", get(crate::feed::stream::<S>))
         .route(
             "/v1/admin/users",
             post(admin::create::<S>).get(admin::list::<S>),

@@ -140,6 +140,8 @@ pub struct AppState<S> {
     pub instance: String,
     /// The identity of the store the service started with.
     pub identity: String,
+    /// Permits for the revocation streams open at once.
+    pub(crate) streams: Arc<tokio::sync::Semaphore>,
     /// Keeps `view` in step with the store while the service runs.
     pub(crate) _sync: ViewSync,
     /// Rotates keys on schedule while the service runs.

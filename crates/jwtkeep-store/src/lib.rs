@@ -55,4 +55,4 @@ pub use traits::{
     Clients, Events, Families, Identity, RateLimits, Revocations, SigningKeys, Store, Users,
 };
 pub use users::{normalise_username, PasswordHash, User, UsernameError};
-pub use view::{RevocationView, StoreStatus, ViewError, ViewSync};
+pub use view::{FeedEvent, RevocationView, StoreStatus, ViewError, ViewSync};

@@ -145,7 +145,32 @@ pub struct RevocationView {
     expected: Option<Arc<str>>,
     /// Whether the store answered at the last sync, and was the expected one.
     status: Arc<tokio::sync::watch::Sender<StoreStatus>>,
+    /// What each sync read, for followers of the feed (the service's stream).
+    feed: Arc<tokio::sync::broadcast::Sender<FeedEvent>>,
 }
+
+/// What a sync of the view read from the store's feed, for followers that
+/// pass it on (the service's revocation stream) without reading it again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FeedEvent {
+    /// New revocations, oldest first, and the cursor after them.
+    Changes {
+        /// The revocations.
+        entries: Arc<Vec<Revocation>>,
+        /// The store's cursor after them.
+        cursor: String,
+    },
+    /// The feed could not be followed from the last cursor (trimmed, or the
+    /// store went back in time): the view reloaded a snapshot, and followers
+    /// must take a new one too.
+    Reloaded {
+        /// The store's cursor of the new snapshot.
+        cursor: String,
+    },
+}
+
+/// Syncs a follower of the feed may fall behind before it is told it lagged.
+const FEED_CAPACITY: usize = 1024;
 
 /// What the last sync found of the store, for whoever reports outages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,7 +222,15 @@ impl RevocationView {
             syncs: Arc::new(tokio::sync::watch::Sender::new(0)),
             expected: None,
             status: Arc::new(tokio::sync::watch::Sender::new(StoreStatus::Up)),
+            feed: Arc::new(tokio::sync::broadcast::Sender::new(FEED_CAPACITY)),
         }
+    }
+
+    /// Follows what each sync reads from the store's feed. A follower that
+    /// falls more than a thousand syncs behind is told it lagged, and catches
+    /// up from its own cursor.
+    pub fn follow(&self) -> tokio::sync::broadcast::Receiver<FeedEvent> {
+        self.feed.subscribe()
     }
 
     /// The view of a store whose identity must be `identity`: a sync that
@@ -307,11 +340,18 @@ impl RevocationView {
         // from a store wiped meanwhile is thrown away, never applied.
         let result = match self.check_identity(store).await {
             Ok(()) => match self.sync_inner(store, now).await {
-                Ok(()) => self.check_identity(store).await,
+                Ok(event) => self.check_identity(store).await.map(|()| event),
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),
         };
+        // Followers hear of what was read only once it is known to come from
+        // the expected store.
+        let result = result.map(|event| {
+            if let Some(event) = event {
+                let _ = self.feed.send(event);
+            }
+        });
         {
             let mut state = self.write();
             match &result {
@@ -362,21 +402,30 @@ impl RevocationView {
         }
     }
 
+    /// One sync; what followers of the feed must hear of it, if anything.
     async fn sync_inner<S: Revocations + Sync>(
         &self,
         store: &S,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<FeedEvent>, StoreError> {
         let cursor = self.read().cursor.clone();
+        let reloading = cursor.is_some();
         if let Some(cursor) = cursor {
             match store.changes_since(&cursor).await? {
                 Changes::Since { entries, cursor } => {
+                    let event =
+                        (!entries.is_empty() && self.feed.receiver_count() > 0).then(|| {
+                            FeedEvent::Changes {
+                                entries: Arc::new(entries.clone()),
+                                cursor: cursor.clone(),
+                            }
+                        });
                     let mut state = self.write();
                     for entry in entries {
                         state.apply(&self.fingerprint, entry);
                     }
                     state.cursor = Some(cursor);
-                    return Ok(());
+                    return Ok(event);
                 }
                 Changes::Reload => {}
             }
@@ -391,8 +440,10 @@ impl RevocationView {
         state.sessions = fresh.sessions;
         state.subjects = fresh.subjects;
         state.global = fresh.global;
-        state.cursor = Some(snapshot.cursor);
-        Ok(())
+        state.cursor = Some(snapshot.cursor.clone());
+        Ok(reloading.then_some(FeedEvent::Reloaded {
+            cursor: snapshot.cursor,
+        }))
     }
 
     /// Drops denials and session ends whose time has passed.

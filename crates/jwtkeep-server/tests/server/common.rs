@@ -30,6 +30,19 @@ pub(crate) async fn send(app: &Router, request: Request<Body>) -> (StatusCode, H
     )
 }
 
+/// Sends `request` to `app` in process; the body as text, read to its end.
+pub(crate) async fn send_raw(
+    app: &Router,
+    request: Request<Body>,
+) -> (StatusCode, HeaderMap, String) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
 pub(crate) const T0: i64 = 1_800_000_000;
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
