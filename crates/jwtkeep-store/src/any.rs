@@ -7,7 +7,8 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::traits::{
-    Clients, Events, Families, Identity, RateLimits, Result, Revocations, SigningKeys, Store, Users,
+    Clients, Events, Families, Identity, RateLimits, Result, RevocationFeed, Revocations,
+    SigningKeys, Store, Users,
 };
 use crate::{
     Changes, Client, ClientSecretHash, Event, EventQuery, Family, Initialised, KeyRecord,
@@ -47,17 +48,9 @@ macro_rules! dispatch {
     };
 }
 
-impl Revocations for AnyStore {
-    async fn revoke(&self, revocation: Revocation, now: i64) -> Result<()> {
-        dispatch!(self, s => s.revoke(revocation, now).await)
-    }
-
-    async fn consume(&self, issuer: &str, jti: &str, exp: i64, now: i64) -> Result<bool> {
-        dispatch!(self, s => s.consume(issuer, jti, exp, now).await)
-    }
-
-    async fn is_revoked(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>> {
-        dispatch!(self, s => s.is_revoked(token, now).await)
+impl RevocationFeed for AnyStore {
+    async fn identity(&self) -> Result<Option<String>> {
+        dispatch!(self, s => s.identity().await)
     }
 
     async fn snapshot(&self, now: i64) -> Result<RevocationSnapshot> {
@@ -70,6 +63,20 @@ impl Revocations for AnyStore {
 
     fn notifier(&self) -> Arc<Notify> {
         dispatch!(self, s => s.notifier())
+    }
+}
+
+impl Revocations for AnyStore {
+    async fn revoke(&self, revocation: Revocation, now: i64) -> Result<()> {
+        dispatch!(self, s => s.revoke(revocation, now).await)
+    }
+
+    async fn consume(&self, issuer: &str, jti: &str, exp: i64, now: i64) -> Result<bool> {
+        dispatch!(self, s => s.consume(issuer, jti, exp, now).await)
+    }
+
+    async fn is_revoked(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>> {
+        dispatch!(self, s => s.is_revoked(token, now).await)
     }
 
     async fn purge_expired(&self, now: i64) -> Result<u64> {
@@ -233,10 +240,6 @@ impl Clients for AnyStore {
 }
 
 impl Identity for AnyStore {
-    async fn identity(&self) -> Result<Option<String>> {
-        dispatch!(self, s => s.identity().await)
-    }
-
     async fn initialise(&self, force: bool, now: i64) -> Result<Initialised> {
         dispatch!(self, s => s.initialise(force, now).await)
     }

@@ -18,6 +18,11 @@
 //! both backends can be tested at any instant; only the view's freshness is
 //! measured on the monotonic clock.
 
+// Without a backend (a feed follower's build), the helpers the backends
+// share go unused.
+#![cfg_attr(not(any(feature = "sqlite", feature = "redis")), allow(dead_code))]
+
+#[cfg(all(feature = "sqlite", feature = "redis"))]
 mod any;
 mod clients;
 mod error;
@@ -27,8 +32,10 @@ mod identity;
 mod keys;
 mod maintenance;
 mod ratelimit;
+#[cfg(feature = "redis")]
 mod redis;
 mod revocation;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod task;
 mod traits;
@@ -36,6 +43,7 @@ mod users;
 mod validate;
 mod view;
 
+#[cfg(all(feature = "sqlite", feature = "redis"))]
 pub use any::AnyStore;
 pub use clients::{Client, ClientSecretHash};
 pub use error::StoreError;
@@ -47,12 +55,15 @@ pub use identity::Initialised;
 pub use keys::{KeyRecord, MasterKey, SealError};
 pub use maintenance::Purger;
 pub use ratelimit::RateDecision;
+#[cfg(feature = "redis")]
 pub use redis::{RedisConfig, RedisStore};
 pub use revocation::{Changes, Revocation, RevocationSnapshot, Revoked, TokenFacts};
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use task::TaskGuard;
 pub use traits::{
-    Clients, Events, Families, Identity, RateLimits, Revocations, SigningKeys, Store, Users,
+    Clients, Events, Families, Identity, RateLimits, RevocationFeed, Revocations, SigningKeys,
+    Store, Users,
 };
 pub use users::{normalise_username, PasswordHash, User, UsernameError};
 pub use view::{FeedEvent, RevocationView, StoreStatus, ViewError, ViewSync};

@@ -15,8 +15,30 @@ use crate::{
 /// Result of a store operation.
 pub(crate) type Result<T> = std::result::Result<T, StoreError>;
 
-/// Revocations and their change feed.
-pub trait Revocations {
+/// The feed of revocations a [`RevocationView`](crate::RevocationView)
+/// follows: a snapshot, the changes since a cursor, and a wake-up when there
+/// may be new ones. Every store has it; so can a follower of a service's
+/// feed in another process (the guard), which records nothing itself.
+pub trait RevocationFeed {
+    /// Everything revoked and still relevant, with the feed's cursor.
+    fn snapshot(&self, now: i64) -> impl Future<Output = Result<RevocationSnapshot>> + Send;
+
+    /// Revocations after `cursor`, or [`Changes::Reload`] when the feed no longer reaches back that far.
+    fn changes_since(&self, cursor: &str) -> impl Future<Output = Result<Changes>> + Send;
+
+    /// Woken whenever a revocation may have been made (by this process, or
+    /// another one when the backend can tell); views wait on it between polls.
+    fn notifier(&self) -> Arc<Notify>;
+
+    /// The identity of the store the feed comes from; `None` when it has
+    /// none (never initialised, or wiped). A view that started with one
+    /// refuses a feed with another.
+    fn identity(&self) -> impl Future<Output = Result<Option<String>>> + Send;
+}
+
+/// Revocations: recorded durably, asked about, purged; their feed is
+/// [`RevocationFeed`].
+pub trait Revocations: RevocationFeed {
     /// Records a revocation durably before returning. A token revocation whose
     /// `exp` has passed is accepted and dropped: the token is dead anyway.
     fn revoke(&self, revocation: Revocation, now: i64) -> impl Future<Output = Result<()>> + Send;
@@ -39,16 +61,6 @@ pub trait Revocations {
         token: TokenFacts<'_>,
         now: i64,
     ) -> impl Future<Output = Result<Option<Revoked>>> + Send;
-
-    /// Everything revoked and still relevant, with the feed's cursor.
-    fn snapshot(&self, now: i64) -> impl Future<Output = Result<RevocationSnapshot>> + Send;
-
-    /// Revocations after `cursor`, or [`Changes::Reload`] when the feed no longer reaches back that far.
-    fn changes_since(&self, cursor: &str) -> impl Future<Output = Result<Changes>> + Send;
-
-    /// Woken whenever a revocation may have been made (by this process, or
-    /// another one when the backend can tell); views wait on it between polls.
-    fn notifier(&self) -> Arc<Notify>;
 
     /// Forgets what no longer matters at `now`: expired denials, expired
     /// families, spent rate windows, old feed entries. Returns rows removed.
@@ -239,12 +251,9 @@ pub trait Clients {
     fn delete_client(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
 }
 
-/// The store's identity (see [`crate::Initialised`]).
-pub trait Identity {
-    /// The identity written when the store was initialised; `None` when it
-    /// has none (never initialised, or wiped).
-    fn identity(&self) -> impl Future<Output = Result<Option<String>>> + Send;
-
+/// The store's identity (see [`crate::Initialised`]), read through
+/// [`RevocationFeed::identity`].
+pub trait Identity: RevocationFeed {
     /// Gives the store an identity if it has none and holds no data (or,
     /// with `force`, whatever it holds); an existing identity is kept. Of
     /// concurrent calls on an empty store, one identity wins and all report it.

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::revocation::Matches;
-use crate::traits::{Identity, Revocations};
+use crate::traits::RevocationFeed;
 use crate::TaskGuard;
 use crate::{Changes, Revocation, Revoked, StoreError, TokenFacts};
 
@@ -330,7 +330,7 @@ impl RevocationView {
 
     /// Brings the view up to date with `store` once. On failure the view keeps
     /// its data, remembers why, and turns stale when the bound passes.
-    pub async fn sync<S: Revocations + Identity + Sync>(
+    pub async fn sync<S: RevocationFeed + Sync>(
         &self,
         store: &S,
         now: i64,
@@ -387,7 +387,7 @@ impl RevocationView {
     }
 
     /// Compares the store's identity with the expected one (if any).
-    async fn check_identity<S: Identity + Sync>(&self, store: &S) -> Result<(), StoreError> {
+    async fn check_identity<S: RevocationFeed + Sync>(&self, store: &S) -> Result<(), StoreError> {
         let Some(expected) = &self.expected else {
             return Ok(());
         };
@@ -403,7 +403,7 @@ impl RevocationView {
     }
 
     /// One sync; what followers of the feed must hear of it, if anything.
-    async fn sync_inner<S: Revocations + Sync>(
+    async fn sync_inner<S: RevocationFeed + Sync>(
         &self,
         store: &S,
         now: i64,
@@ -471,7 +471,7 @@ impl ViewSync {
         clock: impl Fn() -> i64 + Send + 'static,
     ) -> ViewSync
     where
-        S: Revocations + Identity + Send + Sync + 'static,
+        S: RevocationFeed + Send + Sync + 'static,
     {
         let notify = store.notifier();
         let task = TaskGuard::spawn(async move {

@@ -9,7 +9,9 @@ use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
-use jwtkeep_store::{AnyStore, Identity as _, MasterKey, RedisConfig, RedisStore, SqliteStore};
+use jwtkeep_store::{
+    AnyStore, MasterKey, RedisConfig, RedisStore, RevocationFeed as _, SqliteStore,
+};
 
 use crate::settings::Settings;
 use crate::{environment, files, output};

@@ -12,19 +12,8 @@ use crate::Initialised;
 const SCAN_STEPS: usize = 10_000;
 
 impl Identity for RedisStore {
-    async fn identity(&self) -> Result<Option<String>> {
-        let key = self.key(&["identity"]);
-        self.run(|mut c| async move {
-            redis::cmd("GET")
-                .arg(key)
-                .query_async::<Option<String>>(&mut c)
-                .await
-        })
-        .await
-    }
-
     async fn initialise(&self, force: bool, now: i64) -> Result<Initialised> {
-        if let Some(current) = self.identity().await? {
+        if let Some(current) = self.read_identity().await? {
             return Ok(Initialised::Already(current));
         }
         if !force && self.holds_data().await? {
@@ -56,7 +45,7 @@ impl Identity for RedisStore {
             return Ok(Initialised::Created(fresh));
         }
         // Another initialisation won the race: report its identity.
-        match self.identity().await? {
+        match self.read_identity().await? {
             Some(current) => Ok(Initialised::Already(current)),
             None => Err(crate::StoreError::Unavailable {
                 backend: "redis",
@@ -95,5 +84,19 @@ impl RedisStore {
             cursor = next;
         }
         Ok(true)
+    }
+}
+
+impl RedisStore {
+    /// The identity, if the store has one.
+    pub(super) async fn read_identity(&self) -> Result<Option<String>> {
+        let key = self.key(&["identity"]);
+        self.run(|mut c| async move {
+            redis::cmd("GET")
+                .arg(key)
+                .query_async::<Option<String>>(&mut c)
+                .await
+        })
+        .await
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::revocation::{judge, Matches};
-use crate::traits::Revocations;
+use crate::traits::{RevocationFeed, Revocations};
 use crate::{Changes, Revocation, RevocationSnapshot, Revoked, StoreError, TokenFacts};
 
 /// Length-prefixed key parts, so that no two (issuer, jti) pairs share a key.
@@ -36,50 +36,9 @@ fn stream_id(id: &str) -> Option<(u64, u64)> {
     Some((ms.parse().ok()?, seq.parse().ok()?))
 }
 
-impl Revocations for RedisStore {
-    async fn revoke(&self, revocation: Revocation, now: i64) -> Result<()> {
-        self.record_revocation(revocation, false, now)
-            .await
-            .map(|_| ())
-    }
-
-    async fn consume(&self, issuer: &str, jti: &str, exp: i64, now: i64) -> Result<bool> {
-        let token = Revocation::Token {
-            issuer: issuer.to_owned(),
-            jti: jti.to_owned(),
-            exp,
-        };
-        self.record_revocation(token, true, now).await
-    }
-
-    async fn is_revoked(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>> {
-        let deny = self.key(&["deny", &part(token.issuer), token.jti]);
-        // A key no token names when there is no session: it never exists.
-        let session = token.session.map_or_else(
-            || self.key(&["sdeny", ""]),
-            |session| self.key(&["sdeny", session]),
-        );
-        let (subjects, global) = (self.key(&["subjects"]), self.key(&["global"]));
-        let subject = token.subject;
-        type Found = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-        let (exp, until, subject_before, global_before): Found = self
-            .run(|mut c| async move {
-                redis::pipe()
-                    .get(deny)
-                    .get(session)
-                    .hget(subjects, subject)
-                    .get(global)
-                    .query_async(&mut c)
-                    .await
-            })
-            .await?;
-        let found = Matches {
-            denied: exp.is_some_and(|e| e > now),
-            session_ended: until.is_some_and(|u| u > now),
-            subject_before,
-            global_before,
-        };
-        Ok(judge(found, token.iat))
+impl RevocationFeed for RedisStore {
+    async fn identity(&self) -> Result<Option<String>> {
+        self.read_identity().await
     }
 
     async fn snapshot(&self, now: i64) -> Result<RevocationSnapshot> {
@@ -203,6 +162,53 @@ impl Revocations for RedisStore {
 
     fn notifier(&self) -> Arc<Notify> {
         Arc::clone(&self.notify)
+    }
+}
+
+impl Revocations for RedisStore {
+    async fn revoke(&self, revocation: Revocation, now: i64) -> Result<()> {
+        self.record_revocation(revocation, false, now)
+            .await
+            .map(|_| ())
+    }
+
+    async fn consume(&self, issuer: &str, jti: &str, exp: i64, now: i64) -> Result<bool> {
+        let token = Revocation::Token {
+            issuer: issuer.to_owned(),
+            jti: jti.to_owned(),
+            exp,
+        };
+        self.record_revocation(token, true, now).await
+    }
+
+    async fn is_revoked(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>> {
+        let deny = self.key(&["deny", &part(token.issuer), token.jti]);
+        // A key no token names when there is no session: it never exists.
+        let session = token.session.map_or_else(
+            || self.key(&["sdeny", ""]),
+            |session| self.key(&["sdeny", session]),
+        );
+        let (subjects, global) = (self.key(&["subjects"]), self.key(&["global"]));
+        let subject = token.subject;
+        type Found = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        let (exp, until, subject_before, global_before): Found = self
+            .run(|mut c| async move {
+                redis::pipe()
+                    .get(deny)
+                    .get(session)
+                    .hget(subjects, subject)
+                    .get(global)
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        let found = Matches {
+            denied: exp.is_some_and(|e| e > now),
+            session_ended: until.is_some_and(|u| u > now),
+            subject_before,
+            global_before,
+        };
+        Ok(judge(found, token.iat))
     }
 
     async fn purge_expired(&self, now: i64) -> Result<u64> {

@@ -8,15 +8,6 @@ use crate::validate::new_id;
 use crate::Initialised;
 
 impl Identity for SqliteStore {
-    async fn identity(&self) -> Result<Option<String>> {
-        self.with(false, |conn| {
-            conn.query_row("SELECT value FROM identity WHERE id = 1", [], |r| r.get(0))
-                .optional()
-                .map_err(db_err)
-        })
-        .await
-    }
-
     async fn initialise(&self, force: bool, now: i64) -> Result<Initialised> {
         let fresh = new_id()?;
         self.write(move |tx| {
@@ -43,6 +34,18 @@ impl Identity for SqliteStore {
             )
             .map_err(db_err)?;
             Ok(Initialised::Created(fresh))
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// The identity, if the store has one.
+    pub(super) async fn read_identity(&self) -> Result<Option<String>> {
+        self.with(false, |conn| {
+            conn.query_row("SELECT value FROM identity WHERE id = 1", [], |r| r.get(0))
+                .optional()
+                .map_err(db_err)
         })
         .await
     }

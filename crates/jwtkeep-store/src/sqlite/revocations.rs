@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{db_err, SqliteStore};
 use crate::revocation::{judge, Matches};
 use crate::traits::Result;
-use crate::traits::Revocations;
+use crate::traits::{RevocationFeed, Revocations};
 use crate::{Changes, Revocation, RevocationSnapshot, Revoked, StoreError, TokenFacts};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -63,101 +63,9 @@ fn feed_cursor(conn: &Connection) -> Result<i64> {
     .map_err(db_err)
 }
 
-impl Revocations for SqliteStore {
-    async fn revoke(&self, revocation: Revocation, now: i64) -> Result<()> {
-        if !revocation.worth_storing(now)? {
-            return Ok(());
-        }
-        self.write(move |tx| record(tx, &revocation, now)).await?;
-        self.inner.notify.notify_waiters();
-        Ok(())
-    }
-
-    async fn consume(&self, issuer: &str, jti: &str, exp: i64, now: i64) -> Result<bool> {
-        let token = Revocation::Token {
-            issuer: issuer.to_owned(),
-            jti: jti.to_owned(),
-            exp,
-        };
-        if !token.worth_storing(now)? {
-            return Ok(false);
-        }
-        let (issuer, jti) = (issuer.to_owned(), jti.to_owned());
-        // The write transaction is IMMEDIATE: the check and the insert are one step.
-        let first = self
-            .write(move |tx| {
-                let live: bool = tx
-                    .query_row(
-                        "SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE issuer = ?1 AND jti = ?2 AND exp > ?3)",
-                        params![issuer, jti, now],
-                        |r| r.get(0),
-                    )
-                    .map_err(db_err)?;
-                if live {
-                    return Ok(false);
-                }
-                tx.execute(
-                    "INSERT INTO denied_tokens (issuer, jti, exp) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (issuer, jti) DO UPDATE SET exp = excluded.exp",
-                    params![issuer, jti, exp],
-                )
-                .map_err(db_err)?;
-                log_revocation(tx, &token, now)?;
-                Ok(true)
-            })
-            .await?;
-        if first {
-            self.inner.notify.notify_waiters();
-        }
-        Ok(first)
-    }
-
-    async fn is_revoked(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>> {
-        let (issuer, jti, subject) = (
-            token.issuer.to_owned(),
-            token.jti.to_owned(),
-            token.subject.to_owned(),
-        );
-        let (session, iat) = (token.session.map(str::to_owned), token.iat);
-        self.with(true, move |conn| {
-            let denied: bool = conn
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE issuer = ?1 AND jti = ?2 AND exp > ?3)",
-                    params![issuer, jti, now],
-                    |r| r.get(0),
-                )
-                .map_err(db_err)?;
-            let session_ended = match &session {
-                None => false,
-                Some(session) => conn
-                    .query_row(
-                        "SELECT EXISTS (SELECT 1 FROM denied_sessions WHERE session = ?1 AND until > ?2)",
-                        params![session, now],
-                        |r| r.get(0),
-                    )
-                    .map_err(db_err)?,
-            };
-            let subject_before: Option<i64> = conn
-                .query_row(
-                    "SELECT before FROM subject_cutoffs WHERE subject = ?1",
-                    params![subject],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(db_err)?;
-            let global_before: Option<i64> = conn
-                .query_row("SELECT before FROM global_cutoff WHERE id = 1", [], |r| r.get(0))
-                .optional()
-                .map_err(db_err)?;
-            let found = Matches {
-                denied,
-                session_ended,
-                subject_before,
-                global_before,
-            };
-            Ok(judge(found, iat))
-        })
-        .await
+impl RevocationFeed for SqliteStore {
+    async fn identity(&self) -> Result<Option<String>> {
+        self.read_identity().await
     }
 
     async fn snapshot(&self, now: i64) -> Result<RevocationSnapshot> {
@@ -267,6 +175,104 @@ impl Revocations for SqliteStore {
 
     fn notifier(&self) -> Arc<Notify> {
         Arc::clone(&self.inner.notify)
+    }
+}
+
+impl Revocations for SqliteStore {
+    async fn revoke(&self, revocation: Revocation, now: i64) -> Result<()> {
+        if !revocation.worth_storing(now)? {
+            return Ok(());
+        }
+        self.write(move |tx| record(tx, &revocation, now)).await?;
+        self.inner.notify.notify_waiters();
+        Ok(())
+    }
+
+    async fn consume(&self, issuer: &str, jti: &str, exp: i64, now: i64) -> Result<bool> {
+        let token = Revocation::Token {
+            issuer: issuer.to_owned(),
+            jti: jti.to_owned(),
+            exp,
+        };
+        if !token.worth_storing(now)? {
+            return Ok(false);
+        }
+        let (issuer, jti) = (issuer.to_owned(), jti.to_owned());
+        // The write transaction is IMMEDIATE: the check and the insert are one step.
+        let first = self
+            .write(move |tx| {
+                let live: bool = tx
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE issuer = ?1 AND jti = ?2 AND exp > ?3)",
+                        params![issuer, jti, now],
+                        |r| r.get(0),
+                    )
+                    .map_err(db_err)?;
+                if live {
+                    return Ok(false);
+                }
+                tx.execute(
+                    "INSERT INTO denied_tokens (issuer, jti, exp) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (issuer, jti) DO UPDATE SET exp = excluded.exp",
+                    params![issuer, jti, exp],
+                )
+                .map_err(db_err)?;
+                log_revocation(tx, &token, now)?;
+                Ok(true)
+            })
+            .await?;
+        if first {
+            self.inner.notify.notify_waiters();
+        }
+        Ok(first)
+    }
+
+    async fn is_revoked(&self, token: TokenFacts<'_>, now: i64) -> Result<Option<Revoked>> {
+        let (issuer, jti, subject) = (
+            token.issuer.to_owned(),
+            token.jti.to_owned(),
+            token.subject.to_owned(),
+        );
+        let (session, iat) = (token.session.map(str::to_owned), token.iat);
+        self.with(true, move |conn| {
+            let denied: bool = conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE issuer = ?1 AND jti = ?2 AND exp > ?3)",
+                    params![issuer, jti, now],
+                    |r| r.get(0),
+                )
+                .map_err(db_err)?;
+            let session_ended = match &session {
+                None => false,
+                Some(session) => conn
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM denied_sessions WHERE session = ?1 AND until > ?2)",
+                        params![session, now],
+                        |r| r.get(0),
+                    )
+                    .map_err(db_err)?,
+            };
+            let subject_before: Option<i64> = conn
+                .query_row(
+                    "SELECT before FROM subject_cutoffs WHERE subject = ?1",
+                    params![subject],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db_err)?;
+            let global_before: Option<i64> = conn
+                .query_row("SELECT before FROM global_cutoff WHERE id = 1", [], |r| r.get(0))
+                .optional()
+                .map_err(db_err)?;
+            let found = Matches {
+                denied,
+                session_ended,
+                subject_before,
+                global_before,
+            };
+            Ok(judge(found, iat))
+        })
+        .await
     }
 
     async fn purge_expired(&self, now: i64) -> Result<u64> {

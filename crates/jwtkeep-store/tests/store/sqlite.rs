@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 use crate::conformance::suite::facts;
 use jwtkeep_store::{
     Clients as _, Families as _, FamilyLimits, Identity as _, NewFamily, PasswordHash, Revocation,
-    Revocations as _, Revoked, RotateOutcome, SqliteStore, StoreError, Users as _,
+    RevocationFeed as _, Revocations as _, Revoked, RotateOutcome, SqliteStore, StoreError,
+    Users as _,
 };
 
 fn now() -> i64 {
