@@ -175,20 +175,7 @@ impl JwksCache {
                 "the JWKS URL must start with http:// or https://".to_owned(),
             ));
         }
-        let tls = ureq::tls::TlsConfig::builder()
-            .unversioned_rustls_crypto_provider(Arc::new(
-                rustls::crypto::aws_lc_rs::default_provider(),
-            ))
-            .build();
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(policy.timeout))
-            // The URL given, nowhere else.
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .user_agent(concat!("jwtkeep-guard/", env!("CARGO_PKG_VERSION")))
-            .tls_config(tls)
-            .build()
-            .into();
+        let agent = crate::feed::agent(Some(policy.timeout));
         Ok(JwksCache {
             inner: Arc::new(Inner {
                 url: url.to_owned(),

@@ -9,6 +9,16 @@
 //! at a time, at most one per cooldown, with a bounded negative cache — so
 //! that made-up `kid`s cannot turn into a flood of requests to the issuer.
 
+//!
+//! The second is how the guard learns of every revocation without a round
+//! trip per request ([`FeedClient`]): it follows the service's revocation
+//! feed as a [`jwtkeep_store::RevocationFeed`], so that a
+//! [`jwtkeep_store::RevocationView`] kept by [`jwtkeep_store::ViewSync`] —
+//! the very view the service keeps — answers each check in memory, wakes at
+//! each event of the service's stream, and fails closed past its bound.
+
+mod feed;
 mod jwks;
 
+pub use feed::{FeedClient, FeedConfig};
 pub use jwks::{JwksCache, JwksError, JwksPolicy, KeyLookup};
