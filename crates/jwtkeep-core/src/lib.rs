@@ -59,6 +59,7 @@ mod ring;
 mod secret;
 pub mod strength;
 mod untrusted;
+mod verified_cache;
 mod verify;
 mod verify_error;
 
@@ -73,6 +74,7 @@ pub use primitive::{KeyError, SigningKey, VerifyingKey};
 pub use ring::{KeyRing, KeyState, RingKey, Schedule};
 pub use secret::{random_id, Secret, SecretError};
 pub use untrusted::Untrusted;
+pub use verified_cache::{CacheLimits, VerifiedCache};
 pub use verify::{Policy, Verified, Verifier, DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS};
 pub use verify_error::VerifyError;
 

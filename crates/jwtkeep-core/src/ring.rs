@@ -143,6 +143,11 @@ impl RingKey {
     pub(crate) fn shared_kid(&self) -> Arc<str> {
         Arc::clone(&self.kid)
     }
+
+    /// The id's allocation, shared by every token this key verified.
+    pub(crate) fn kid_arc(&self) -> &Arc<str> {
+        &self.kid
+    }
 }
 
 /// A set of keys with distinct `kid`s.

@@ -106,7 +106,7 @@ impl Policy {
         self
     }
 
-    fn check_typ(&self, header: &UnverifiedHeader) -> Result<(), VerifyError> {
+    pub(crate) fn check_typ(&self, header: &UnverifiedHeader) -> Result<(), VerifyError> {
         if let Some(expected) = &self.typ {
             let matches = header
                 .typ
@@ -119,7 +119,7 @@ impl Policy {
         Ok(())
     }
 
-    fn check_claims(&self, claims: &Claims, now: i64) -> Result<(), VerifyError> {
+    pub(crate) fn check_claims(&self, claims: &Claims, now: i64) -> Result<(), VerifyError> {
         let leeway = i64::try_from(self.leeway_secs).unwrap_or(0);
         let exp = claims.exp().ok_or_else(|| VerifyError::MissingClaim {
             claim: "exp".to_owned(),
@@ -215,6 +215,18 @@ impl<C> Verified<C> {
     pub fn into_payload(self) -> C {
         self.payload
     }
+
+    /// The key's id as the ring holds it: the same allocation for every
+    /// token that key verified, so that a cache can tell a key from another
+    /// that took its `kid`.
+    pub(crate) fn kid_arc(&self) -> &Arc<str> {
+        &self.kid
+    }
+
+    /// The protected header, as read.
+    pub(crate) fn header_ref(&self) -> &UnverifiedHeader {
+        &self.header
+    }
 }
 
 /// Verifies tokens against a key ring and a policy.
@@ -247,6 +259,11 @@ impl Verifier {
             policy,
             known,
         }
+    }
+
+    /// The policy tokens are held to.
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     /// The key ring.

@@ -16,9 +16,14 @@
 //! [`jwtkeep_store::RevocationView`] kept by [`jwtkeep_store::ViewSync`] —
 //! the very view the service keeps — answers each check in memory, wakes at
 //! each event of the service's stream, and fails closed past its bound.
+//!
+//! [`Guard`] puts them together: signature (paid once per token through
+//! `jwtkeep-core`'s verified-token cache), claims policy, revocation.
 
 mod feed;
+mod guard;
 mod jwks;
 
 pub use feed::{FeedClient, FeedConfig};
+pub use guard::{Guard, GuardConfig, GuardError, Refusal};
 pub use jwks::{JwksCache, JwksError, JwksPolicy, KeyLookup};

@@ -10,4 +10,6 @@
 )]
 
 mod feed;
+mod guard;
 mod jwks;
+mod service;

@@ -1,0 +1,229 @@
+//! The guard: an issuer's keys and its revocations together, so that every
+//! request's token is verified as the issuing service itself would —
+//! signature (once per token), claims policy, then revocation — in memory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jwtkeep_core::{CacheLimits, Claims, Policy, Verified, VerifiedCache, VerifyError};
+use jwtkeep_store::{
+    RevocationFeed as _, RevocationView, Revoked, TaskGuard, TokenFacts, ViewError, ViewSync,
+};
+
+use crate::{FeedClient, FeedConfig, JwksCache, JwksError, JwksPolicy, KeyLookup};
+
+/// What a guard needs to know.
+#[derive(Clone, Debug)]
+pub struct GuardConfig {
+    /// The issuer (`iss`) tokens must name; also where its JWKS and feed are
+    /// found unless given.
+    pub issuer: String,
+    /// The audience (`aud`) tokens must name.
+    pub audience: String,
+    /// The `typ` tokens must carry (`at+jwt`, RFC 9068).
+    pub typ: String,
+    /// The JWKS URL; `{issuer}/.well-known/jwks.json` by default.
+    pub jwks_url: Option<String>,
+    /// How the keys are cached.
+    pub jwks: JwksPolicy,
+    /// The revocation feed and the client that reads it.
+    pub feed: FeedConfig,
+    /// Past this age without a successful sync, revocations are unknown and
+    /// every token is refused (5 s, as in the service).
+    pub revocation_staleness: Duration,
+    /// How often the feed is read when the stream says nothing (2 s).
+    pub poll: Duration,
+    /// The bounds of the verified-token cache.
+    pub cache: CacheLimits,
+}
+
+impl GuardConfig {
+    /// A guard for tokens of `issuer` meant for `audience`, following the
+    /// issuer's feed as `feed` says.
+    pub fn new(issuer: &str, audience: &str, feed: FeedConfig) -> GuardConfig {
+        GuardConfig {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            audience: audience.to_owned(),
+            typ: "at+jwt".to_owned(),
+            jwks_url: None,
+            jwks: JwksPolicy::default(),
+            feed,
+            revocation_staleness: Duration::from_secs(5),
+            poll: Duration::from_secs(2),
+            cache: CacheLimits::default(),
+        }
+    }
+}
+
+/// Why the guard could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GuardError {
+    /// The JWKS URL is not usable.
+    #[error("{0}")]
+    Jwks(#[from] JwksError),
+    /// The feed did not answer: its store's identity is needed to start.
+    #[error("the revocation feed is unreachable: {0}")]
+    Feed(String),
+}
+
+/// Why a token was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The verifier refused it (signature, key, claims, `typ`...).
+    #[error("the token is not valid: {0}")]
+    Invalid(VerifyError),
+    /// It is revoked.
+    #[error("the token has been revoked ({})", .0.code())]
+    Revoked(Revoked),
+    /// The keys or the revocations are unknown: fail closed.
+    #[error("tokens cannot be checked right now: {0}")]
+    Unavailable(String),
+}
+
+impl Refusal {
+    /// A stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Invalid(_) => "invalid_token",
+            Refusal::Revoked(reason) => reason.code(),
+            Refusal::Unavailable(_) => "unavailable",
+        }
+    }
+}
+
+/// Verifies tokens of one issuer, revocation included. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Guard {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    jwks: JwksCache,
+    view: RevocationView,
+    cache: VerifiedCache,
+    _sync: ViewSync,
+    _fresh: TaskGuard,
+}
+
+/// Seconds since the epoch (the one clock read of the guard).
+fn now() -> i64 {
+    std::time::UNIX_EPOCH
+        .elapsed()
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+impl Guard {
+    /// Starts the guard: learns which store the feed comes from (refusing
+    /// to start when the feed does not answer), then keeps the keys and the
+    /// revocations fresh in the background, on the current runtime.
+    pub async fn start(config: GuardConfig) -> Result<Guard, GuardError> {
+        let claims = Policy::new()
+            .issuer(config.issuer.clone())
+            .audience(config.audience.clone())
+            .typ(config.typ.clone())
+            .require_claim("jti")
+            .require_claim("sub");
+        let jwks_url = config
+            .jwks_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/.well-known/jwks.json", config.issuer));
+        let jwks = JwksCache::new(&jwks_url, claims, config.jwks.clone())?;
+        // A first fetch now; failing, the background task keeps trying and
+        // tokens are refused meanwhile (fail closed).
+        let _ = jwks.refresh().await;
+        let feed = FeedClient::start(config.feed.clone());
+        let identity = feed
+            .identity()
+            .await
+            .map_err(|e| GuardError::Feed(e.to_string()))?
+            .ok_or_else(|| GuardError::Feed("the feed names no store".to_owned()))?;
+        let view = RevocationView::new(config.revocation_staleness).expecting(identity);
+        let sync = ViewSync::spawn(feed, view.clone(), config.poll, now);
+        let fresh = TaskGuard::spawn(jwks.clone().keep_fresh());
+        Ok(Guard {
+            inner: Arc::new(Inner {
+                jwks,
+                view,
+                cache: VerifiedCache::new(config.cache),
+                _sync: sync,
+                _fresh: fresh,
+            }),
+        })
+    }
+
+    /// Whether the guard can check tokens now: keys loaded and not past
+    /// their bound, revocations loaded and current.
+    pub fn ready(&self) -> Result<(), Refusal> {
+        self.inner
+            .jwks
+            .verifier()
+            .map_err(|e| Refusal::Unavailable(e.to_string()))?;
+        self.inner
+            .view
+            .usable()
+            .map_err(|e: ViewError| Refusal::Unavailable(e.to_string()))
+    }
+
+    /// Verifies `token` at `now`: signature (once per token, through the
+    /// verified-token cache), claims policy, then revocation, failing closed
+    /// when keys or revocations are unknown. A token naming a key not yet
+    /// seen makes the guard fetch the keys again (within the cooldown).
+    pub async fn verify(&self, token: &str, now: i64) -> Result<Arc<Verified<Claims>>, Refusal> {
+        let inner = &self.inner;
+        let unavailable = |e: JwksError| Refusal::Unavailable(e.to_string());
+        let verifier = inner.jwks.verifier().map_err(unavailable)?;
+        let verified = match verifier.verify_cached(&inner.cache, token, now) {
+            Err(VerifyError::UnknownKid) => {
+                let kid = jwtkeep_core::inspect::decode_unverified(token)
+                    .ok()
+                    .and_then(|t| {
+                        t.header
+                            .get("kid")
+                            .and_then(|k| k.as_str())
+                            .map(str::to_owned)
+                    });
+                match kid {
+                    Some(kid) if inner.jwks.lookup(&kid).await == KeyLookup::Found => {
+                        let verifier = inner.jwks.verifier().map_err(unavailable)?;
+                        verifier.verify_cached(&inner.cache, token, now)
+                    }
+                    _ => Err(VerifyError::UnknownKid),
+                }
+            }
+            other => other,
+        }
+        .map_err(Refusal::Invalid)?;
+        let claims = verified.payload();
+        let session = claims.get_str("sid").or_else(|| claims.get_str("fam"));
+        let facts = TokenFacts {
+            issuer: claims.iss().unwrap_or_default(),
+            jti: claims.jti().unwrap_or_default(),
+            subject: claims.sub().unwrap_or_default(),
+            session: session.as_deref(),
+            iat: claims.iat().unwrap_or(i64::MIN),
+        };
+        match inner.view.check(facts, now) {
+            Ok(None) => Ok(Arc::clone(&verified)),
+            Ok(Some(reason)) => Err(Refusal::Revoked(reason)),
+            Err(e) => Err(Refusal::Unavailable(e.to_string())),
+        }
+    }
+
+    /// [`Guard::verify`] at the current time.
+    pub async fn verify_now(&self, token: &str) -> Result<Arc<Verified<Claims>>, Refusal> {
+        self.verify(token, now()).await
+    }
+
+    /// A receiver that changes each time the guard's revocations synced.
+    pub fn revocation_syncs(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.view.syncs()
+    }
+
+    /// How many JWKS fetches were made (for metrics).
+    pub async fn jwks_fetches(&self) -> u64 {
+        self.inner.jwks.fetches().await
+    }
+}

@@ -1,0 +1,85 @@
+//! The guard in front of an API, against a real `jwtkeep serve`.
+
+use std::time::{Duration, Instant};
+
+use jwtkeep_guard::{FeedConfig, Guard, GuardConfig, Refusal};
+use jwtkeep_store::Revoked;
+use zeroize::Zeroizing;
+
+use crate::service::{call, login, serve, Serve, SECRET};
+
+async fn guard_of(service: &Serve, audience: &str) -> Guard {
+    let issuer = format!("http://{}", service.addr);
+    let feed = FeedConfig::new(&issuer, "guard", Zeroizing::new(SECRET.to_owned()));
+    Guard::start(GuardConfig::new(&issuer, audience, feed))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_accepts_the_issuers_tokens_and_refuses_revoked_and_foreign_ones() {
+    let service = serve().await;
+    let guard = guard_of(&service, "jwtkeep").await;
+    let access = login(&service).await;
+    let mut syncs = guard.revocation_syncs();
+    while guard.ready().is_err() {
+        syncs.changed().await.unwrap();
+    }
+    let verified = guard.verify_now(&access).await.unwrap();
+    assert_eq!(
+        verified.payload().iss(),
+        Some(format!("http://{}", service.addr).as_str())
+    );
+    // Paid once: the same answer, from the cache.
+    let again = guard.verify_now(&access).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&verified, &again));
+
+    // Another audience, a forged signature: refused.
+    let elsewhere = guard_of(&service, "another-api").await;
+    assert!(matches!(
+        elsewhere.verify_now(&access).await,
+        Err(Refusal::Invalid(_))
+    ));
+    let mut forged = access.clone();
+    forged.pop();
+    forged.push(if access.ends_with('A') { 'B' } else { 'A' });
+    assert!(matches!(
+        guard.verify_now(&forged).await,
+        Err(Refusal::Invalid(_))
+    ));
+
+    // Logged out: refused, revoked, within a second.
+    let (status, _) = call(service.addr, "/v1/auth/logout", Some(&access), None).await;
+    assert_eq!(status, 200);
+    let logged_out = Instant::now();
+    loop {
+        match guard.verify_now(&access).await {
+            Err(Refusal::Revoked(reason)) => {
+                assert_eq!(reason, Revoked::Token);
+                break;
+            }
+            Ok(_) => {
+                assert!(
+                    logged_out.elapsed() < Duration::from_secs(1),
+                    "still accepted"
+                );
+                tokio::time::timeout(Duration::from_secs(1), syncs.changed())
+                    .await
+                    .unwrap()
+                    .unwrap();
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_whose_feed_does_not_answer_does_not_start() {
+    let service = serve().await;
+    let issuer = format!("http://{}", service.addr);
+    let feed = FeedConfig::new(&issuer, "guard", Zeroizing::new("wrong secret".to_owned()));
+    let err = Guard::start(GuardConfig::new(&issuer, "jwtkeep", feed))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("invalid_client"), "{err}");
+}

@@ -1,0 +1,133 @@
+//! A real `jwtkeep serve` for the guard's tests: in process, on 127.0.0.1,
+//! over a SQLite file, with the user "alice" and the client "guard".
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use jwtkeep_server::passwords::PasswordPool;
+use jwtkeep_server::{create_user, Config, Service};
+use jwtkeep_store::{ClientSecretHash, Clients as _, MasterKey, SqliteStore};
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const SECRET: &str = "guard-client-secret-guard-client-secret";
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    let elapsed = std::time::UNIX_EPOCH.elapsed().unwrap();
+    elapsed.as_secs().cast_signed()
+}
+
+pub struct Serve {
+    pub addr: SocketAddr,
+    pub server: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn serve() -> Serve {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("s.db")).await.unwrap();
+    create_user(
+        &store,
+        &PasswordPool::new(1, 1).unwrap(),
+        "alice",
+        Zeroizing::new(PASSWORD.into()),
+        false,
+        now(),
+    )
+    .await
+    .unwrap();
+    store
+        .create_client("guard", ClientSecretHash::of(SECRET), now())
+        .await
+        .unwrap();
+    let (master, _) = MasterKey::generate().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config {
+        issuer: format!("http://{addr}"),
+        ..Config::default()
+    };
+    let app = Service::start(store, master, config, Arc::new(now))
+        .await
+        .unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    Serve {
+        addr,
+        server,
+        _dir: dir,
+    }
+}
+
+/// A blocking HTTP call (from a blocking thread): status and JSON body.
+pub async fn call(
+    addr: SocketAddr,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let url = format!("http://{addr}{path}");
+    let bearer = bearer.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = match body {
+            Some(body) => {
+                let mut request = agent.post(&url);
+                if let Some(token) = &bearer {
+                    request = request.header("Authorization", &format!("Bearer {token}"));
+                }
+                request
+                    .header("Content-Type", "application/json")
+                    .send(body.to_string())
+            }
+            None => {
+                let mut request = agent.post(&url);
+                if let Some(token) = &bearer {
+                    request = request.header("Authorization", &format!("Bearer {token}"));
+                }
+                request.send_empty()
+            }
+        }
+        .unwrap();
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    })
+    .await
+    .unwrap()
+}
+
+pub fn facts(claims: &Value) -> (String, String, String, String, i64) {
+    let text = |k: &str| claims[k].as_str().unwrap().to_owned();
+    (
+        text("iss"),
+        text("jti"),
+        text("sub"),
+        text("sid"),
+        claims["iat"].as_i64().unwrap(),
+    )
+}
+
+pub fn claims_of(token: &str) -> Value {
+    let decoded = jwtkeep_core::inspect::decode_unverified(token).unwrap();
+    Value::Object(decoded.claims.unwrap())
+}
+
+/// Logs alice in at `service`: her access token.
+pub async fn login(service: &Serve) -> String {
+    let body = serde_json::json!({"username": "alice", "password": PASSWORD});
+    let (status, pair) = call(service.addr, "/v1/auth/login", None, Some(body)).await;
+    assert_eq!(status, 200, "{pair}");
+    pair["access_token"].as_str().unwrap().to_owned()
+}
