@@ -18,12 +18,16 @@
 //! each event of the service's stream, and fails closed past its bound.
 //!
 //! [`Guard`] puts them together: signature (paid once per token through
-//! `jwtkeep-core`'s verified-token cache), claims policy, revocation.
+//! `jwtkeep-core`'s verified-token cache), claims policy, revocation; and
+//! [`GuardLayer`] puts the guard in front of an axum router, with the scopes
+//! each path needs and the [`Authenticated`] extractor for handlers.
 
 mod feed;
 mod guard;
 mod jwks;
+mod layer;
 
 pub use feed::{FeedClient, FeedConfig};
 pub use guard::{Guard, GuardConfig, GuardError, Refusal};
 pub use jwks::{JwksCache, JwksError, JwksPolicy, KeyLookup};
+pub use layer::{Authenticated, GuardLayer, GuardService};

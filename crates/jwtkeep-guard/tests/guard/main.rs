@@ -12,4 +12,5 @@
 mod feed;
 mod guard;
 mod jwks;
+mod layer;
 mod service;

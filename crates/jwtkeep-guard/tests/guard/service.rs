@@ -1,5 +1,6 @@
 //! A real `jwtkeep serve` for the guard's tests: in process, on 127.0.0.1,
-//! over a SQLite file, with the user "alice" and the client "guard".
+//! over a SQLite file, with the user "alice", the administrator "root" and
+//! the client "guard".
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,16 +29,13 @@ pub struct Serve {
 pub async fn serve() -> Serve {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("s.db")).await.unwrap();
-    create_user(
-        &store,
-        &PasswordPool::new(1, 1).unwrap(),
-        "alice",
-        Zeroizing::new(PASSWORD.into()),
-        false,
-        now(),
-    )
-    .await
-    .unwrap();
+    let pool = PasswordPool::new(1, 1).unwrap();
+    for (name, admin) in [("alice", false), ("root", true)] {
+        let password = Zeroizing::new(PASSWORD.to_owned());
+        create_user(&store, &pool, name, password, admin, now())
+            .await
+            .unwrap();
+    }
     store
         .create_client("guard", ClientSecretHash::of(SECRET), now())
         .await
@@ -77,10 +75,7 @@ pub async fn call(
     let url = format!("http://{addr}{path}");
     let bearer = bearer.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let agent = agent();
         let mut response = match body {
             Some(body) => {
                 let mut request = agent.post(&url);
@@ -126,8 +121,44 @@ pub fn claims_of(token: &str) -> Value {
 
 /// Logs alice in at `service`: her access token.
 pub async fn login(service: &Serve) -> String {
-    let body = serde_json::json!({"username": "alice", "password": PASSWORD});
+    login_as(service, "alice").await
+}
+
+/// Logs `username` in at `service`: the access token.
+pub async fn login_as(service: &Serve, username: &str) -> String {
+    let body = serde_json::json!({"username": username, "password": PASSWORD});
     let (status, pair) = call(service.addr, "/v1/auth/login", None, Some(body)).await;
     assert_eq!(status, 200, "{pair}");
     pair["access_token"].as_str().unwrap().to_owned()
+}
+
+/// A client that reports every status rather than failing on 4xx and 5xx.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Asks `accepted` until it answers false, waiting for the next revocation
+/// sync between two asks; fails when that takes a second or more.
+pub async fn refused_within_a_second<F, Fut>(
+    syncs: &mut tokio::sync::watch::Receiver<u64>,
+    mut accepted: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while accepted().await {
+        let waited = started.elapsed();
+        assert!(
+            waited < std::time::Duration::from_secs(1),
+            "still accepted after {waited:?}"
+        );
+        tokio::time::timeout(std::time::Duration::from_secs(1), syncs.changed())
+            .await
+            .unwrap()
+            .unwrap();
+    }
 }
