@@ -108,7 +108,8 @@ impl Authenticated {
     }
 }
 
-fn scopes_of(claims: &Claims) -> Vec<String> {
+/// The scopes of a `scope` claim (space-separated, RFC 9068).
+pub(crate) fn scopes_of(claims: &Claims) -> Vec<String> {
     claims
         .get_str("scope")
         .map(|s| {
@@ -133,7 +134,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
 }
 
 /// Why a request was not let through.
-enum Denied {
+pub(crate) enum Denied {
     MissingToken,
     Refused(Refusal),
     MissingScope(String),
@@ -143,7 +144,7 @@ enum Denied {
 /// `error="invalid_token"` when a token was sent), 403 `insufficient_scope`
 /// with the scopes needed, 503 when tokens cannot be checked; the body is
 /// `{"error": CODE, "message": …}` as the service's own.
-fn refusal(denied: &Denied) -> Response<Body> {
+pub(crate) fn refusal(denied: &Denied) -> Response<Body> {
     let (status, code, message, challenge) = match denied {
         Denied::MissingToken => (
             StatusCode::UNAUTHORIZED,
@@ -188,12 +189,8 @@ fn refusal(denied: &Denied) -> Response<Body> {
 }
 
 /// The bearer token of a request, if it sent one.
-fn bearer(request: &Request<Body>) -> Option<String> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
@@ -218,7 +215,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, ready);
         let layer = self.layer.clone();
         Box::pin(async move {
-            let Some(token) = bearer(&request) else {
+            let Some(token) = bearer(request.headers()) else {
                 return Ok(refusal(&Denied::MissingToken));
             };
             let verified = match layer.guard.verify_now(&token).await {

@@ -23,6 +23,7 @@
 //! each path needs and the [`Authenticated`] extractor for handlers.
 
 mod feed;
+pub mod gate;
 mod guard;
 mod jwks;
 mod layer;

@@ -57,6 +57,9 @@ pub(crate) enum Command {
     /// Initialise a shared store (Redis) before the first `jwtkeep serve`.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Forward authentication for nginx, Caddy, Traefik and Envoy: each request's token
+    /// verified, revocations included, before the proxy passes it on.
+    Gate(GateArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  jwtkeep completions bash > /etc/bash_completion.d/jwtkeep\n  jwtkeep completions zsh > \"${fpath[1]}/_jwtkeep\"\n  jwtkeep completions fish > ~/.config/fish/completions/jwtkeep.fish"
@@ -706,6 +709,26 @@ pub(crate) struct KeysRotateArgs {
     pub(crate) revoke_old: bool,
     #[command(flatten)]
     pub(crate) state: StateArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The proxy asks GET /verify (any method; Envoy appends the original path) with the\nrequest's Authorization header and its original method and URI (X-Original-Method and\nX-Original-URI from nginx, X-Forwarded-Method and X-Forwarded-Uri from Traefik and\nCaddy). The gate answers 200 with X-Auth-Subject, X-Auth-Scope, X-Auth-Session and\nX-Auth-Client, or 401 / 403 with WWW-Authenticate (RFC 6750), or 503 when tokens cannot\nbe checked (keys or revocations unknown: it fails closed). /healthz, /readyz.\n\nThe gate follows the service's revocations as a registered client: JWTKEEP_CLIENT_ID\nand JWTKEEP_CLIENT_SECRET, or client_id and client_secret in a 0600 --config file, never\nthe command line. The file (TOML) may also hold issuer, audience, listen, jwks_url and\nrules, first match wins:\n\n  [[rule]]\n  path_prefix = \"/public\"\n  public = true\n\n  [[rule]]\n  path_prefix = \"/admin\"\n  methods = [\"POST\", \"DELETE\"]\n  scopes = [\"admin\"]\n\nPaths no rule matches need a valid token.\n\nExamples:\n  JWTKEEP_CLIENT_ID=gate JWTKEEP_CLIENT_SECRET=... jwtkeep gate --issuer https://auth.example.com --audience jwtkeep\n  jwtkeep gate --config /etc/jwtkeep-gate.toml --listen 127.0.0.1:8181"
+)]
+pub(crate) struct GateArgs {
+    /// The issuer whose tokens pass: the jwtkeep service's URL.
+    #[arg(long, value_name = "URL")]
+    pub(crate) issuer: Option<String>,
+    /// The audience tokens must name.
+    #[arg(long, value_name = "AUD")]
+    pub(crate) audience: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:8181].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<std::net::SocketAddr>,
+    /// A TOML configuration file (unknown keys refused): issuer, audience, listen,
+    /// jwks_url, client_id, client_secret, [[rule]].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

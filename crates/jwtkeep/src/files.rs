@@ -61,6 +61,23 @@ pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32, overwrite: bool
 }
 
 /// Creates a directory for key material (0700) if it does not exist.
+/// Refuses a file holding a secret that others than its owner may read.
+pub(crate) fn refuse_readable_by_others(path: &Path) -> Result<()> {
+    let mode = fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        bail!(
+            "{} is readable by others (mode {:o}): run `chmod 600 {}`",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 pub(crate) fn ensure_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());

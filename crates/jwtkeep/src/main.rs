@@ -54,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Client(ClientCommand::List(args)) => commands::admin::client_list(&args),
         Command::Client(ClientCommand::Remove(args)) => commands::admin::client_remove(&args),
         Command::Store(StoreCommand::Init(args)) => commands::admin::store_init(&args),
+        Command::Gate(args) => commands::gate::run(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "jwtkeep", &mut out);

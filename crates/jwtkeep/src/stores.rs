@@ -197,22 +197,7 @@ pub(crate) fn master_key(data_dir: &Path, shared_store: bool) -> Result<MasterKe
             path.display()
         ));
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            bail!(
-                "{} is readable by others (mode {:o}): run `chmod 600 {}`",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            );
-        }
-    }
+    files::refuse_readable_by_others(&path)?;
     let text = zeroize::Zeroizing::new(
         std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?,

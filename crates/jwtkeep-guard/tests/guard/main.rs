@@ -10,6 +10,7 @@
 )]
 
 mod feed;
+mod gate;
 mod guard;
 mod jwks;
 mod layer;

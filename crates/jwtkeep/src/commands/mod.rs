@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod audit;
 pub(crate) mod check;
+pub(crate) mod gate;
 pub(crate) mod gen_key;
 pub(crate) mod gen_secret;
 pub(crate) mod key;

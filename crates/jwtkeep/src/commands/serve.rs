@@ -98,7 +98,7 @@ fn connection_limits(settings: &Settings) -> Result<ConnectionLimits> {
 /// requests in flight finish, then the process exits 0. Both are registered
 /// before the service says it listens, so that a signal sent the moment it
 /// does is not met by the default action (death by signal).
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;

@@ -16,18 +16,7 @@ fn jwtkeep_serve_refuses_every_attack() {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let (child, addr, _) = start_serve(dir.path());
-    let login = http(
-        &addr,
-        "POST",
-        "/v1/auth/login",
-        Some(&format!(
-            r#"{{"username":"alice","password":"{password}"}}"#
-        )),
-    );
-    let token = http_body(&login)["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = access_token(&addr, "alice", password);
     let url = format!("http://{addr}/v1/auth/me");
     let jwks = format!("http://{addr}/.well-known/jwks.json");
     let out = jwtkeep_in(
