@@ -22,6 +22,8 @@ use serde_json::Value;
 
 #[path = "cli/audit.rs"]
 mod audit;
+#[path = "cli/gate.rs"]
+mod gate;
 #[path = "cli/probe.rs"]
 mod probe;
 #[path = "cli/scan.rs"]
@@ -2047,88 +2049,4 @@ fn a_shared_store_is_initialised_once_by_its_operator() {
         "{}",
         stdout(&out)
     );
-}
-
-#[test]
-fn the_gate_answers_proxies_for_a_running_service() {
-    let dir = tempfile::tempdir().unwrap();
-    let password = "a gate-keeper's passphrase 7";
-    let out = jwtkeep_in(
-        dir.path(),
-        &["user", "add", "alice"],
-        Some(format!("{password}\n").as_bytes()),
-    );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let out = jwtkeep_in(dir.path(), &["client", "add", "gate", "--json"], None);
-    let client: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let secret = client["secret"].as_str().unwrap().to_owned();
-    // The issuer is the service's address, known before it starts.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let (service, addr, _) = start_listening(dir.path(), &["serve", "--listen", &listen], &[]);
-    let issuer = format!("http://{addr}");
-
-    // Without credentials, or with a secret on the command line: refused, with what to do.
-    let out = jwtkeep_in(
-        dir.path(),
-        &["gate", "--issuer", &issuer, "--audience", "jwtkeep"],
-        None,
-    );
-    assert_usage_error(&out, "JWTKEEP_CLIENT_SECRET");
-    let out = jwtkeep_in(dir.path(), &["gate", "--client-secret", &secret], None);
-    assert_eq!(code(&out), 2);
-    assert!(!stderr(&out).contains(&secret));
-
-    let envs = [
-        ("JWTKEEP_CLIENT_ID", "gate"),
-        ("JWTKEEP_CLIENT_SECRET", secret.as_str()),
-    ];
-    let (gate, gate_addr, _) = start_listening(
-        dir.path(),
-        &[
-            "gate",
-            "--issuer",
-            &issuer,
-            "--audience",
-            "jwtkeep",
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        &envs,
-    );
-    let token = access_token(&addr, "alice", password);
-    let ask = |token: Option<&str>| {
-        let mut stream = std::net::TcpStream::connect(&gate_addr).unwrap();
-        let auth = token
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        write!(
-            stream,
-            "GET /verify HTTP/1.1\r\nHost: gate\r\nX-Original-URI: /orders\r\nX-Original-Method: GET\r\n{auth}Connection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut answer = String::new();
-        std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
-        answer
-    };
-    let answer = ask(Some(&token));
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(
-        answer.to_ascii_lowercase().contains("x-auth-subject: "),
-        "{answer}"
-    );
-    let answer = ask(None);
-    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
-    assert!(
-        answer
-            .to_ascii_lowercase()
-            .contains("www-authenticate: bearer"),
-        "{answer}"
-    );
-    stop(gate);
-    stop(service);
 }

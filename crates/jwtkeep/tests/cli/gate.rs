@@ -1,0 +1,284 @@
+//! `jwtkeep gate` as the real binary beside a real `jwtkeep serve`, asked
+//! directly and through Debian's nginx (`auth_request`) in front of an
+//! upstream.
+
+use std::io::Read as _;
+
+use super::*;
+
+const PASSWORD: &str = "a gate-keeper's passphrase 7";
+
+/// A port nothing listens on now.
+fn spare_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One request: the whole answer, head and body.
+fn ask(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n"
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+fn status(answer: &str) -> u16 {
+    answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// A service (whose issuer is its own address) with alice and the client
+/// "gate", and a gate following it: (service, its address, gate, its address).
+fn service_and_gate(dir: &Path) -> (std::process::Child, String, std::process::Child, String) {
+    let out = jwtkeep_in(
+        dir,
+        &["user", "add", "alice"],
+        Some(format!("{PASSWORD}\n").as_bytes()),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = jwtkeep_in(dir, &["client", "add", "gate", "--json"], None);
+    let client: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let secret = client["secret"].as_str().unwrap().to_owned();
+    let listen = format!("127.0.0.1:{}", spare_port());
+    let (service, addr, _) = start_listening(dir, &["serve", "--listen", &listen], &[]);
+    let issuer = format!("http://{addr}");
+    let envs = [
+        ("JWTKEEP_CLIENT_ID", "gate"),
+        ("JWTKEEP_CLIENT_SECRET", secret.as_str()),
+    ];
+    let (gate, gate_addr, _) = start_listening(
+        dir,
+        &[
+            "gate",
+            "--issuer",
+            &issuer,
+            "--audience",
+            "jwtkeep",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &envs,
+    );
+    (service, addr, gate, gate_addr)
+}
+
+#[test]
+fn the_gate_refuses_to_start_without_credentials_and_never_takes_them_from_argv() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "gate",
+        "--issuer",
+        "http://127.0.0.1:1",
+        "--audience",
+        "jwtkeep",
+    ];
+    assert_usage_error(
+        &jwtkeep_in(dir.path(), &args, None),
+        "JWTKEEP_CLIENT_SECRET",
+    );
+    let out = jwtkeep_in(
+        dir.path(),
+        &["gate", "--client-secret", "s3cret-value"],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(!stderr(&out).contains("s3cret-value"));
+    assert_usage_error(
+        &jwtkeep_in(dir.path(), &["gate", "--audience", "x"], None),
+        "--issuer",
+    );
+}
+
+#[test]
+fn the_gate_answers_proxies_for_a_running_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, addr, gate, gate_addr) = service_and_gate(dir.path());
+    let token = access_token(&addr, "alice", PASSWORD);
+    let bearer = format!("Bearer {token}");
+    let nginx = [("X-Original-URI", "/orders"), ("X-Original-Method", "GET")];
+    let mut with_token = nginx.to_vec();
+    with_token.push(("Authorization", &bearer));
+    let answer = ask(&gate_addr, "GET", "/verify", &with_token);
+    assert_eq!(status(&answer), 200, "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("x-auth-subject: "),
+        "{answer}"
+    );
+    let answer = ask(&gate_addr, "GET", "/verify", &nginx);
+    assert_eq!(status(&answer), 401, "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("www-authenticate: bearer"),
+        "{answer}"
+    );
+    stop(gate);
+    stop(service);
+}
+
+/// Debian's nginx in front of an upstream, asking the gate (`auth_request`)
+/// before every request: the configuration README gives, on spare ports.
+struct Nginx {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Nginx {
+    fn start(dir: &Path, gate: &str) -> Nginx {
+        use std::io::BufRead as _;
+        let (port, upstream) = (spare_port(), spare_port());
+        let prefix = dir.join("nginx");
+        fs::create_dir_all(prefix.join("tmp")).unwrap();
+        let temp = prefix.join("tmp");
+        let temp = temp.display();
+        let conf = format!(
+            r#"
+daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log stderr notice;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}; proxy_temp_path {temp}; fastcgi_temp_path {temp};
+    uwsgi_temp_path {temp}; scgi_temp_path {temp};
+    upstream jwtkeep_gate {{ server {gate}; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location = /_jwtkeep_verify {{
+            internal;
+            proxy_pass http://jwtkeep_gate/verify;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header X-Original-URI $request_uri;
+            proxy_set_header X-Original-Method $request_method;
+        }}
+        location / {{
+            auth_request /_jwtkeep_verify;
+            auth_request_set $auth_subject $upstream_http_x_auth_subject;
+            auth_request_set $auth_challenge $upstream_http_www_authenticate;
+            error_page 401 = @unauthorized;
+            proxy_set_header X-Auth-Subject $auth_subject;
+            proxy_pass http://127.0.0.1:{upstream};
+        }}
+        location @unauthorized {{
+            add_header WWW-Authenticate $auth_challenge always;
+            return 401;
+        }}
+    }}
+    server {{
+        listen 127.0.0.1:{upstream};
+        location / {{ return 200 "upstream saw $http_x_auth_subject\n"; }}
+    }}
+}}
+"#,
+            prefix = prefix.display()
+        );
+        let path = prefix.join("nginx.conf");
+        fs::write(&path, conf).unwrap();
+        let binary = if Path::new("/usr/sbin/nginx").exists() {
+            "/usr/sbin/nginx"
+        } else {
+            "nginx"
+        };
+        let mut child = Command::new(binary)
+            .args(["-p", &prefix.display().to_string(), "-c"])
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("nginx must be installed (.ci/run installs nginx-light)");
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        // nginx says so once it has bound its ports and started its worker.
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            assert!(!line.contains("[emerg]"), "{line}");
+            if line.contains("start worker process") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Nginx {
+            child,
+            addr: format!("127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn through_nginx_every_request_is_checked_and_a_logout_is_refused_within_100_ms() {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, addr, gate, gate_addr) = service_and_gate(dir.path());
+    let nginx = Nginx::start(dir.path(), &gate_addr);
+
+    let answer = ask(&nginx.addr, "GET", "/orders", &[]);
+    assert_eq!(status(&answer), 401, "{answer}");
+    assert!(answer.contains("WWW-Authenticate: Bearer"), "{answer}");
+    let answer = ask(
+        &nginx.addr,
+        "GET",
+        "/orders",
+        &[("Authorization", "Bearer not.a.token")],
+    );
+    assert_eq!(status(&answer), 401, "{answer}");
+    assert!(answer.contains("error=\"invalid_token\""), "{answer}");
+
+    // A hundred times: logged in, let through; logged out, refused. How long
+    // after the logout's answer nginx first refuses the token.
+    let mut delays = Vec::new();
+    for _ in 0..100 {
+        let token = access_token(&addr, "alice", PASSWORD);
+        let bearer = format!("Bearer {token}");
+        let answer = ask(&nginx.addr, "GET", "/orders", &[("Authorization", &bearer)]);
+        assert_eq!(status(&answer), 200, "{answer}");
+        assert!(answer.contains("upstream saw "), "{answer}");
+        let out = ask(
+            &addr,
+            "POST",
+            "/v1/auth/logout",
+            &[("Authorization", &bearer)],
+        );
+        assert_eq!(status(&out), 200, "{out}");
+        let logged_out = std::time::Instant::now();
+        loop {
+            let answer = ask(&nginx.addr, "GET", "/orders", &[("Authorization", &bearer)]);
+            if status(&answer) == 401 {
+                break;
+            }
+            assert!(
+                logged_out.elapsed() < std::time::Duration::from_secs(5),
+                "never refused"
+            );
+        }
+        delays.push(logged_out.elapsed());
+    }
+    delays.sort();
+    let (p50, p99) = (delays[49], delays[98]);
+    println!("logout refused through nginx: p50 {p50:?}, p99 {p99:?}");
+    assert!(
+        p99 < std::time::Duration::from_millis(100),
+        "p50 {p50:?}, p99 {p99:?}"
+    );
+    drop(nginx);
+    stop(gate);
+    stop(service);
+}
