@@ -92,7 +92,7 @@ struct Gate {
 }
 
 /// The gate's routes: `/verify` (any method, and with the original path
-/// appended, Envoy's way), `/healthz`, `/readyz`.
+/// appended, Envoy's way), `/healthz`, `/readyz`, `/metrics`.
 pub fn router(guard: Guard, rules: Vec<Rule>) -> Result<Router, RuleError> {
     check_rules(&rules)?;
     let gate = Arc::new(Gate { guard, rules });
@@ -104,7 +104,17 @@ pub fn router(guard: Guard, rules: Vec<Rule>) -> Result<Router, RuleError> {
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .with_state(gate))
+}
+
+async fn metrics(State(gate): State<Arc<Gate>>) -> Response<Body> {
+    let mut response = gate.guard.metrics().await.into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    response
 }
 
 async fn readyz(State(gate): State<Arc<Gate>>) -> Response<Body> {

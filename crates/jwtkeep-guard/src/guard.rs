@@ -2,6 +2,7 @@
 //! request's token is verified as the issuing service itself would —
 //! signature (once per token), claims policy, then revocation — in memory.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -104,9 +105,14 @@ struct Inner {
     jwks: JwksCache,
     view: RevocationView,
     cache: VerifiedCache,
+    /// Verifications by result: valid, invalid, revoked, unavailable.
+    results: [AtomicU64; 4],
     _sync: ViewSync,
     _fresh: TaskGuard,
 }
+
+/// The results [`Guard::metrics`] counts, in its order.
+const RESULTS: [&str; 4] = ["valid", "invalid", "revoked", "unavailable"];
 
 /// Seconds since the epoch (the one clock read of the guard).
 fn now() -> i64 {
@@ -148,6 +154,7 @@ impl Guard {
                 jwks,
                 view,
                 cache: VerifiedCache::new(config.cache),
+                results: Default::default(),
                 _sync: sync,
                 _fresh: fresh,
             }),
@@ -212,9 +219,56 @@ impl Guard {
         }
     }
 
-    /// [`Guard::verify`] at the current time.
+    /// [`Guard::verify`] at the current time, counted in [`Guard::metrics`].
     pub async fn verify_now(&self, token: &str) -> Result<Arc<Verified<Claims>>, Refusal> {
-        self.verify(token, now()).await
+        let result = self.verify(token, now()).await;
+        let index = match &result {
+            Ok(_) => 0,
+            Err(Refusal::Invalid(_)) => 1,
+            Err(Refusal::Revoked(_)) => 2,
+            Err(Refusal::Unavailable(_)) => 3,
+        };
+        if let Some(counter) = self.inner.results.get(index) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// The guard's metrics in the Prometheus text format: verifications by
+    /// result, JWKS fetches, tokens in the verified-token cache, and the age
+    /// of the revocations (how far behind the issuer it may be).
+    pub async fn metrics(&self) -> String {
+        let inner = &self.inner;
+        let mut out = String::with_capacity(1024);
+        out.push_str("# HELP jwtkeep_guard_verifications_total Tokens checked, by result.\n");
+        out.push_str("# TYPE jwtkeep_guard_verifications_total counter\n");
+        for (result, count) in RESULTS.iter().zip(&inner.results) {
+            let count = count.load(Ordering::Relaxed);
+            out.push_str(&format!(
+                "jwtkeep_guard_verifications_total{{result=\"{result}\"}} {count}\n"
+            ));
+        }
+        let fetches = inner.jwks.fetches().await;
+        out.push_str("# HELP jwtkeep_guard_jwks_fetches_total Fetches of the issuer's JWKS.\n");
+        out.push_str("# TYPE jwtkeep_guard_jwks_fetches_total counter\n");
+        out.push_str(&format!("jwtkeep_guard_jwks_fetches_total {fetches}\n"));
+        out.push_str(
+            "# HELP jwtkeep_guard_cached_tokens Tokens whose signature is not checked again.\n",
+        );
+        out.push_str("# TYPE jwtkeep_guard_cached_tokens gauge\n");
+        out.push_str(&format!(
+            "jwtkeep_guard_cached_tokens {}\n",
+            inner.cache.len()
+        ));
+        if let Some(age) = inner.view.age() {
+            out.push_str("# HELP jwtkeep_guard_revocations_age_seconds Time since the revocations last synced.\n");
+            out.push_str("# TYPE jwtkeep_guard_revocations_age_seconds gauge\n");
+            out.push_str(&format!(
+                "jwtkeep_guard_revocations_age_seconds {:.3}\n",
+                age.as_secs_f64()
+            ));
+        }
+        out
     }
 
     /// A receiver that changes each time the guard's revocations synced.

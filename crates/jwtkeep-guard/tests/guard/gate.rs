@@ -172,4 +172,32 @@ async fn the_gate_answers_nginx_traefik_and_envoy_with_the_identity_or_a_refusal
     );
 
     assert_eq!(ask(gate, "GET", "/readyz", vec![]).await.0, 200);
+    let metrics = metrics_of(gate).await;
+    for line in [
+        "jwtkeep_guard_verifications_total{result=\"valid\"} 6",
+        "jwtkeep_guard_verifications_total{result=\"invalid\"} 1",
+        "jwtkeep_guard_jwks_fetches_total 1",
+        "jwtkeep_guard_cached_tokens 2",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+    assert!(
+        metrics.contains("jwtkeep_guard_revocations_age_seconds "),
+        "{metrics}"
+    );
+}
+
+async fn metrics_of(gate: SocketAddr) -> String {
+    let url = format!("http://{gate}/metrics");
+    tokio::task::spawn_blocking(move || {
+        agent()
+            .get(&url)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    })
+    .await
+    .unwrap()
 }
