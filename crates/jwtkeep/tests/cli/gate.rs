@@ -126,23 +126,70 @@ fn the_gate_answers_proxies_for_a_running_service() {
     stop(service);
 }
 
-/// Debian's nginx in front of an upstream, asking the gate (`auth_request`)
-/// before every request: the configuration README gives, on spare ports.
-struct Nginx {
+/// Through the proxy at `addr`: no token, and a token that is not one, are
+/// refused with the gate's challenge passed on.
+fn assert_refuses_without_a_valid_token(addr: &str) {
+    for (headers, challenge) in [
+        (vec![], "www-authenticate: bearer"),
+        (
+            vec![("Authorization", "Bearer not.a.token")],
+            "www-authenticate: bearer error=\"invalid_token\"",
+        ),
+    ] {
+        let answer = ask(addr, "GET", "/orders", &headers);
+        assert_eq!(status(&answer), 401, "{answer}");
+        assert!(answer.to_ascii_lowercase().contains(challenge), "{answer}");
+    }
+}
+
+/// A proxy in front of the gate, run until dropped.
+struct Proxy {
     child: std::process::Child,
     addr: String,
 }
 
-impl Nginx {
-    fn start(dir: &Path, gate: &str) -> Nginx {
+impl Proxy {
+    /// Runs `command` until it writes a line holding `ready` (one holding
+    /// `failure` fails the test); it then serves on `addr`.
+    fn run(mut command: Command, ready: &str, failure: &str, addr: String) -> Proxy {
         use std::io::BufRead as _;
-        let (port, upstream) = (spare_port(), spare_port());
-        let prefix = dir.join("nginx");
-        fs::create_dir_all(prefix.join("tmp")).unwrap();
-        let temp = prefix.join("tmp");
-        let temp = temp.display();
-        let conf = format!(
-            r#"
+        let program = command.get_program().to_string_lossy().into_owned();
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} must be installed (.ci/run installs it): {e}"));
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            assert!(!line.contains(failure), "{line}");
+            if line.contains(ready) {
+                break;
+            }
+        }
+        // The rest is drained so that the proxy never blocks on its log.
+        std::thread::spawn(move || for _ in lines {});
+        Proxy { child, addr }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Debian's nginx in front of an upstream, asking the gate (`auth_request`)
+/// before every request: the configuration README gives, on spare ports.
+fn nginx(dir: &Path, gate: &str) -> Proxy {
+    let (port, upstream) = (spare_port(), spare_port());
+    let prefix = dir.join("nginx");
+    fs::create_dir_all(prefix.join("tmp")).unwrap();
+    let temp = prefix.join("tmp");
+    let temp = temp.display();
+    let conf = format!(
+        r#"
 daemon off;
 worker_processes 1;
 pid {prefix}/nginx.pid;
@@ -184,63 +231,34 @@ http {{
     }}
 }}
 "#,
-            prefix = prefix.display()
-        );
-        let path = prefix.join("nginx.conf");
-        fs::write(&path, conf).unwrap();
-        let binary = if Path::new("/usr/sbin/nginx").exists() {
-            "/usr/sbin/nginx"
-        } else {
-            "nginx"
-        };
-        let mut child = Command::new(binary)
-            .args(["-p", &prefix.display().to_string(), "-c"])
-            .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("nginx must be installed (.ci/run installs nginx-light)");
-        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-        // nginx says so once it has bound its ports and started its worker.
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            assert!(!line.contains("[emerg]"), "{line}");
-            if line.contains("start worker process") {
-                break;
-            }
-        }
-        std::thread::spawn(move || for _ in lines {});
-        Nginx {
-            child,
-            addr: format!("127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+        prefix = prefix.display()
+    );
+    let path = prefix.join("nginx.conf");
+    fs::write(&path, conf).unwrap();
+    let binary = if Path::new("/usr/sbin/nginx").exists() {
+        "/usr/sbin/nginx"
+    } else {
+        "nginx"
+    };
+    let mut command = Command::new(binary);
+    command
+        .args(["-p", &prefix.display().to_string(), "-c"])
+        .arg(&path);
+    // nginx says so once it has bound its ports and started its worker.
+    Proxy::run(
+        command,
+        "start worker process",
+        "[emerg]",
+        format!("127.0.0.1:{port}"),
+    )
 }
 
 #[test]
 fn through_nginx_every_request_is_checked_and_a_logout_is_refused_within_100_ms() {
     let dir = tempfile::tempdir().unwrap();
     let (service, addr, gate, gate_addr) = service_and_gate(dir.path());
-    let nginx = Nginx::start(dir.path(), &gate_addr);
-
-    let answer = ask(&nginx.addr, "GET", "/orders", &[]);
-    assert_eq!(status(&answer), 401, "{answer}");
-    assert!(answer.contains("WWW-Authenticate: Bearer"), "{answer}");
-    let answer = ask(
-        &nginx.addr,
-        "GET",
-        "/orders",
-        &[("Authorization", "Bearer not.a.token")],
-    );
-    assert_eq!(status(&answer), 401, "{answer}");
-    assert!(answer.contains("error=\"invalid_token\""), "{answer}");
+    let nginx = nginx(dir.path(), &gate_addr);
+    assert_refuses_without_a_valid_token(&nginx.addr);
 
     // A hundred times: logged in, let through; logged out, refused. How long
     // after the logout's answer nginx first refuses the token.
@@ -281,4 +299,88 @@ fn through_nginx_every_request_is_checked_and_a_logout_is_refused_within_100_ms(
     drop(nginx);
     stop(gate);
     stop(service);
+}
+
+/// Debian's Caddy (`forward_auth`) in front of a response naming who it saw.
+fn caddy(dir: &Path, gate: &str) -> Proxy {
+    let port = spare_port();
+    let home = dir.join("caddy");
+    fs::create_dir_all(&home).unwrap();
+    let caddyfile = format!(
+        r#"{{
+    admin off
+    auto_https off
+}}
+http://127.0.0.1:{port} {{
+    forward_auth {gate} {{
+        uri /verify
+        copy_headers X-Auth-Subject
+    }}
+    respond "upstream saw {{http.request.header.X-Auth-Subject}}" 200
+}}
+"#
+    );
+    let path = home.join("Caddyfile");
+    fs::write(&path, caddyfile).unwrap();
+    let mut command = Command::new("caddy");
+    command
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&path)
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", &home)
+        .env("XDG_CONFIG_HOME", &home);
+    // Caddy says so once its servers run.
+    Proxy::run(
+        command,
+        "serving initial configuration",
+        "\"level\":\"error\"",
+        format!("127.0.0.1:{port}"),
+    )
+}
+
+#[test]
+fn through_caddy_forward_auth_the_gate_decides_and_names_the_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, addr, gate, gate_addr) = service_and_gate(dir.path());
+    let caddy = caddy(dir.path(), &gate_addr);
+    assert_refuses_without_a_valid_token(&caddy.addr);
+    let token = access_token(&addr, "alice", PASSWORD);
+    let bearer = format!("Bearer {token}");
+    let answer = ask(&caddy.addr, "GET", "/orders", &[("Authorization", &bearer)]);
+    assert_eq!(status(&answer), 200, "{answer}");
+    let subject = claims_of(&token)["sub"].as_str().unwrap().to_owned();
+    assert!(
+        answer.contains(&format!("upstream saw {subject}")),
+        "{answer}"
+    );
+    // Logged out at the service: refused through Caddy.
+    let out = ask(
+        &addr,
+        "POST",
+        "/v1/auth/logout",
+        &[("Authorization", &bearer)],
+    );
+    assert_eq!(status(&out), 200, "{out}");
+    let logged_out = std::time::Instant::now();
+    while status(&ask(
+        &caddy.addr,
+        "GET",
+        "/orders",
+        &[("Authorization", &bearer)],
+    )) != 401
+    {
+        assert!(
+            logged_out.elapsed() < std::time::Duration::from_secs(1),
+            "still let through"
+        );
+    }
+    drop(caddy);
+    stop(gate);
+    stop(service);
+}
+
+/// The claims of a token, unverified (the test's own tokens).
+fn claims_of(token: &str) -> Value {
+    let decoded = jwtkeep_core::inspect::decode_unverified(token).unwrap();
+    Value::Object(decoded.claims.unwrap())
 }
