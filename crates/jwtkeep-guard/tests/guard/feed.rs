@@ -11,7 +11,7 @@ use crate::service::{call, claims_of, facts, login, now, serve, SECRET};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guard_learns_of_a_logout_from_the_stream_and_fails_closed_without_the_service() {
-    let service = serve().await;
+    let mut service = serve().await;
     let feed = FeedClient::start(FeedConfig::new(
         &format!("http://{}", service.addr),
         "guard",
@@ -51,8 +51,7 @@ async fn the_guard_learns_of_a_logout_from_the_stream_and_fails_closed_without_t
     assert_eq!(view.check(sibling, now()).unwrap(), Some(Revoked::Session));
 
     // The service goes away: past the bound, the guard refuses to answer.
-    service.server.abort();
-    let _ = service.server.await;
+    service.stop().await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let refused = view.check(sibling, now()).unwrap_err();
     assert_eq!(refused.code(), "revocations_stale");

@@ -4,6 +4,8 @@ use jwtkeep_guard::{FeedConfig, Guard, GuardConfig, Refusal};
 use jwtkeep_store::Revoked;
 use zeroize::Zeroizing;
 
+use std::time::{Duration, Instant};
+
 use crate::service::{call, login, refused_within_a_second, serve, Serve, SECRET};
 
 async fn guard_of(service: &Serve, audience: &str) -> Guard {
@@ -68,4 +70,50 @@ async fn a_guard_whose_feed_does_not_answer_does_not_start() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("invalid_client"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_service_down_the_guard_fails_closed_and_recovers_by_itself() {
+    let mut service = serve().await;
+    let issuer = format!("http://{}", service.addr);
+    let feed = FeedConfig::new(&issuer, "guard", Zeroizing::new(SECRET.to_owned()));
+    let mut config = GuardConfig::new(&issuer, "jwtkeep", feed);
+    config.revocation_staleness = Duration::from_secs(1);
+    config.poll = Duration::from_millis(100);
+    let guard = Guard::start(config).await.unwrap();
+    let access = login(&service).await;
+    let mut syncs = guard.revocation_syncs();
+    while guard.verify_now(&access).await.is_err() {
+        syncs.changed().await.unwrap();
+    }
+
+    // Down: tokens pass while the revocations are younger than their bound...
+    service.stop().await;
+    let stopped = Instant::now();
+    let accepted = guard.verify_now(&access).await;
+    assert!(accepted.is_ok() || stopped.elapsed() >= Duration::from_secs(1));
+    // ...then nothing does, and the refusal says why.
+    let refused = loop {
+        match guard.verify_now(&access).await {
+            Err(refusal) => break refusal,
+            Ok(_) => {
+                assert!(stopped.elapsed() < Duration::from_secs(3), "still accepted");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    assert!(matches!(refused, Refusal::Unavailable(_)), "{refused}");
+    assert!(guard.ready().is_err());
+
+    // Back: accepted again, with no restart of the guard.
+    service.restart().await;
+    let restarted = Instant::now();
+    while guard.verify_now(&access).await.is_err() {
+        assert!(
+            restarted.elapsed() < Duration::from_secs(5),
+            "never recovered"
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(200), syncs.changed()).await;
+    }
+    assert!(guard.ready().is_ok());
 }

@@ -23,7 +23,8 @@ pub fn now() -> i64 {
 pub struct Serve {
     pub addr: SocketAddr,
     pub server: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    master: jwtkeep_core::Secret,
+    dir: tempfile::TempDir,
 }
 
 pub async fn serve() -> Serve {
@@ -40,28 +41,57 @@ pub async fn serve() -> Serve {
         .create_client("guard", ClientSecretHash::of(SECRET), now())
         .await
         .unwrap();
-    let (master, _) = MasterKey::generate().unwrap();
+    let (_, master) = MasterKey::generate().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = run(store, &master, listener).await;
+    Serve {
+        addr,
+        server,
+        master,
+        dir,
+    }
+}
+
+/// The service over `store`, on `listener`, its issuer the listener's address.
+async fn run(
+    store: SqliteStore,
+    master: &jwtkeep_core::Secret,
+    listener: tokio::net::TcpListener,
+) -> tokio::task::JoinHandle<()> {
     let addr = listener.local_addr().unwrap();
     let config = Config {
         issuer: format!("http://{addr}"),
         ..Config::default()
     };
+    let master = MasterKey::new(master).unwrap();
     let app = Service::start(store, master, config, Arc::new(now))
         .await
         .unwrap();
-    let server = tokio::spawn(async move {
+    tokio::spawn(async move {
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await
         .unwrap();
-    });
-    Serve {
-        addr,
-        server,
-        _dir: dir,
+    })
+}
+
+impl Serve {
+    /// Stops listening (connections already open are left to close).
+    pub async fn stop(&mut self) {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+    }
+
+    /// Starts again on the same address, store and keys.
+    pub async fn restart(&mut self) {
+        let store = SqliteStore::open(self.dir.path().join("s.db"))
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
+        self.server = run(store, &self.master, listener).await;
     }
 }
 

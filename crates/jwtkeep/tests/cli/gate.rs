@@ -260,6 +260,30 @@ fn through_nginx_every_request_is_checked_and_a_logout_is_refused_within_100_ms(
     let nginx = nginx(dir.path(), &gate_addr);
     assert_refuses_without_a_valid_token(&nginx.addr);
 
+    // jwtkeep probe's attacks against the API behind nginx: none gets past the gate.
+    let token = access_token(&addr, "alice", PASSWORD);
+    let url = format!("http://{}/orders", nginx.addr);
+    let jwks = format!("http://{addr}/.well-known/jwks.json");
+    let out = jwtkeep_in(
+        dir.path(),
+        &[
+            "probe", &url, "--token", "-", "--jwks", &jwks, "--rate", "50", "--json",
+        ],
+        Some(token.as_bytes()),
+    );
+    let report: Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(code(&out), 0, "{report}");
+    assert_eq!(
+        (
+            &report["accepted"],
+            &report["valid_status"],
+            &report["no_token_status"]
+        ),
+        (&Value::from(0), &Value::from(200), &Value::from(401)),
+        "{report}"
+    );
+
     // A hundred times: logged in, let through; logged out, refused. How long
     // after the logout's answer nginx first refuses the token.
     let mut delays = Vec::new();
