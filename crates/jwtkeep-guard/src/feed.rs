@@ -63,6 +63,9 @@ struct Inner {
     authorization: Zeroizing<String>,
     agent: ureq::Agent,
     notify: Arc<Notify>,
+    /// Woken (one permit kept) when the service says its signing keys
+    /// changed, and when the stream connects again (one may have been missed).
+    keys: Arc<Notify>,
     /// The identity of the service's store, from its cursors.
     identity: Mutex<Option<String>>,
     /// A snapshot the service answered to a request for changes: the view
@@ -125,6 +128,7 @@ impl FeedClient {
             config,
             authorization,
             notify: Arc::new(Notify::new()),
+            keys: Arc::new(Notify::new()),
             identity: Mutex::new(None),
             pending: Mutex::new(None),
             _stop: Mutex::new(stop),
@@ -135,6 +139,12 @@ impl FeedClient {
             .name("jwtkeep-guard-stream".to_owned())
             .spawn(move || follow_stream(&weak, &stopped));
         FeedClient { inner }
+    }
+
+    /// Woken when the service's signing keys changed (a `keys` event of its
+    /// stream), or may have while the stream was away: fetch the JWKS again.
+    pub fn keys_notifier(&self) -> Arc<Notify> {
+        Arc::clone(&self.inner.keys)
     }
 
     /// One read: the service's answer, as (kind, entries, cursor).
@@ -253,10 +263,11 @@ fn follow_stream(inner: &Weak<Inner>, stopped: &std::sync::mpsc::Receiver<()>) {
         let Some(strong) = inner.upgrade() else {
             return;
         };
-        let (url, authorization, notify, lifetime) = (
+        let (url, authorization, notify, keys, lifetime) = (
             format!("{}/v1/revocations/stream", strong.config.base_url),
             strong.authorization.clone(),
             Arc::clone(&strong.notify),
+            Arc::clone(&strong.keys),
             strong.config.stream_lifetime,
         );
         drop(strong);
@@ -269,6 +280,8 @@ fn follow_stream(inner: &Weak<Inner>, stopped: &std::sync::mpsc::Receiver<()>) {
         if let Ok(mut response) = response {
             if response.status() == 200 {
                 pause = Duration::from_millis(200);
+                // Connected (again): a keys event may have gone by unheard.
+                keys.notify_one();
                 let mut reader = response.body_mut().as_reader();
                 let mut buffer = [0u8; 4096];
                 let mut pending = Vec::new();
@@ -280,7 +293,12 @@ fn follow_stream(inner: &Weak<Inner>, stopped: &std::sync::mpsc::Receiver<()>) {
                     // Each complete event (not a keep-alive comment) wakes the view.
                     while let Some(end) = pending.windows(2).position(|w| w == b"\n\n") {
                         let event: Vec<u8> = pending.drain(..end + 2).collect();
-                        if !event.starts_with(b":") {
+                        if event.starts_with(b":") {
+                            continue;
+                        }
+                        if event.windows(12).any(|w| w == b"event: keys\n") {
+                            keys.notify_one();
+                        } else {
                             notify.notify_waiters();
                         }
                     }

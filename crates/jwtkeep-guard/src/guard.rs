@@ -114,6 +114,22 @@ struct Inner {
 /// The results [`Guard::metrics`] counts, in its order.
 const RESULTS: [&str; 4] = ["valid", "invalid", "revoked", "unavailable"];
 
+/// Keeps the keys fresh: on the JWKS's own schedule, and at once when the
+/// service says its keys changed (an announcement of the authenticated
+/// feed, so not held to the cooldown that bounds unknown-`kid` fetches).
+async fn keep_keys(jwks: JwksCache, changed: Arc<tokio::sync::Notify>) {
+    let schedule = jwks.clone().keep_fresh();
+    tokio::pin!(schedule);
+    loop {
+        tokio::select! {
+            () = &mut schedule => return,
+            () = changed.notified() => {
+                let _ = jwks.refresh().await;
+            }
+        }
+    }
+}
+
 /// Seconds since the epoch (the one clock read of the guard).
 fn now() -> i64 {
     std::time::UNIX_EPOCH
@@ -141,6 +157,7 @@ impl Guard {
         // tokens are refused meanwhile (fail closed).
         let _ = jwks.refresh().await;
         let feed = FeedClient::start(config.feed.clone());
+        let keys_changed = feed.keys_notifier();
         let identity = feed
             .identity()
             .await
@@ -148,7 +165,7 @@ impl Guard {
             .ok_or_else(|| GuardError::Feed("the feed names no store".to_owned()))?;
         let view = RevocationView::new(config.revocation_staleness).expecting(identity);
         let sync = ViewSync::spawn(feed, view.clone(), config.poll, now);
-        let fresh = TaskGuard::spawn(jwks.clone().keep_fresh());
+        let fresh = TaskGuard::spawn(keep_keys(jwks.clone(), keys_changed));
         Ok(Guard {
             inner: Arc::new(Inner {
                 jwks,

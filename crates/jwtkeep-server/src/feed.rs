@@ -123,7 +123,8 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// they happen. The first event is a `snapshot`, or the `changes` since the
 /// cursor given as `Last-Event-ID` (what an EventSource sends when it
 /// reconnects) or `after=`; each event's `id` is the cursor to resume from.
-/// Entries may come twice (applying one twice changes nothing). An `error`
+/// Entries may come twice (applying one twice changes nothing). A `keys`
+/// event says the signing keys changed (fetch the JWKS again). An `error`
 /// event ends the stream when the store was reset. A request that does not
 /// accept `text/event-stream` gets the first event only.
 pub(crate) async fn stream<S: Store>(
@@ -200,6 +201,8 @@ async fn follow_feed<S: Store>(
 ) {
     let identity = state.identity.clone();
     let mut status = state.view.status();
+    let mut installs = state.keys.installs();
+    installs.mark_unchanged();
     let mut cursor = first.cursor.clone();
     let first_event = event(
         first.kind,
@@ -248,6 +251,14 @@ async fn follow_feed<S: Store>(
                     return;
                 }
                 continue;
+            }
+            changed = installs.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                // The signing keys changed (a rotation here or elsewhere):
+                // followers fetch the JWKS again now, not at its max-age.
+                event("keys", None, &serde_json::json!({"kind": "keys"}))
             }
             () = tokio::time::sleep(KEEP_ALIVE) => Bytes::from_static(b": keep-alive\n\n"),
         };

@@ -117,3 +117,52 @@ async fn with_the_service_down_the_guard_fails_closed_and_recovers_by_itself() {
     }
     assert!(guard.ready().is_ok());
 }
+
+/// Asks the guard until `token` gets the answer `want` wants, at most a second.
+async fn until(guard: &Guard, token: &str, want: impl Fn(&Result<(), Refusal>) -> bool) {
+    let started = Instant::now();
+    loop {
+        let answer = guard.verify_now(token).await.map(|_| ());
+        if want(&answer) {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(1), "{answer:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_services_rotations_reach_the_guard_at_once() {
+    let service = serve().await;
+    let guard = guard_of(&service, "jwtkeep").await;
+    let root = crate::service::login_as(&service, "root").await;
+    let before = login(&service).await;
+    until(&guard, &before, Result::is_ok).await;
+    let rotate = |mode: &'static str| {
+        let root = root.clone();
+        let addr = service.addr;
+        async move {
+            let body = serde_json::json!({"purpose": "access", "mode": mode});
+            let (status, answer) =
+                call(addr, "/v1/admin/keys/rotate", Some(&root), Some(body)).await;
+            assert_eq!(status, 200, "{answer}");
+        }
+    };
+
+    // Signing at once with a new key: the stream's keys event makes the
+    // guard fetch the JWKS now (its unknown-kid cooldown has not passed).
+    let fetches = guard.jwks_fetches().await;
+    rotate("immediate").await;
+    let after = login(&service).await;
+    until(&guard, &after, Result::is_ok).await;
+    assert!(guard.jwks_fetches().await > fetches);
+    until(&guard, &before, Result::is_ok).await;
+
+    // A compromised key: the old keys' tokens refused, new ones accepted.
+    rotate("revoke_old").await;
+    let refused = |answer: &Result<(), Refusal>| matches!(answer, Err(Refusal::Invalid(_)));
+    until(&guard, &before, refused).await;
+    until(&guard, &after, refused).await;
+    let fresh = login(&service).await;
+    until(&guard, &fresh, Result::is_ok).await;
+}
