@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The gate's /verify against the reference (express + panva/jose + a Redis
+# denylist lookup, node:cluster with two workers), in one run on loopback:
+# the same token, wrk with 2 threads and 32 connections, rounds in rotating
+# order, medians reported. Also the revocation propagation to the gate.
+#   bash bench/gate/run.sh        (ROUNDS=3, DUR=5s by default; needs Redis on 6379)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin="$root/target/release/jwtkeep"
+dur=${DUR:-5s}
+rounds=${ROUNDS:-3}
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
+[ -x "$bin" ] || (cd "$root" && cargo build --release -p jwtkeep)
+[ -d "$here/reference/node_modules" ] || npm install --prefix "$here/reference" --no-audit --no-fund >/dev/null
+
+wait_for() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "no answer from $1" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# The issuer, with a user and the gate's client.
+password="gate benchmark password"
+(cd "$work" && "$bin" user add alice <<<"$password" >/dev/null)
+secret=$(cd "$work" && "$bin" client add gate --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+sport=$(free_port)
+(cd "$work" && exec "$bin" serve --listen "127.0.0.1:$sport" 2>"$work/serve.log") &
+pids+=($!)
+issuer="http://127.0.0.1:$sport"
+wait_for "$issuer/healthz"
+token=$(curl -sf -X POST -H 'content-type: application/json' \
+  -d "{\"username\":\"alice\",\"password\":\"$password\"}" "$issuer/v1/auth/login" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+gport=$(free_port)
+JWTKEEP_CLIENT_ID=gate JWTKEEP_CLIENT_SECRET="$secret" \
+  "$bin" gate --issuer "$issuer" --audience jwtkeep --listen "127.0.0.1:$gport" 2>"$work/gate.log" &
+pids+=($!)
+wait_for "http://127.0.0.1:$gport/readyz"
+
+rport=$(free_port)
+(cd "$here/reference" && exec node server.js "$rport" "$issuer/.well-known/jwks.json" "$issuer" jwtkeep >"$work/reference.log" 2>&1) &
+pids+=($!)
+for _ in $(seq 1 200); do grep -q listening "$work/reference.log" 2>/dev/null && break; sleep 0.05; done
+
+declare -A base=([gate]="http://127.0.0.1:$gport" [reference]="http://127.0.0.1:$rport")
+: >"$work/results"
+order=(gate reference)
+for round in $(seq 1 "$rounds"); do
+  for i in 0 1; do
+    name=${order[$(( (i + round) % 2 ))]}
+    out=$(TOKEN="$token" wrk -t2 -c32 -d"$dur" -s "$here/verify.lua" "${base[$name]}/verify")
+    rps=$(grep -m1 'Requests/sec' <<<"$out" | awk '{print $2}')
+    p50=$(grep -m1 -o 'p50_us=[0-9]*' <<<"$out" | cut -d= -f2)
+    p99=$(grep -m1 -o 'p99_us=[0-9]*' <<<"$out" | cut -d= -f2)
+    bad=$(grep -m1 -o 'wrong=[0-9]*' <<<"$out" | cut -d= -f2)
+    echo "$name|$rps|$p50|$p99|$bad" >>"$work/results"
+  done
+done
+
+python3 - "$work/results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, rps, p50, p99, bad = line.strip().split("|")
+    rows.setdefault(name, []).append((float(rps), int(p50), int(p99), int(bad)))
+med = {n: tuple(statistics.median(v[i] for v in r) for i in range(4)) for n, r in rows.items()}
+print("| /verify | requests/s | p50 | p99 | non-200 |")
+print("|---|---|---|---|---|")
+for n in ("gate", "reference"):
+    rps, p50, p99, bad = med[n]
+    print(f"| {n} | {rps:,.0f} | {p50/1000:.2f} ms | {p99/1000:.2f} ms | {bad:.0f} |")
+print(f"\nratio gate/reference: {med['gate'][0] / med['reference'][0]:.2f}x")
+PY
