@@ -166,3 +166,32 @@ async fn the_services_rotations_reach_the_guard_at_once() {
     let fresh = login(&service).await;
     until(&guard, &fresh, Result::is_ok).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_made_up_kids_does_not_reach_the_issuer() {
+    let service = serve().await;
+    let guard = guard_of(&service, "jwtkeep").await;
+    let fetches = guard.jwks_fetches().await;
+    // Tokens signed by a key the issuer never had, each naming another kid.
+    let pair = jwtkeep_core::KeyPair::generate(jwtkeep_core::Algorithm::Es256, 2048, None).unwrap();
+    let key = jwtkeep_core::Key::from_jwk(pair.private_jwk(), Some(jwtkeep_core::Algorithm::Es256))
+        .unwrap();
+    let started = Instant::now();
+    for i in 0..2_000 {
+        let fields = jwtkeep_core::HeaderFields {
+            typ: Some("at+jwt".to_owned()),
+            kid: Some(format!("made-up-{i}")),
+        };
+        let claims = serde_json::json!({"sub": "x", "exp": crate::service::now() + 60});
+        let token = jwtkeep_core::sign_claims(&key, &fields, &claims).unwrap();
+        assert!(matches!(
+            guard.verify_now(&token).await,
+            Err(Refusal::Invalid(_))
+        ));
+    }
+    // At most one fetch per cooldown (10 s) the flood lasted, and the first
+    // of those only once the start's own fetch has cooled down.
+    let windows = 1 + started.elapsed().as_secs() / 10;
+    let made = guard.jwks_fetches().await - fetches;
+    assert!(made <= windows, "{made} fetches in {windows} windows");
+}
