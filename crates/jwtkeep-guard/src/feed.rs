@@ -259,6 +259,7 @@ impl RevocationFeed for FeedClient {
 /// lived its time, until the client is dropped.
 fn follow_stream(inner: &Weak<Inner>, stopped: &std::sync::mpsc::Receiver<()>) {
     let mut pause = Duration::from_millis(200);
+    let mut first = true;
     loop {
         let Some(strong) = inner.upgrade() else {
             return;
@@ -280,8 +281,10 @@ fn follow_stream(inner: &Weak<Inner>, stopped: &std::sync::mpsc::Receiver<()>) {
         if let Ok(mut response) = response {
             if response.status() == 200 {
                 pause = Duration::from_millis(200);
-                // Connected (again): a keys event may have gone by unheard.
-                keys.notify_one();
+                // Connected again: a keys event may have gone by unheard.
+                if !std::mem::take(&mut first) {
+                    keys.notify_one();
+                }
                 let mut reader = response.body_mut().as_reader();
                 let mut buffer = [0u8; 4096];
                 let mut pending = Vec::new();
