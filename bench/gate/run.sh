@@ -4,6 +4,7 @@
 # the same token, wrk with 2 threads and 32 connections, rounds in rotating
 # order, medians reported. Also the revocation propagation to the gate.
 #   bash bench/gate/run.sh        (ROUNDS=3, DUR=5s by default; needs Redis on 6379)
+#   GATE_ENV=TOKIO_WORKER_THREADS=1 bash bench/gate/run.sh    (the gate on one worker thread)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -36,7 +37,7 @@ token=$(curl -sf -X POST -H 'content-type: application/json' \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
 gport=$(free_port)
-JWTKEEP_CLIENT_ID=gate JWTKEEP_CLIENT_SECRET="$secret" \
+env JWTKEEP_CLIENT_ID=gate JWTKEEP_CLIENT_SECRET="$secret" ${GATE_ENV:-} \
   "$bin" gate --issuer "$issuer" --audience jwtkeep --listen "127.0.0.1:$gport" 2>"$work/gate.log" &
 pids+=($!)
 wait_for "http://127.0.0.1:$gport/readyz"
