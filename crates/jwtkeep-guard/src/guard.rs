@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jwtkeep_core::{CacheLimits, Claims, Policy, Verified, VerifiedCache, VerifyError};
-use jwtkeep_store::{
-    RevocationFeed as _, RevocationView, Revoked, TaskGuard, TokenFacts, ViewError, ViewSync,
-};
+use jwtkeep_store::{RevocationFeed as _, RevocationView, Revoked, TaskGuard, ViewError, ViewSync};
 
 use crate::{FeedClient, FeedConfig, JwksCache, JwksError, JwksPolicy, KeyLookup};
 
@@ -220,16 +218,7 @@ impl Guard {
             other => other,
         }
         .map_err(Refusal::Invalid)?;
-        let claims = verified.payload();
-        let session = claims.get_str("sid").or_else(|| claims.get_str("fam"));
-        let facts = TokenFacts {
-            issuer: claims.iss().unwrap_or_default(),
-            jti: claims.jti().unwrap_or_default(),
-            subject: claims.sub().unwrap_or_default(),
-            session: session.as_deref(),
-            iat: claims.iat().unwrap_or(i64::MIN),
-        };
-        match inner.view.check(facts, now) {
+        match inner.view.check_claims(verified.payload(), now) {
             Ok(None) => Ok(Arc::clone(&verified)),
             Ok(Some(reason)) => Err(Refusal::Revoked(reason)),
             Err(e) => Err(Refusal::Unavailable(e.to_string())),

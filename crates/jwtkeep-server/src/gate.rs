@@ -2,8 +2,6 @@
 //! purpose (signature and claims policy), then checked against the
 //! revocation view, failing closed when the view cannot vouch for its answer.
 
-use std::borrow::Cow;
-
 use jwtkeep_core::VerifyError;
 use jwtkeep_store::Store;
 
@@ -49,15 +47,7 @@ pub(crate) fn check_revocation<S: Store>(
     now: i64,
     revoked_message: &'static str,
 ) -> Result<(), ApiError> {
-    let session = session_of(claims);
-    let facts = jwtkeep_store::TokenFacts {
-        issuer: claims.iss().unwrap_or_default(),
-        jti: claims.jti().unwrap_or_default(),
-        subject: claims.sub().unwrap_or_default(),
-        session: session.as_deref(),
-        iat: claims.iat().unwrap_or(i64::MIN),
-    };
-    let revoked = state.view.check(facts, now).map_err(|e| {
+    let revoked = state.view.check_claims(claims, now).map_err(|e| {
         state.metrics.verification("unavailable");
         ApiError::RevocationsUnknown(e)
     })?;
@@ -74,12 +64,6 @@ pub(crate) fn check_revocation<S: Store>(
             Ok(())
         }
     }
-}
-
-/// The session a verified token belongs to: `sid` of an access token, `fam`
-/// of a refresh token.
-pub(crate) fn session_of(claims: &jwtkeep_core::Claims) -> Option<Cow<'_, str>> {
-    claims.get_str("sid").or_else(|| claims.get_str("fam"))
 }
 
 /// Brings this instance's revocation view up to date after it wrote a

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest as _, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jwtkeep_store::{normalise_username, RotateOutcome, Store};
+use jwtkeep_store::{normalise_username, session_of, RotateOutcome, Store};
 use serde::Deserialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -18,9 +18,7 @@ use crate::cookies::{self, RefreshSource};
 use crate::error::BadBody;
 use crate::events::{record, SecurityEvent};
 use crate::extract::{optional_json, ApiJson, Bearer, ClientAddr};
-use crate::gate::{
-    authenticate, check_revocation, denial_of, session_of, sync_own_revocation, verify_token,
-};
+use crate::gate::{authenticate, check_revocation, denial_of, sync_own_revocation, verify_token};
 use crate::issue::{deliver, issue_new_pair, no_store, random_id, sign_pair, SessionStep};
 use crate::{ApiError, AppState, Purpose, SessionEnd};
 

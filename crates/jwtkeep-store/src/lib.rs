@@ -57,7 +57,7 @@ pub use maintenance::Purger;
 pub use ratelimit::RateDecision;
 #[cfg(feature = "redis")]
 pub use redis::{RedisConfig, RedisStore};
-pub use revocation::{Changes, Revocation, RevocationSnapshot, Revoked, TokenFacts};
+pub use revocation::{session_of, Changes, Revocation, RevocationSnapshot, Revoked, TokenFacts};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use task::TaskGuard;

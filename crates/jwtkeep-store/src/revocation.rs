@@ -161,6 +161,12 @@ impl<'a> TokenFacts<'a> {
     }
 }
 
+/// The session a verified token belongs to: the `sid` of an access token,
+/// the `fam` of a refresh token.
+pub fn session_of(claims: &jwtkeep_core::Claims) -> Option<std::borrow::Cow<'_, str>> {
+    claims.get_str("sid").or_else(|| claims.get_str("fam"))
+}
+
 /// Which of the revocations a token's facts matched.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Matches {

@@ -304,6 +304,26 @@ impl RevocationView {
         Ok(crate::revocation::judge(found, token.iat))
     }
 
+    /// [`RevocationView::check`] for a verified token's claims: its `iss`,
+    /// `jti`, `sub`, session ([`crate::session_of`]) and `iat` (a token
+    /// without one is judged as issued at the dawn of time: any cut-off
+    /// revokes it).
+    pub fn check_claims(
+        &self,
+        claims: &jwtkeep_core::Claims,
+        now: i64,
+    ) -> Result<Option<Revoked>, ViewError> {
+        let session = crate::session_of(claims);
+        let facts = TokenFacts {
+            issuer: claims.iss().unwrap_or_default(),
+            jti: claims.jti().unwrap_or_default(),
+            subject: claims.sub().unwrap_or_default(),
+            session: session.as_deref(),
+            iat: claims.iat().unwrap_or(i64::MIN),
+        };
+        self.check(facts, now)
+    }
+
     /// Denied tokens held (expired ones are dropped at each reload and purge).
     pub fn denied_len(&self) -> usize {
         self.read().denied.len()
