@@ -5,10 +5,14 @@
 //!   and keeps verifying, up to [`JwksPolicy::max_stale`]; past that,
 //!   verification fails closed ([`JwksError::Stale`]);
 //! - made-up `kid`s exhausting the identity provider (jwks-rsa-java#173,
-//!   libjwt#313): an unknown `kid` causes a fetch only if none was made in
-//!   the last [`JwksPolicy::cooldown`], one at a time (others wait for it),
-//!   and a `kid` still unknown after a fetch is remembered as unknown (a
-//!   bounded negative cache) until the next fetch;
+//!   libjwt#313): an unknown `kid` causes a fetch only if no other unknown
+//!   `kid` caused one in the last [`JwksPolicy::cooldown`], one at a time
+//!   (others wait for it, and none follows a fetch that started after they
+//!   asked), and a `kid` still unknown after a fetch is remembered as
+//!   unknown (a bounded negative cache) until the next fetch. Fetches the
+//!   issuer causes (its schedule, its announced rotations) do not use up
+//!   the cooldown, so a token of a key that signs at once is looked for
+//!   even when its announcement is still on its way;
 //! - no refetch on an unknown `kid` at all (envoy#14557): there is one;
 //! - caching for as long as the server says, or not at all: its
 //!   `Cache-Control: max-age` is honoured between [`JwksPolicy::min_age`] and
@@ -118,7 +122,10 @@ struct Current {
 /// Fetches: one at a time, and when the last began.
 #[derive(Default)]
 struct Fetches {
+    /// When the last fetch of any cause started.
     last_started: Option<Instant>,
+    /// When the last fetch caused by an unknown `kid` started.
+    last_unknown: Option<Instant>,
     made: u64,
 }
 
@@ -254,17 +261,22 @@ impl JwksCache {
         if self.is_known_unknown(kid) {
             return KeyLookup::Unknown;
         }
+        let asked = Instant::now();
         let mut fetches = self.inner.fetches.lock().await;
         // Another caller's fetch may have brought it while this one waited.
         if self.holds(kid) {
             return KeyLookup::Found;
         }
         let cooling = fetches
-            .last_started
+            .last_unknown
             .is_some_and(|started| started.elapsed() < self.inner.policy.cooldown);
-        if cooling || self.is_known_unknown(kid) {
+        // A fetch that started after this caller asked is as fresh as one
+        // it could make.
+        let fresh = fetches.last_started.is_some_and(|started| started >= asked);
+        if cooling || fresh || self.is_known_unknown(kid) {
             return KeyLookup::Unknown;
         }
+        fetches.last_unknown = Some(Instant::now());
         let _ = self.fetch_locked(&mut fetches).await;
         if self.holds(kid) {
             KeyLookup::Found

@@ -17,16 +17,23 @@ fn spare_port() -> u16 {
         .port()
 }
 
-/// One request: the whole answer, head and body.
+/// One request without a body: the whole answer, head and body.
 fn ask(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> String {
+    send(addr, method, path, headers, "")
+}
+
+/// One request with `body`: the whole answer, head and body.
+fn send(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
     );
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
+    head.push_str(body);
     stream.write_all(head.as_bytes()).unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
@@ -40,6 +47,14 @@ fn status(answer: &str) -> u16 {
 /// A service (whose issuer is its own address) with alice and the client
 /// "gate", and a gate following it: (service, its address, gate, its address).
 fn service_and_gate(dir: &Path) -> (std::process::Child, String, std::process::Child, String) {
+    service_and_gate_with(dir, &[])
+}
+
+/// [`service_and_gate`], the service run with the environment `envs`.
+fn service_and_gate_with(
+    dir: &Path,
+    envs: &[(&str, &str)],
+) -> (std::process::Child, String, std::process::Child, String) {
     let out = jwtkeep_in(
         dir,
         &["user", "add", "alice"],
@@ -50,7 +65,7 @@ fn service_and_gate(dir: &Path) -> (std::process::Child, String, std::process::C
     let client: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let secret = client["secret"].as_str().unwrap().to_owned();
     let listen = format!("127.0.0.1:{}", spare_port());
-    let (service, addr, _) = start_listening(dir, &["serve", "--listen", &listen], &[]);
+    let (service, addr, _) = start_listening(dir, &["serve", "--listen", &listen], envs);
     let issuer = format!("http://{addr}");
     let envs = [
         ("JWTKEEP_CLIENT_ID", "gate"),
@@ -322,6 +337,203 @@ fn through_nginx_every_request_is_checked_and_a_logout_is_refused_within_100_ms(
         p99 < std::time::Duration::from_millis(100),
         "p50 {p50:?}, p99 {p99:?}"
     );
+    drop(nginx);
+    stop(gate);
+    stop(service);
+}
+
+/// What a client refreshing its tokens in a loop saw through the proxy.
+#[derive(Default)]
+struct Traffic {
+    /// Requests made with a fresh access token (all must pass).
+    fresh: usize,
+    /// Requests made with the token from before the rotations, while it is
+    /// meant to pass.
+    old: usize,
+    /// The kids of the fresh tokens, in the order first seen.
+    kids: Vec<String>,
+    /// Every request that did not pass, with its token's kid.
+    failures: Vec<String>,
+}
+
+/// One refresh at the service: the new access and refresh tokens.
+fn refreshed(service: &str, refresh: &str) -> (String, String) {
+    let body = format!(r#"{{"refresh_token":"{refresh}"}}"#);
+    let answer = http(service, "POST", "/v1/auth/refresh", Some(&body));
+    let tokens = http_body(&answer);
+    let token = |name: &str| {
+        tokens[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {name}: {answer}"))
+            .to_owned()
+    };
+    (token("access_token"), token("refresh_token"))
+}
+
+/// Rotates the access key at the service through its API, as `mode` says,
+/// with a fresh administrator token: the new kid.
+fn rotate_through_api(service: &str, mode: &str) -> String {
+    let root = format!("Bearer {}", access_token(service, "root", PASSWORD));
+    let body = format!(r#"{{"purpose":"access","mode":"{mode}"}}"#);
+    let headers = [
+        ("Authorization", root.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let answer = send(service, "POST", "/v1/admin/keys/rotate", &headers, &body);
+    assert_eq!(status(&answer), 200, "{answer}");
+    http_body(&answer)["rotated"]["access"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Waits until the looping client has had a fresh token signed by `kid`
+/// let through (failing past `bound`).
+fn until_signing_with(traffic: &std::sync::Mutex<Traffic>, kid: &str, bound: std::time::Duration) {
+    let started = std::time::Instant::now();
+    while !traffic.lock().unwrap().kids.iter().any(|k| k == kid) {
+        assert!(started.elapsed() < bound, "no token of {kid} came through");
+        std::thread::park_timeout(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn through_nginx_no_kind_of_key_rotation_fails_a_request() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtkeep_in(
+        dir.path(),
+        &["user", "add", "root", "--admin"],
+        Some(format!("{PASSWORD}\n").as_bytes()),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // A JWKS cacheable for no time: a staged key signs 11 s after it is
+    // published (the key check interval + 1 s), so the test can wait for it.
+    let envs = [("JWTKEEP_JWKS_MAX_AGE_SECS", "0")];
+    let (service, addr, gate, gate_addr) = service_and_gate_with(dir.path(), &envs);
+    let nginx = nginx(dir.path(), &gate_addr);
+    let proxy = nginx.addr.clone();
+
+    // A client refreshing as fast as it can, every fresh access token used
+    // through nginx at once, beside the first token it ever had.
+    let login = http(
+        &addr,
+        "POST",
+        "/v1/auth/login",
+        Some(&format!(
+            r#"{{"username":"alice","password":"{PASSWORD}"}}"#
+        )),
+    );
+    let first = http_body(&login);
+    let old = format!("Bearer {}", first["access_token"].as_str().unwrap());
+    let mut refresh = first["refresh_token"].as_str().unwrap().to_owned();
+    let traffic = Arc::new(Mutex::new(Traffic::default()));
+    let (running, old_valid) = (
+        Arc::new(AtomicBool::new(true)),
+        Arc::new(AtomicBool::new(true)),
+    );
+    let client = {
+        let (traffic, running, old_valid, service) = (
+            Arc::clone(&traffic),
+            Arc::clone(&running),
+            Arc::clone(&old_valid),
+            addr.clone(),
+        );
+        let old = old.clone();
+        std::thread::spawn(move || {
+            while running.load(Ordering::SeqCst) {
+                let (access, next) = refreshed(&service, &refresh);
+                refresh = next;
+                let kid = kid_of(&access);
+                let bearer = format!("Bearer {access}");
+                let answer = ask(&proxy, "GET", "/orders", &[("Authorization", &bearer)]);
+                let mut seen = traffic.lock().unwrap();
+                seen.fresh += 1;
+                if status(&answer) == 200 {
+                    if !seen.kids.contains(&kid) {
+                        seen.kids.push(kid);
+                    }
+                } else {
+                    seen.failures
+                        .push(format!("fresh token of {kid}: {answer}"));
+                }
+                drop(seen);
+                if old_valid.load(Ordering::SeqCst) {
+                    let answer = ask(&proxy, "GET", "/orders", &[("Authorization", &old)]);
+                    // Checked again after the answer: a revoke_old may have
+                    // come in between.
+                    if status(&answer) != 200 && old_valid.load(Ordering::SeqCst) {
+                        traffic
+                            .lock()
+                            .unwrap()
+                            .failures
+                            .push(format!("old token: {answer}"));
+                    }
+                    traffic.lock().unwrap().old += 1;
+                }
+            }
+        })
+    };
+    let first_kid = kid_of(&old["Bearer ".len()..]);
+    until_signing_with(&traffic, &first_kid, std::time::Duration::from_secs(5));
+
+    // Staged (the API): published at once, signing 11 s later.
+    let staged = rotate_through_api(&addr, "staged");
+    until_signing_with(&traffic, &staged, std::time::Duration::from_secs(30));
+
+    // Immediate (the CLI, beside the running service, which learns of it
+    // within its key check interval).
+    let out = jwtkeep_in(
+        dir.path(),
+        &[
+            "keys",
+            "rotate",
+            "--purpose",
+            "access",
+            "--immediate",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let immediate = serde_json::from_str::<Value>(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let immediate = immediate["rotated"]["access"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{immediate}"))
+        .to_owned();
+    until_signing_with(&traffic, &immediate, std::time::Duration::from_secs(30));
+
+    // Revoke old (the API): the new key signs at once, the first token dies.
+    old_valid.store(false, Ordering::SeqCst);
+    let revoked = rotate_through_api(&addr, "revoke_old");
+    until_signing_with(&traffic, &revoked, std::time::Duration::from_secs(5));
+    let bound = std::time::Duration::from_secs(1);
+    let started = std::time::Instant::now();
+    while status(&ask(
+        &nginx.addr,
+        "GET",
+        "/orders",
+        &[("Authorization", &old)],
+    )) != 401
+    {
+        assert!(
+            started.elapsed() < bound,
+            "a retired key's token still let through"
+        );
+    }
+
+    running.store(false, Ordering::SeqCst);
+    client.join().unwrap();
+    let seen = traffic.lock().unwrap();
+    println!(
+        "rotations through nginx: {} fresh and {} old tokens' requests, kids {:?}",
+        seen.fresh, seen.old, seen.kids
+    );
+    assert!(seen.failures.is_empty(), "{:#?}", seen.failures);
+    assert_eq!(seen.kids, [first_kid, staged, immediate, revoked]);
+    drop(seen);
     drop(nginx);
     stop(gate);
     stop(service);
