@@ -124,32 +124,95 @@ async fn readyz(State(gate): State<Arc<Gate>>) -> Response<Body> {
     }
 }
 
-/// The original request's method and path, as the proxy reports them.
-fn original(request: &Request<Body>) -> (String, String) {
+/// The original request's method and path, as the proxy reports them:
+/// `X-Original-Method` / `X-Original-URI` (nginx), `X-Forwarded-Method` /
+/// `X-Forwarded-Uri` (Traefik, Caddy), or the path appended to `/verify`
+/// (Envoy, which keeps the method). Proxies pass the client's own headers
+/// on to the gate beside the ones they set, so a client could add the
+/// other proxy's headers naming a public path: where two reports are
+/// present they must agree, or the request is refused. The path must be in
+/// normal form ([`normal_path`]), so that the rules see the path the API
+/// will.
+fn original(request: &Request<Body>) -> Result<(String, String), Denied> {
     let headers = request.headers();
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+    let header = |name: &str| -> Result<Option<&str>, Denied> {
+        let mut values = headers.get_all(name).iter();
+        match (values.next(), values.next()) {
+            (None, _) => Ok(None),
+            (Some(value), None) => value.to_str().map(Some).map_err(|_| {
+                Denied::Unclear(
+                    "unclear_request",
+                    "the proxy's report of the original request is not text",
+                )
+            }),
+            (Some(_), Some(_)) => Err(Denied::Unclear(
+                "conflicting_request",
+                "the original request is reported more than once",
+            )),
+        }
     };
-    let method = header("x-original-method")
-        .or_else(|| header("x-forwarded-method"))
-        .unwrap_or_else(|| request.method().as_str().to_owned());
-    let uri = header("x-original-uri")
-        .or_else(|| header("x-forwarded-uri"))
-        .or_else(|| {
-            // Envoy: the original path appended to /verify.
-            request
-                .uri()
-                .path()
-                .strip_prefix("/verify")
-                .filter(|rest| rest.starts_with('/'))
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "/".to_owned());
-    let path = uri.split(['?', '#']).next().unwrap_or("/").to_owned();
-    (method, path)
+    let conflicting = Denied::Unclear(
+        "conflicting_request",
+        "the proxy's reports of the original request disagree",
+    );
+    let appended = request
+        .uri()
+        .path()
+        .strip_prefix("/verify")
+        .filter(|rest| rest.starts_with('/'));
+    let mut uri: Option<&str> = None;
+    for reported in [
+        header("x-original-uri")?,
+        header("x-forwarded-uri")?,
+        appended,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let path = reported.split(['?', '#']).next().unwrap_or_default();
+        match uri {
+            Some(seen) if seen != path => return Err(conflicting),
+            _ => uri = Some(path),
+        }
+    }
+    let method = match (header("x-original-method")?, header("x-forwarded-method")?) {
+        (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => return Err(conflicting),
+        (Some(m), _) | (None, Some(m)) => m.to_owned(),
+        (None, None) => request.method().as_str().to_owned(),
+    };
+    let path = uri.unwrap_or("/");
+    normal_path(path).map_err(|why| Denied::Unclear("path_not_normal", why))?;
+    Ok((method, path.to_owned()))
+}
+
+/// Refuses a path that servers read in different ways, so that a rule on
+/// `/admin` cannot be passed with `/public/../admin`, `//admin`,
+/// `/admin;x`, `/%2e%2e/admin` or `/admin%2fusers`: dot segments, empty
+/// segments (a trailing `/` aside), `;`, backslashes, control characters,
+/// and percent-encoded `.`, `/`, backslash, `;` or `%`.
+fn normal_path(path: &str) -> Result<(), &'static str> {
+    if !path.starts_with('/') {
+        return Err("the path must start with /");
+    }
+    if path
+        .bytes()
+        .any(|b| b.is_ascii_control() || b == b'\\' || b == b';')
+    {
+        return Err("the path holds a control character, a backslash or a semicolon");
+    }
+    let lower = path.to_ascii_lowercase();
+    if ["%2e", "%2f", "%5c", "%3b", "%25"]
+        .iter()
+        .any(|encoded| lower.contains(encoded))
+    {
+        return Err("the path holds a percent-encoded '.', '/', '\\', ';' or '%'");
+    }
+    let inner = path.strip_suffix('/').unwrap_or(path);
+    let mut segments = inner.split('/').skip(1);
+    if inner.len() > 1 && segments.any(|s| s.is_empty() || s == "." || s == "..") {
+        return Err("the path holds an empty, '.' or '..' segment");
+    }
+    Ok(())
 }
 
 fn identity_headers(headers: &mut HeaderMap, pairs: &[(&'static str, Option<&str>)]) {
@@ -161,7 +224,10 @@ fn identity_headers(headers: &mut HeaderMap, pairs: &[(&'static str, Option<&str
 }
 
 async fn verify(State(gate): State<Arc<Gate>>, request: Request<Body>) -> Response<Body> {
-    let (method, path) = original(&request);
+    let (method, path) = match original(&request) {
+        Ok(original) => original,
+        Err(unclear) => return refusal(&unclear),
+    };
     let rule = gate.rules.iter().find(|rule| rule.matches(&method, &path));
     if rule.is_some_and(|r| r.public) {
         return StatusCode::OK.into_response();
@@ -220,6 +286,91 @@ mod tests {
         assert!(writes.matches("DELETE", "/orders"));
         assert!(!writes.matches("GET", "/orders"));
         assert!(rule("/", None).matches("GET", "/anything"));
+    }
+
+    #[test]
+    fn only_paths_every_server_reads_alike_are_judged() {
+        for good in [
+            "/",
+            "/orders",
+            "/orders/",
+            "/orders/7/items",
+            "/a%20b",
+            "/caf%C3%A9",
+        ] {
+            assert_eq!(normal_path(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "orders",
+            "//admin",
+            "/public//admin",
+            "/public/../admin",
+            "/public/./x",
+            "/..",
+            "/public/%2e%2e/admin",
+            "/public/%2E./admin",
+            "/admin%2fusers",
+            "/admin;jsessionid=1",
+            "/admin%3b",
+            "/public\\..\\admin",
+            "/public/%252e%252e/admin",
+            "/admin\u{0}",
+        ] {
+            assert!(normal_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn asked(headers: &[(&str, &str)], path: &str) -> Result<(String, String), &'static str> {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        original(&request.body(Body::empty()).unwrap()).map_err(|denied| match denied {
+            Denied::Unclear(code, _) => code,
+            _ => "other",
+        })
+    }
+
+    #[test]
+    fn the_original_request_is_refused_when_its_reports_disagree() {
+        let ok = |m: &str, p: &str| Ok((m.to_owned(), p.to_owned()));
+        let nginx = [
+            ("x-original-method", "DELETE"),
+            ("x-original-uri", "/admin/7?x=1"),
+        ];
+        assert_eq!(asked(&nginx, "/verify"), ok("DELETE", "/admin/7"));
+        let caddy = [
+            ("x-forwarded-method", "GET"),
+            ("x-forwarded-uri", "/orders"),
+        ];
+        assert_eq!(asked(&caddy, "/verify"), ok("GET", "/orders"));
+        assert_eq!(asked(&[], "/verify/orders/7"), ok("GET", "/orders/7"));
+        // The same request reported twice over, in agreement.
+        let both = [
+            ("x-original-uri", "/orders?a"),
+            ("x-forwarded-uri", "/orders?b"),
+        ];
+        assert_eq!(asked(&both, "/verify/orders"), ok("GET", "/orders"));
+        // A client's own X-Original-URI passed on beside Caddy's report.
+        let injected = [
+            ("x-original-uri", "/public/x"),
+            ("x-forwarded-uri", "/admin"),
+        ];
+        assert_eq!(asked(&injected, "/verify"), Err("conflicting_request"));
+        let injected = [("x-forwarded-uri", "/public/x")];
+        assert_eq!(
+            asked(&injected, "/verify/admin"),
+            Err("conflicting_request")
+        );
+        let methods = [
+            ("x-original-method", "GET"),
+            ("x-forwarded-method", "DELETE"),
+        ];
+        assert_eq!(asked(&methods, "/verify"), Err("conflicting_request"));
+        let twice = [("x-original-uri", "/public"), ("x-original-uri", "/admin")];
+        assert_eq!(asked(&twice, "/verify"), Err("conflicting_request"));
+        let dotted = [("x-original-uri", "/public/../admin")];
+        assert_eq!(asked(&dotted, "/verify"), Err("path_not_normal"));
     }
 
     #[test]

@@ -138,6 +138,8 @@ pub(crate) enum Denied {
     MissingToken,
     Refused(Refusal),
     MissingScope(String),
+    /// The request cannot be judged: (code, why).
+    Unclear(&'static str, &'static str),
 }
 
 /// The answer RFC 6750 asks for: 401 with a `Bearer` challenge (and
@@ -169,6 +171,12 @@ pub(crate) fn refusal(denied: &Denied) -> Response<Body> {
             "insufficient_scope",
             format!("this needs the scopes {scopes}"),
             format!("Bearer error=\"insufficient_scope\", scope=\"{scopes}\""),
+        ),
+        Denied::Unclear(code, why) => (
+            StatusCode::FORBIDDEN,
+            *code,
+            (*why).to_owned(),
+            String::new(),
         ),
     };
     let body = serde_json::json!({"error": code, "message": message});

@@ -47,13 +47,15 @@ fn status(answer: &str) -> u16 {
 /// A service (whose issuer is its own address) with alice and the client
 /// "gate", and a gate following it: (service, its address, gate, its address).
 fn service_and_gate(dir: &Path) -> (std::process::Child, String, std::process::Child, String) {
-    service_and_gate_with(dir, &[])
+    service_and_gate_with(dir, &[], "")
 }
 
-/// [`service_and_gate`], the service run with the environment `envs`.
+/// [`service_and_gate`], the service run with the environment `envs` and
+/// the gate with the rules `rules` (TOML) when there are any.
 fn service_and_gate_with(
     dir: &Path,
     envs: &[(&str, &str)],
+    rules: &str,
 ) -> (std::process::Child, String, std::process::Child, String) {
     let out = jwtkeep_in(
         dir,
@@ -71,19 +73,22 @@ fn service_and_gate_with(
         ("JWTKEEP_CLIENT_ID", "gate"),
         ("JWTKEEP_CLIENT_SECRET", secret.as_str()),
     ];
-    let (gate, gate_addr, _) = start_listening(
-        dir,
-        &[
-            "gate",
-            "--issuer",
-            &issuer,
-            "--audience",
-            "jwtkeep",
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        &envs,
-    );
+    let mut args = vec![
+        "gate",
+        "--issuer",
+        &issuer,
+        "--audience",
+        "jwtkeep",
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    let config = dir.join("gate.toml");
+    let config = config.to_str().unwrap();
+    if !rules.is_empty() {
+        fs::write(config, rules).unwrap();
+        args.extend(["--config", config]);
+    }
+    let (gate, gate_addr, _) = start_listening(dir, &args, &envs);
     (service, addr, gate, gate_addr)
 }
 
@@ -411,7 +416,7 @@ fn through_nginx_no_kind_of_key_rotation_fails_a_request() {
     // A JWKS cacheable for no time: a staged key signs 11 s after it is
     // published (the key check interval + 1 s), so the test can wait for it.
     let envs = [("JWTKEEP_JWKS_MAX_AGE_SECS", "0")];
-    let (service, addr, gate, gate_addr) = service_and_gate_with(dir.path(), &envs);
+    let (service, addr, gate, gate_addr) = service_and_gate_with(dir.path(), &envs, "");
     let nginx = nginx(dir.path(), &gate_addr);
     let proxy = nginx.addr.clone();
 
@@ -598,6 +603,50 @@ fn through_caddy_forward_auth_the_gate_decides_and_names_the_caller() {
         &bearer,
         std::time::Duration::from_secs(1),
     );
+    drop(caddy);
+    stop(gate);
+    stop(service);
+}
+
+#[test]
+fn through_nginx_and_caddy_a_client_cannot_pass_a_rule_by_how_it_writes_the_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = "[[rule]]\npath_prefix = \"/public\"\npublic = true\n";
+    let (service, addr, gate, gate_addr) = service_and_gate_with(dir.path(), &[], rules);
+    let (nginx, caddy) = (nginx(dir.path(), &gate_addr), caddy(dir.path(), &gate_addr));
+    for proxy in [&nginx.addr, &caddy.addr] {
+        // The public path is open to all.
+        let answer = ask(proxy, "GET", "/public/logo.png", &[]);
+        assert_eq!(status(&answer), 200, "{answer}");
+        // Without a token, whatever the client says the request was, or
+        // however it spells the path, nothing else is let through.
+        for (path, headers) in [
+            ("/orders", vec![("X-Original-URI", "/public/x")]),
+            ("/orders", vec![("X-Forwarded-Uri", "/public/x")]),
+            (
+                "/orders",
+                vec![
+                    ("X-Original-URI", "/public/x"),
+                    ("X-Forwarded-Uri", "/public/x"),
+                ],
+            ),
+            ("/public/../orders", vec![]),
+            ("/public/%2e%2e/orders", vec![]),
+            ("/public%2f..%2forders", vec![]),
+            ("/public;/../orders", vec![]),
+        ] {
+            let answer = ask(proxy, "GET", path, &headers);
+            assert!(
+                !answer.contains("upstream saw") && [400, 401, 403].contains(&status(&answer)),
+                "{proxy} {path} {headers:?}: {answer}"
+            );
+        }
+        // A valid token still passes, whatever the client adds.
+        let token = format!("Bearer {}", access_token(&addr, "alice", PASSWORD));
+        let answer = ask(proxy, "GET", "/orders", &[("Authorization", &token)]);
+        assert!(answer.contains("upstream saw"), "{proxy}: {answer}");
+    }
+    drop(nginx);
     drop(caddy);
     stop(gate);
     stop(service);
