@@ -21,7 +21,9 @@ pub struct GuardConfig {
     pub audience: String,
     /// The `typ` tokens must carry (`at+jwt`, RFC 9068).
     pub typ: String,
-    /// The JWKS URL; `{issuer}/.well-known/jwks.json` by default.
+    /// The JWKS URL. By default the `jwks_uri` of the issuer's metadata
+    /// (RFC 8414, then OpenID Connect Discovery), or where the issuer
+    /// publishes none, `{issuer}/.well-known/jwks.json` (`jwtkeep serve`'s).
     pub jwks_url: Option<String>,
     /// How the keys are cached.
     pub jwks: JwksPolicy,
@@ -61,6 +63,9 @@ pub enum GuardError {
     /// The JWKS URL is not usable.
     #[error("{0}")]
     Jwks(#[from] JwksError),
+    /// The issuer's metadata could not be read, or names another issuer.
+    #[error("{0}")]
+    Discovery(#[from] crate::DiscoveryError),
     /// The feed did not answer: its store's identity is needed to start.
     #[error("the revocation feed is unreachable: {0}")]
     Feed(String),
@@ -146,10 +151,20 @@ impl Guard {
             .typ(config.typ.clone())
             .require_claim("jti")
             .require_claim("sub");
-        let jwks_url = config
-            .jwks_url
-            .clone()
-            .unwrap_or_else(|| format!("{}/.well-known/jwks.json", config.issuer));
+        let jwks_url = match config.jwks_url.clone() {
+            Some(url) => url,
+            None => {
+                let (issuer, timeout) = (config.issuer.clone(), config.jwks.timeout);
+                let asked = issuer.clone();
+                tokio::task::spawn_blocking(move || crate::discovery::jwks_uri(&asked, timeout))
+                    .await
+                    .map_err(|e| crate::DiscoveryError::Unreachable {
+                        url: issuer,
+                        reason: e.to_string(),
+                    })??
+                    .unwrap_or_else(|| format!("{}/.well-known/jwks.json", config.issuer))
+            }
+        };
         let jwks = JwksCache::new(&jwks_url, claims, config.jwks.clone())?;
         // A first fetch now; failing, the background task keeps trying and
         // tokens are refused meanwhile (fail closed).

@@ -22,12 +22,14 @@
 //! [`GuardLayer`] puts the guard in front of an axum router, with the scopes
 //! each path needs and the [`Authenticated`] extractor for handlers.
 
+mod discovery;
 mod feed;
 pub mod gate;
 mod guard;
 mod jwks;
 mod layer;
 
+pub use discovery::{jwks_uri, DiscoveryError};
 pub use feed::{FeedClient, FeedConfig};
 pub use guard::{Guard, GuardConfig, GuardError, Refusal};
 pub use jwks::{JwksCache, JwksError, JwksPolicy, KeyLookup};

@@ -9,6 +9,7 @@
     unreachable_pub
 )]
 
+mod discovery;
 mod feed;
 mod gate;
 mod guard;
