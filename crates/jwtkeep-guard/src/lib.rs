@@ -1,14 +1,14 @@
 //! Revocation-aware JWT verification for any Rust service, built on
 //! `jwtkeep-core`'s strict verifier.
 //!
-//! This first part is the key cache every verifier in front of an API needs
+//! The first part is the key cache every verifier in front of an API needs
 //! and most get wrong ([`JwksCache`]): keys fetched from the issuer's JWKS,
 //! kept fresh as its `Cache-Control` says (within a floor and a ceiling), the
 //! last good set kept through an outage (up to a bound, then verification
 //! fails closed), a refetch when a token names a key not yet seen — one fetch
 //! at a time, at most one per cooldown, with a bounded negative cache — so
 //! that made-up `kid`s cannot turn into a flood of requests to the issuer.
-
+//! Where the keys are is read from the issuer's metadata ([`jwks_uri`]).
 //!
 //! The second is how the guard learns of every revocation without a round
 //! trip per request ([`FeedClient`]): it follows the service's revocation
