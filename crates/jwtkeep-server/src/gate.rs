@@ -2,6 +2,8 @@
 //! purpose (signature and claims policy), then checked against the
 //! revocation view, failing closed when the view cannot vouch for its answer.
 
+use std::sync::Arc;
+
 use jwtkeep_core::VerifyError;
 use jwtkeep_store::Store;
 
@@ -11,14 +13,24 @@ use crate::{ApiError, AppState, Purpose};
 /// revocation). A token naming a key this instance does not hold makes it
 /// reload its keys once before answering (another instance may have just
 /// rotated): see [`crate::KeyService::reload_for_unknown_kid`].
+///
+/// Access tokens, used for many requests each, pay their signature once:
+/// later uses are answered from [`AppState::verified`] after the key (the
+/// very key, still allowed to verify now), `typ` and claims checks run
+/// again. Refresh and confirmation tokens are used once and not held.
 pub(crate) async fn verify_token<S: Store>(
     state: &AppState<S>,
     purpose: Purpose,
     token: &str,
     now: i64,
-) -> Result<jwtkeep_core::Verified<jwtkeep_core::Claims>, ApiError> {
+) -> Result<Arc<jwtkeep_core::Verified<jwtkeep_core::Claims>>, ApiError> {
     let verify = |keys: &crate::KeyService| {
-        keys.with_verifier(purpose, |v| v.map(|v| v.verify_at(token, now)))
+        keys.with_verifier(purpose, |v| {
+            v.map(|v| match purpose {
+                Purpose::Access => v.verify_cached(&state.verified, token, now),
+                _ => v.verify_at(token, now).map(Arc::new),
+            })
+        })
     };
     let mut result = verify(&state.keys).ok_or(ApiError::Unavailable("a signing key"))?;
     if matches!(result, Err(VerifyError::UnknownKid)) {
@@ -89,7 +101,7 @@ pub(crate) async fn authenticate<S: Store>(
     state: &AppState<S>,
     token: &str,
     now: i64,
-) -> Result<jwtkeep_core::Verified<jwtkeep_core::Claims>, ApiError> {
+) -> Result<Arc<jwtkeep_core::Verified<jwtkeep_core::Claims>>, ApiError> {
     let verified = verify_token(state, Purpose::Access, token, now).await?;
     check_revocation(
         state,

@@ -228,6 +228,7 @@ impl Service {
             keys,
             clock,
             view,
+            verified: jwtkeep_core::VerifiedCache::new(jwtkeep_core::CacheLimits::default()),
             metrics: metrics::Metrics::default(),
             passwords,
             instance,

@@ -70,8 +70,8 @@ fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, ApiError> {
 
 /// A token of this service, verified as `purpose` (signature, claims, cut-offs).
 enum Known {
-    Access(Verified<Claims>),
-    Refresh(Verified<Claims>),
+    Access(std::sync::Arc<Verified<Claims>>),
+    Refresh(std::sync::Arc<Verified<Claims>>),
 }
 
 /// Tries the token as an access token and as a refresh token, in the order

@@ -136,11 +136,14 @@ async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
         .into_iter()
         .map(|p| (p, state.keys.active_key_age(p, now)))
         .collect();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(&ages),
-    )
-        .into_response()
+    let mut body = state.metrics.render(&ages);
+    body.push_str("# HELP jwtkeep_verified_tokens_cached Access tokens whose signature was checked and is not checked again.\n");
+    body.push_str("# TYPE jwtkeep_verified_tokens_cached gauge\n");
+    body.push_str(&format!(
+        "jwtkeep_verified_tokens_cached {}\n",
+        state.verified.len()
+    ));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 async fn openapi() -> Response {

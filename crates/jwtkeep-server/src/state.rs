@@ -132,6 +132,9 @@ pub struct AppState<S> {
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     /// The in-process copy of the revocations that verification consults.
     pub view: RevocationView,
+    /// Access tokens whose signature checked out (bounded; see
+    /// [`jwtkeep_core::VerifiedCache`]).
+    pub verified: jwtkeep_core::VerifiedCache,
     /// The service's counters.
     pub metrics: metrics::Metrics,
     /// The argon2id workers every password check and hash runs on.

@@ -392,6 +392,7 @@ async fn metrics_count_and_the_event_log_holds_no_secret() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let access = login["access_token"].as_str().unwrap();
     assert_eq!(f.me(access).await.0, StatusCode::OK);
+    assert_eq!(f.me(access).await.0, StatusCode::OK);
     assert_eq!(f.me("a.b.c").await.0, StatusCode::UNAUTHORIZED);
 
     let response = {
@@ -417,9 +418,11 @@ async fn metrics_count_and_the_event_log_holds_no_secret() {
         "jwtkeep_logins_total{result=\"succeeded\"} 1",
         "jwtkeep_logins_total{result=\"failed\"} 1",
         "jwtkeep_tokens_issued_total{purpose=\"access\"} 1",
-        "jwtkeep_verifications_total{result=\"valid\"} 1",
+        "jwtkeep_verifications_total{result=\"valid\"} 2",
         "jwtkeep_verifications_total{result=\"invalid\"} 1",
         "jwtkeep_active_key_age_seconds{purpose=\"access\"} 0",
+        // One token used twice: its signature checked once, and held.
+        "jwtkeep_verified_tokens_cached 1",
     ] {
         assert!(
             text.lines().any(|l| l == line),
