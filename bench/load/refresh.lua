@@ -1,8 +1,10 @@
--- wrk: each thread (one connection each) follows its own refresh chain:
--- every response's refresh_token is the next request's, so every request
--- is a real rotation (never a reuse, never the grace path). Failed
--- rotations are reported as "wrong".
--- TOKENS: one refresh token per thread, comma-separated.
+-- wrk: refresh chains, every request a real rotation (never a reuse, never
+-- the grace path). TOKENS holds one refresh token per chain, comma-separated;
+-- each thread takes every THREADS-th one. A thread keeps its chains' current
+-- tokens in a pool: a request takes one out, and its answer puts the
+-- successor back, so no chain ever has two requests in flight. With more
+-- chains than connections (64 over 32), a connection never waits for a
+-- chain. Failed rotations are reported as "wrong" (that chain ends).
 local threads = {}
 local n = 0
 function setup(thread)
@@ -11,25 +13,28 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local token
+local pool = {}
 wrong = 0
 function init(args)
+  local count = 0
+  for _ in pairs(threads) do count = count + 1 end
   local i = 0
   for t in string.gmatch(os.getenv("TOKENS"), "[^,]+") do
+    if i % tonumber(os.getenv("THREADS") or "1") == id - 1 then table.insert(pool, t) end
     i = i + 1
-    if i == id then token = t end
   end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end
 
 function request()
+  local token = table.remove(pool, 1) or "none-left"
   return wrk.format(nil, nil, nil, '{"refresh_token":"' .. token .. '"}')
 end
 
 function response(status, headers, body)
   local next_token = body:match('"refresh_token":"([^"]+)"')
-  if status == 200 and next_token then token = next_token else wrong = wrong + 1 end
+  if status == 200 and next_token then table.insert(pool, next_token) else wrong = wrong + 1 end
 end
 
 function done(summary, latency, requests)

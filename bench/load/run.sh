@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Load benchmark on loopback, everything in one run: introspection and refresh
-# of `jwtkeep serve` on its SQLite store and on Redis, and of the Node
-# reference (express + jsonwebtoken + redis, written the way the JWT guides
-# write it). wrk from Debian drives them: introspection with 2 threads and
-# 32 connections; refresh with 2 threads of one connection each, every
-# request a real rotation of that connection's own refresh chain.
-#   bash bench/load/run.sh        (ROUNDS=3, DUR=5s by default; needs Redis on 6379)
+# Load benchmark on loopback, everything in one run: GET /v1/auth/me,
+# introspection and refresh of `jwtkeep serve` on its SQLite store and on
+# Redis, and of the Node reference (express + jsonwebtoken + redis, written
+# the way the JWT guides write it, keys parsed once) in its best form
+# (node:cluster, two workers) and its one-process form. wrk from Debian
+# drives them, 2 threads and 32 connections each: /me and introspection with
+# one access token; refresh over CHAINS (64) independent refresh chains, so
+# every request is a real rotation and no connection waits for a chain.
+# Every answer is checked.
+#   bash bench/load/run.sh        (ROUNDS=3, DUR=5s, CHAINS=64 by default; needs Redis on 6379)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin="$root/target/release/jwtkeep"
 dur=${DUR:-5s}
 rounds=${ROUNDS:-3}
+chains=${CHAINS:-64}
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -44,26 +48,30 @@ start_jwtkeep() { # name port [env...]
   echo "Basic $(printf '%s' "$secret" | base64 -w0)" >"$work/$name.auth"
 }
 
-start_reference() { # port
-  (cd "$here/reference" && exec node server.js "$1" >"$work/reference.log" 2>&1) &
+start_reference() { # name port workers
+  (cd "$here/reference" && exec node server.js "$2" "$3" >"$work/$1.log" 2>&1) &
   pids+=($!)
-  for _ in $(seq 1 200); do grep -q listening "$work/reference.log" 2>/dev/null && break; sleep 0.05; done
-  : >"$work/reference.auth"
+  for _ in $(seq 1 200); do grep -q listening "$work/$1.log" 2>/dev/null && break; sleep 0.05; done
+  : >"$work/$1.auth"
 }
 
-# Fresh tokens for a round: one access token, two refresh chains.
+# Fresh tokens for a round: one access token, $chains refresh chains.
 tokens() { # name base-url
-  local login
-  if [ "$1" = reference ]; then
+  local login chain=()
+  for _ in $(seq 1 "$chains"); do
+    if [[ $1 == reference* ]]; then
+      chain+=("$(post "$2/seed" '{"sub":"user-1"}' | field refresh_token)")
+    else
+      login="{\"username\":\"$user\",\"password\":\"$password\"}"
+      chain+=("$(post "$2/v1/auth/login" "$login" | field refresh_token)")
+    fi
+  done
+  if [[ $1 == reference* ]]; then
     ACCESS=$(post "$2/seed" '{"sub":"user-1"}' | field access_token)
-    R1=$(post "$2/seed" '{"sub":"user-1"}' | field refresh_token)
-    R2=$(post "$2/seed" '{"sub":"user-2"}' | field refresh_token)
   else
-    login="{\"username\":\"$user\",\"password\":\"$password\"}"
     ACCESS=$(post "$2/v1/auth/login" "$login" | field access_token)
-    R1=$(post "$2/v1/auth/login" "$login" | field refresh_token)
-    R2=$(post "$2/v1/auth/login" "$login" | field refresh_token)
   fi
+  CHAIN_TOKENS=$(IFS=,; echo "${chain[*]}")
   AUTH=$(cat "$work/$1.auth")
 }
 
@@ -77,24 +85,30 @@ record() { # server endpoint wrk-output
   echo "$1|$2|$rps|$p50|$p99|${bad:-0}" >>"$work/results"
 }
 
-declare -A base=([sqlite]=http://127.0.0.1:18081 [redis]=http://127.0.0.1:18082 [reference]=http://127.0.0.1:18083)
-declare -A introspect=([sqlite]=/oauth2/introspect [redis]=/oauth2/introspect [reference]=/introspect)
-declare -A refresh=([sqlite]=/v1/auth/refresh [redis]=/v1/auth/refresh [reference]=/refresh)
+declare -A base=([sqlite]=http://127.0.0.1:18081 [redis]=http://127.0.0.1:18082
+  [reference]=http://127.0.0.1:18083 [reference_one]=http://127.0.0.1:18084)
+declare -A me=([sqlite]=/v1/auth/me [redis]=/v1/auth/me [reference]=/me [reference_one]=/me)
+declare -A introspect=([sqlite]=/oauth2/introspect [redis]=/oauth2/introspect
+  [reference]=/introspect [reference_one]=/introspect)
+declare -A refresh=([sqlite]=/v1/auth/refresh [redis]=/v1/auth/refresh
+  [reference]=/refresh [reference_one]=/refresh)
 
 start_jwtkeep sqlite 18081
 master=$("$bin" gen secret --bytes 32)
 start_jwtkeep redis 18082 JWTKEEP_MASTER_KEY="$master" JWTKEEP_STORE=redis://127.0.0.1:6379/0 JWTKEEP_STORE_PREFIX="jwtkeep-load-$RANDOM$RANDOM:"
-start_reference 18083
+start_reference reference 18083 2
+start_reference reference_one 18084 1
 
 # Rounds in rotating order, so that a slow stretch of this shared machine
 # does not land on one server only; the medians over rounds are reported.
-order=(sqlite redis reference)
+order=(sqlite redis reference reference_one)
 for round in $(seq 1 "$rounds"); do
-  for i in 0 1 2; do
-    name=${order[$(( (i + round) % 3 ))]}
+  for i in 0 1 2 3; do
+    name=${order[$(( (i + round) % 4 ))]}
     tokens "$name" "${base[$name]}"
+    record "$name" me "$(TOKEN="$ACCESS" wrk -t2 -c32 -d"$dur" -s "$here/me.lua" "${base[$name]}${me[$name]}")"
     record "$name" introspect "$(TOKEN="$ACCESS" AUTH="$AUTH" wrk -t2 -c32 -d"$dur" -s "$here/introspect.lua" "${base[$name]}${introspect[$name]}")"
-    record "$name" refresh "$(TOKENS="$R1,$R2" wrk -t2 -c2 -d"$dur" -s "$here/refresh.lua" "${base[$name]}${refresh[$name]}")"
+    record "$name" refresh "$(TOKENS="$CHAIN_TOKENS" THREADS=2 wrk -t2 -c32 -d"$dur" -s "$here/refresh.lua" "${base[$name]}${refresh[$name]}")"
   done
 done
 
@@ -102,28 +116,33 @@ done
 login="{\"username\":\"$user\",\"password\":\"$password\"}"
 record sqlite login "$(LOGIN="$login" wrk -t2 -c4 -d"$dur" -s "$here/login.lua" "${base[sqlite]}/v1/auth/login")"
 
-python3 - "$work/results" "$rounds" "$dur" <<'PY'
+python3 - "$work/results" "$rounds" "$dur" "$chains" <<'PY'
 import statistics, sys
 rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.strip()]
-label = {"sqlite": "jwtkeep, SQLite", "redis": "jwtkeep, Redis", "reference": "Node reference (express, jsonwebtoken, redis)"}
-print(f"Medians of {sys.argv[2]} rounds of {sys.argv[3]} per server and endpoint.\n")
+label = {"sqlite": "jwtkeep, SQLite", "redis": "jwtkeep, Redis",
+         "reference": "Node, best form (cluster x2)", "reference_one": "Node, one process"}
+endpoints = ["me", "introspect", "refresh"]
+print(f"Medians of {sys.argv[2]} rounds of {sys.argv[3]} per server and endpoint; "
+      f"wrk 2 threads, 32 connections; refresh over {sys.argv[4]} chains.\n")
 print("| server | endpoint | requests/s | p50 | p99 | wrong answers (all rounds) |")
 print("|---|---|---|---|---|---|")
 med = {}
-for server in ["sqlite", "redis", "reference"]:
-    for endpoint in ["introspect", "refresh"]:
+for server in ["sqlite", "redis", "reference", "reference_one"]:
+    for endpoint in endpoints:
         got = [r for r in rows if r[0] == server and r[1] == endpoint]
-        rps = statistics.median(float(r[2]) for r in got)
+        rps = [float(r[2]) for r in got]
         p50 = statistics.median(int(r[3]) for r in got) / 1000
         p99 = statistics.median(int(r[4]) for r in got) / 1000
         bad = sum(int(r[5]) for r in got)
-        med[(server, endpoint)] = rps
-        print(f"| {label[server]} | {endpoint} | {rps:.0f} | {p50:.2f} ms | {p99:.2f} ms | {bad} |")
+        med[(server, endpoint)] = statistics.median(rps)
+        print(f"| {label[server]} | {endpoint} | {statistics.median(rps):.0f} "
+              f"(min {min(rps):.0f}, max {max(rps):.0f}) | {p50:.2f} ms | {p99:.2f} ms | {bad} |")
 login = [r for r in rows if r[1] == "login"]
 for r in login:
     print(f"| jwtkeep, SQLite | login (argon2id m=19456 KiB, t=2, p=1; one run) | {float(r[2]):.0f} | {int(r[3]) / 1000:.2f} ms | {int(r[4]) / 1000:.2f} ms | {r[5]} |")
 print()
-for endpoint in ["introspect", "refresh"]:
+for endpoint in endpoints:
     ref = med[("reference", endpoint)]
-    print(f"- {endpoint}: jwtkeep on SQLite {med[('sqlite', endpoint)] / ref:.1f}×, on Redis {med[('redis', endpoint)] / ref:.1f}× the reference's throughput")
+    print(f"- {endpoint}: jwtkeep on SQLite {med[('sqlite', endpoint)] / ref:.2f}×, "
+          f"on Redis {med[('redis', endpoint)] / ref:.2f}× the best Node form's throughput")
 PY
