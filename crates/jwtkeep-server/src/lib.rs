@@ -7,6 +7,7 @@
 
 mod admin;
 mod attempts;
+mod clients;
 mod confirm;
 mod cookies;
 mod error;
@@ -229,6 +230,7 @@ impl Service {
             clock,
             view,
             verified: jwtkeep_core::VerifiedCache::new(jwtkeep_core::CacheLimits::default()),
+            clients: crate::clients::ClientCache::default(),
             metrics: metrics::Metrics::default(),
             passwords,
             instance,

@@ -28,8 +28,9 @@ pub(crate) struct TokenRequest {
     token_type_hint: Option<String>,
 }
 
-/// The registered client named by the Basic credentials, if they are right.
 /// The registered client that authenticated with HTTP Basic; its name.
+/// A client read from the store in the last seconds is not read again
+/// ([`crate::clients::ClientCache`]).
 pub(crate) async fn client<S: Store>(
     state: &AppState<S>,
     headers: &HeaderMap,
@@ -53,7 +54,16 @@ pub(crate) async fn client<S: Store>(
     let Some((name, secret)) = credentials.split_once(':') else {
         return Err(ApiError::BadClient);
     };
+    let now = (state.clock)();
+    if let Some(stored) = state.clients.authenticate(name, secret, now) {
+        return Ok(stored);
+    }
     let found = state.store.client(name).await?;
+    state.clients.remember(
+        name,
+        found.as_ref().map(|c| (c.name.as_str(), &c.secret_hash)),
+        now,
+    );
     match found {
         Some(c) if c.secret_hash.matches(secret) => Ok(c.name),
         _ => Err(ApiError::BadClient),

@@ -135,6 +135,8 @@ pub struct AppState<S> {
     /// Access tokens whose signature checked out (bounded; see
     /// [`jwtkeep_core::VerifiedCache`]).
     pub verified: jwtkeep_core::VerifiedCache,
+    /// Registered clients read from the store in the last seconds.
+    pub(crate) clients: crate::clients::ClientCache,
     /// The service's counters.
     pub metrics: metrics::Metrics,
     /// The argon2id workers every password check and hash runs on.

@@ -247,6 +247,41 @@ async fn introspection_needs_a_client_and_reveals_nothing_of_inactive_tokens() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_client_stops_authenticating_within_five_seconds_and_a_new_secret_works_at_once()
+{
+    let (f, auth) = with_client().await;
+    let form = format!("token={}", f.access("alice").await);
+    let status = |auth: String| {
+        let (f, form) = (&f, &form);
+        async move { oauth(f, "/oauth2/introspect", Some(&auth), form).await.0 }
+    };
+    assert_eq!(status(auth.clone()).await, StatusCode::OK);
+    // Removed, then added again with another secret (`jwtkeep client` on
+    // another machine: nothing tells this service).
+    assert!(f.store.delete_client("orders").await.unwrap());
+    let other = "another-client-secret-another-client-secret";
+    f.store
+        .create_client("orders", ClientSecretHash::of(other), T0)
+        .await
+        .unwrap();
+    // The new secret is checked against the store at once.
+    assert_eq!(status(basic("orders", other)).await, StatusCode::OK);
+    // The old one: refused from the store's answer, not the cache's.
+    assert_eq!(status(auth.clone()).await, StatusCode::UNAUTHORIZED);
+
+    // Removed for good: what was read stays trusted at most five seconds.
+    assert_eq!(status(basic("orders", other)).await, StatusCode::OK);
+    assert!(f.store.delete_client("orders").await.unwrap());
+    f.now.store(T0 + 4, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(status(basic("orders", other)).await, StatusCode::OK);
+    f.now.store(T0 + 5, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        status(basic("orders", other)).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_revoke_access_and_refresh_tokens() {
     let (f, auth) = with_client().await;
     let login = f.login("alice").await;
