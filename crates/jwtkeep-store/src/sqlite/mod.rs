@@ -3,6 +3,15 @@
 //! with `synchronous = FULL` (an acknowledged revocation survives a crash or
 //! a power cut); rate-limit windows and events, which may lose their last
 //! moments without harm, go through a second connection with `NORMAL`.
+//!
+//! Durable writes are committed in groups: each write is queued, and
+//! whichever caller next holds the durable connection runs every queued
+//! write in one transaction, each in its own savepoint (a write that fails
+//! leaves no trace and does not touch the others), commits once — one fsync
+//! for the group — and only then answers each caller. Writes run one after
+//! the other inside the transaction, each seeing the ones before it, so the
+//! races the store settles (one successor per refresh token, one consumer
+//! per confirmation) are settled exactly as with a transaction each.
 
 mod clients;
 mod events;
@@ -29,8 +38,24 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
+/// A queued durable write: run in the group's transaction (or told why
+/// there is none), it gives back what answers its caller once the group's
+/// commit is known.
+type Job = Box<dyn FnOnce(Result<&rusqlite::Transaction<'_>>) -> Answer + Send>;
+
+/// Answers a write's caller with the group's commit result.
+type Answer = Box<dyn FnOnce(Result<()>) + Send>;
+
+/// The most writes waiting for a group at once; past it, a write is refused
+/// as unavailable rather than queued without bound.
+const MAX_QUEUED_WRITES: usize = 4096;
+
 struct Inner {
     durable: Mutex<Connection>,
+    /// Durable writes waiting for the next group commit.
+    queued: Mutex<Vec<Job>>,
+    /// (groups committed, writes in them), for [`SqliteStore::group_commits`].
+    groups: Mutex<(u64, u64)>,
     fast: Mutex<Connection>,
     notify: Arc<Notify>,
     /// Woken when keys change in this process (other processes sharing the
@@ -150,6 +175,8 @@ impl SqliteStore {
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 durable: Mutex::new(durable),
+                queued: Mutex::new(Vec::new()),
+                groups: Mutex::new((0, 0)),
                 fast: Mutex::new(fast),
                 notify: Arc::new(Notify::new()),
                 keys_notify: Arc::new(Notify::new()),
@@ -171,6 +198,13 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// How many durable groups this handle (and its clones) committed, and
+    /// how many writes they held: the second over the first is how many
+    /// writes one fsync paid for.
+    pub fn group_commits(&self) -> (u64, u64) {
+        self.inner.groups.lock().map_or((0, 0), |g| *g)
+    }
+
     async fn with<T, F>(&self, durable: bool, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -188,21 +222,100 @@ impl SqliteStore {
         .map_err(unavailable)?
     }
 
-    /// One write transaction on the durable connection.
+    /// One durable write, committed with whatever other writes are queued
+    /// when the durable connection comes free (see the module's notes): its
+    /// result once the group's commit has succeeded, or the commit's error.
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
     {
-        self.with(true, move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(db_err)?;
-            let out = f(&tx)?;
-            tx.commit().map_err(db_err)?;
-            Ok(out)
-        })
-        .await
+        let (send, receive) = tokio::sync::oneshot::channel::<Result<T>>();
+        let job: Job = Box::new(move |tx| {
+            let out = tx.and_then(|tx| in_savepoint(tx, f));
+            Box::new(move |committed: Result<()>| {
+                let _ = send.send(committed.and(out));
+            })
+        });
+        {
+            let mut queued = self
+                .inner
+                .queued
+                .lock()
+                .map_err(|_| unavailable("a previous operation panicked"))?;
+            if queued.len() >= MAX_QUEUED_WRITES {
+                return Err(unavailable("too many writes waiting"));
+            }
+            queued.push(job);
+        }
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || commit_queued(&inner))
+            .await
+            .map_err(unavailable)?;
+        receive
+            .await
+            .map_err(|_| unavailable("the write was abandoned"))?
+    }
+}
+
+/// Runs `f` in a savepoint of `tx`: released when it succeeds, rolled back
+/// (and released) when it fails, so that a failed write leaves nothing.
+fn in_savepoint<T>(
+    tx: &rusqlite::Transaction<'_>,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    tx.execute_batch("SAVEPOINT write").map_err(db_err)?;
+    let out = f(tx);
+    let end = if out.is_ok() {
+        "RELEASE write"
+    } else {
+        "ROLLBACK TO write; RELEASE write"
+    };
+    tx.execute_batch(end).map_err(db_err)?;
+    out
+}
+
+/// Takes the durable connection, then every queued write (none if another
+/// caller's group already took this caller's), and commits them as one
+/// transaction; answers each.
+fn commit_queued(inner: &Inner) {
+    let take = || {
+        inner
+            .queued
+            .lock()
+            .map(|mut queued| std::mem::take(&mut *queued))
+            .unwrap_or_default()
+    };
+    let Ok(mut conn) = inner.durable.lock() else {
+        fail(take(), &unavailable("a previous operation panicked"));
+        return;
+    };
+    let jobs = take();
+    if jobs.is_empty() {
+        return;
+    }
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return fail(jobs, &db_err(e)),
+    };
+    let writes = u64::try_from(jobs.len()).unwrap_or(u64::MAX);
+    let answers: Vec<Answer> = jobs.into_iter().map(|job| job(Ok(&tx))).collect();
+    let committed = tx.commit().map_err(db_err);
+    if committed.is_ok() {
+        if let Ok(mut groups) = inner.groups.lock() {
+            groups.0 = groups.0.saturating_add(1);
+            groups.1 = groups.1.saturating_add(writes);
+        }
+    }
+    for answer in answers {
+        answer(committed.clone());
+    }
+}
+
+/// Answers every write of `jobs` with `error`, running none.
+fn fail(jobs: Vec<Job>, error: &StoreError) {
+    for job in jobs {
+        job(Err(error.clone()))(Err(error.clone()));
     }
 }
 
