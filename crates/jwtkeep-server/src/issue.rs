@@ -34,6 +34,9 @@ struct RefreshClaims<'a> {
     iat: i64,
     jti: &'a str,
     fam: &'a str,
+    /// The session's scope, as its access tokens carry it: a refresh
+    /// takes it from here instead of reading the user again.
+    scope: &'a str,
 }
 
 /// The login and refresh response.
@@ -93,6 +96,17 @@ pub(crate) struct SessionStep<'a> {
     pub(crate) refresh_exp: i64,
 }
 
+impl SessionStep<'_> {
+    /// The scope its tokens carry (RFC 9068's space-separated list).
+    fn scope(&self) -> &'static str {
+        if self.admin {
+            "admin"
+        } else {
+            ""
+        }
+    }
+}
+
 /// Signs the access token and the refresh token of one session step.
 pub(crate) fn sign_pair<S: Store>(
     state: &AppState<S>,
@@ -115,7 +129,7 @@ pub(crate) fn sign_pair<S: Store>(
         jti: &access_jti,
         sid: step.family,
         client_id: "jwtkeep",
-        scope: if step.admin { "admin" } else { "" },
+        scope: step.scope(),
     };
     let refresh = RefreshClaims {
         iss: &config.issuer,
@@ -125,6 +139,7 @@ pub(crate) fn sign_pair<S: Store>(
         iat: step.issued_at,
         jti: step.refresh_jti,
         fam: step.family,
+        scope: step.scope(),
     };
     let signing = || ApiError::Unavailable("a signing key");
     state.metrics.issued(Purpose::Access);

@@ -119,9 +119,20 @@ pub(crate) async fn refresh<S: Store>(
         now,
         "the session has been revoked: log in again",
     )?;
-    let user = state.store.user_by_id(subject).await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
-        return Err(ApiError::TokenUnusable("the account is no longer active"));
+    // The session's scope travels in its refresh tokens (signed by this
+    // service), so a refresh is one store operation: the rotation. Whatever
+    // would change it ends the session instead (disabling a user revokes
+    // their families in the same store step). Refresh tokens from before
+    // the scope was carried are answered from the user's record.
+    let admin = match claims.get_str("scope") {
+        Some(scope) => scope.split(' ').any(|s| s == "admin"),
+        None => {
+            let user = state.store.user_by_id(subject).await?;
+            let Some(user) = user.filter(|u| !u.disabled) else {
+                return Err(ApiError::TokenUnusable("the account is no longer active"));
+            };
+            user.admin
+        }
     };
     let successor = random_id()?;
     let outcome = state
@@ -170,7 +181,7 @@ pub(crate) async fn refresh<S: Store>(
     };
     let step = SessionStep {
         subject,
-        admin: user.admin,
+        admin,
         family: &family,
         refresh_jti: &next,
         issued_at,

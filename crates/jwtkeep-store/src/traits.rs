@@ -141,7 +141,10 @@ pub trait Users {
         now: i64,
     ) -> impl Future<Output = Result<u64>> + Send;
 
-    /// Disables or enables a user.
+    /// Disables or enables a user. Disabling revokes every live refresh
+    /// family of the user in the same operation, ending their sessions (so
+    /// that no refresh token of a disabled user rotates again, whatever
+    /// else fails afterwards).
     fn set_disabled(
         &self,
         id: &str,

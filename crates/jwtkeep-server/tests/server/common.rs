@@ -54,6 +54,8 @@ pub(crate) struct Fixture {
     pub(crate) store: SqliteStore,
     pub(crate) now: Arc<AtomicI64>,
     pub(crate) log: Arc<Mutex<Vec<Value>>>,
+    /// The master key the service's signing keys are sealed with.
+    pub(crate) master: jwtkeep_store::MasterKey,
     _dir: tempfile::TempDir,
 }
 
@@ -130,7 +132,7 @@ pub(crate) async fn fixture_with(config: Config) -> Fixture {
         event_log: EventLog::new(move |line| sink.lock().unwrap().push(line.clone())),
         ..config
     };
-    let (master, _) = jwtkeep_store::MasterKey::generate().unwrap();
+    let (master, secret) = jwtkeep_store::MasterKey::generate().unwrap();
     let (app, control) = Service::start_with_control(
         store.clone(),
         master,
@@ -145,6 +147,7 @@ pub(crate) async fn fixture_with(config: Config) -> Fixture {
         store,
         now,
         log,
+        master: jwtkeep_store::MasterKey::new(&secret).unwrap(),
         _dir: dir,
     }
 }

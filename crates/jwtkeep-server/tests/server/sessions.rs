@@ -225,3 +225,46 @@ async fn a_client_revoking_a_refresh_token_ends_its_access_tokens_too() {
         "session_revoked"
     );
 }
+
+/// A refresh token signed before refresh tokens carried the session's scope
+/// (no `scope` claim) still refreshes: the scope is read from the user, and
+/// the new refresh token carries it from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_token_without_its_scope_is_answered_from_the_user() {
+    use jwtkeep_store::SigningKeys as _;
+    let f = fixture().await;
+    let login = f.login("root").await;
+    let refresh = login["refresh_token"].as_str().unwrap();
+    let mut claims = claims_of(refresh);
+    assert_eq!(claims["scope"], "admin");
+    claims.as_object_mut().unwrap().remove("scope");
+    // Signed again without it, with the service's own refresh key.
+    let kid = crate::common::kid_of(refresh);
+    let records = f.store.keys("refresh").await.unwrap();
+    let record = records.iter().find(|r| r.kid == kid).unwrap();
+    let der = f.master.open(record).unwrap();
+    let pair = jwtkeep_core::KeyPair::from_pkcs8(record.alg, der, Some(kid.clone())).unwrap();
+    let key = jwtkeep_core::Key::from_jwk(pair.private_jwk(), Some(record.alg)).unwrap();
+    let header = jwtkeep_core::inspect::decode_unverified(refresh)
+        .unwrap()
+        .header;
+    let fields = jwtkeep_core::HeaderFields {
+        typ: header["typ"].as_str().map(str::to_owned),
+        kid: Some(kid),
+    };
+    let old = jwtkeep_core::sign_claims(&key, &fields, &claims).unwrap();
+
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": old})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let access = claims_of(body["access_token"].as_str().unwrap());
+    assert_eq!(access["scope"], "admin");
+    let next = claims_of(body["refresh_token"].as_str().unwrap());
+    assert_eq!(next["scope"], "admin");
+}

@@ -196,20 +196,38 @@ impl Families for RedisStore {
     }
 
     async fn revoke_families_of(&self, subject: &str, reason: &str, now: i64) -> Result<u64> {
-        let n = self.revoke_subject(subject, reason, now, None).await?;
+        let n = self
+            .revoke_subject(subject, reason, now, SubjectChange::None)
+            .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 }
 
+/// What changes about the user in the step that ends their sessions.
+pub(super) enum SubjectChange<'a> {
+    /// Nothing: only the sessions end.
+    None,
+    /// A new password hash.
+    Password(&'a str),
+    /// The user is disabled.
+    Disable,
+}
+
 impl RedisStore {
-    /// Revokes the subject's live families, after setting a new password hash when one is given.
+    /// Revokes the subject's live families, after the change to the user
+    /// `change` names, all in one script.
     pub(super) async fn revoke_subject(
         &self,
         subject: &str,
         reason: &str,
         now: i64,
-        password: Option<&str>,
+        change: SubjectChange<'_>,
     ) -> Result<i64> {
+        let (password, disable) = match change {
+            SubjectChange::None => ("", ""),
+            SubjectChange::Password(hash) => (hash, ""),
+            SubjectChange::Disable => ("", "1"),
+        };
         let keys = [
             self.key(&["subfams", subject]),
             self.key(&["user", subject]),
@@ -222,7 +240,8 @@ impl RedisStore {
                 .arg(reason)
                 .arg(now)
                 .arg(prefix)
-                .arg(password.unwrap_or(""))
+                .arg(password)
+                .arg(disable)
                 .invoke_async(&mut c)
                 .await
         })

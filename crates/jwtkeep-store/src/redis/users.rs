@@ -2,6 +2,7 @@
 
 use redis::AsyncCommands as _;
 
+use super::families::SubjectChange;
 use super::{corrupt, RedisStore};
 use crate::traits::Result;
 use crate::traits::Users;
@@ -111,12 +112,28 @@ impl Users for RedisStore {
 
     async fn set_password(&self, id: &str, hash: PasswordHash, now: i64) -> Result<u64> {
         let n = self
-            .revoke_subject(id, "password_changed", now, Some(hash.as_str()))
+            .revoke_subject(
+                id,
+                "password_changed",
+                now,
+                SubjectChange::Password(hash.as_str()),
+            )
             .await?;
         u64::try_from(n).map_err(|_| StoreError::NotFound { what: "user" })
     }
 
     async fn set_disabled(&self, id: &str, disabled: bool, now: i64) -> Result<()> {
+        if disabled {
+            // The user and their sessions, in one script.
+            let n = self
+                .revoke_subject(id, "disabled", now, SubjectChange::Disable)
+                .await?;
+            return if n < 0 {
+                Err(StoreError::NotFound { what: "user" })
+            } else {
+                Ok(())
+            };
+        }
         let key = self.key(&["user", id]);
         let script = &self.scripts.set_disabled;
         let n: i64 = self

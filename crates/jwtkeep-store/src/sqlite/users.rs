@@ -143,18 +143,28 @@ impl Users for SqliteStore {
 
     async fn set_disabled(&self, id: &str, disabled: bool, now: i64) -> Result<()> {
         let id = id.to_owned();
-        self.write(move |tx| {
-            let n = tx
-                .execute(
-                    "UPDATE users SET disabled = ?2, updated_at = ?3 WHERE id = ?1",
-                    params![id, disabled, now],
-                )
-                .map_err(db_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound { what: "user" });
-            }
-            Ok(())
-        })
-        .await
+        let ended = self
+            .write(move |tx| {
+                let n = tx
+                    .execute(
+                        "UPDATE users SET disabled = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![id, disabled, now],
+                    )
+                    .map_err(db_err)?;
+                if n == 0 {
+                    return Err(StoreError::NotFound { what: "user" });
+                }
+                // A disabled user's sessions end in the same transaction.
+                if disabled {
+                    revoke_subject_families(tx, &id, "disabled", now)
+                } else {
+                    Ok(0)
+                }
+            })
+            .await?;
+        if ended > 0 {
+            self.inner.notify.notify_waiters();
+        }
+        Ok(())
     }
 }

@@ -1,11 +1,14 @@
 -- Revokes a subject's live families, ending their sessions; optionally sets a
--- user's password first.
--- KEYS: 1 subject's family set, 2 user hash (or '' when no password changes)
--- ARGV: 1 reason, 2 now, 3 key prefix, 4 new password hash (or '')
+-- user's password, or disables the user, first.
+-- KEYS: 1 subject's family set, 2 user hash
+-- ARGV: 1 reason, 2 now, 3 key prefix, 4 new password hash (or ''),
+--       5 '1' to disable the user (or '')
+-- Returns the number of families revoked, or -1 when a user to change is absent.
 local now = tonumber(ARGV[2])
-if ARGV[4] ~= '' then
+if ARGV[4] ~= '' or ARGV[5] == '1' then
   if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
-  redis.call('HSET', KEYS[2], 'hash', ARGV[4], 'updated', now)
+  if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'hash', ARGV[4], 'updated', now) end
+  if ARGV[5] == '1' then redis.call('HSET', KEYS[2], 'disabled', '1', 'updated', now) end
 end
 local n = 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do

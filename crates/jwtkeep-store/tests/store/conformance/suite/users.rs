@@ -137,15 +137,7 @@ pub async fn weak_password_hashes_are_refused<S: Store>(_s: S) {
 
 pub async fn password_change_revokes_the_users_families<S: Store>(s: S) {
     let t = now();
-    let user = s
-        .create_user(
-            &format!("u{}", id().to_ascii_lowercase().replace(['-', '_'], "")),
-            hash('a'),
-            false,
-            t,
-        )
-        .await
-        .unwrap();
+    let user = some_user(&s, t).await;
     let (a, b) = (family(&user.id, "a1", t, 0), family(&user.id, "b1", t, 0));
     s.create_family(a.clone()).await.unwrap();
     s.create_family(b.clone()).await.unwrap();
@@ -163,4 +155,38 @@ pub async fn password_change_revokes_the_users_families<S: Store>(s: S) {
         s.set_password("no-such-user", hash('x'), t).await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+/// Disabling a user ends their sessions in the same operation: no refresh
+/// token of theirs rotates again, whatever the caller does next.
+pub async fn disabling_a_user_revokes_their_families<S: Store>(s: S) {
+    let t = now();
+    let user = some_user(&s, t).await;
+    let a = family(&user.id, "a1", t, 0);
+    s.create_family(a.clone()).await.unwrap();
+    s.set_disabled(&user.id, true, t + 1).await.unwrap();
+    assert!(s.user_by_id(&user.id).await.unwrap().unwrap().disabled);
+    let stored = s.family(&a.id).await.unwrap().unwrap();
+    assert_eq!(stored.revoked_reason.as_deref(), Some("disabled"));
+    assert_eq!(
+        s.rotate_family(&a.id, "a1", "a2", t + 2).await.unwrap(),
+        RotateOutcome::Revoked
+    );
+    // Enabled again: the ended sessions stay ended.
+    s.set_disabled(&user.id, false, t + 3).await.unwrap();
+    assert!(!s.user_by_id(&user.id).await.unwrap().unwrap().disabled);
+    assert_eq!(
+        s.rotate_family(&a.id, "a1", "a2", t + 4).await.unwrap(),
+        RotateOutcome::Revoked
+    );
+    assert!(matches!(
+        s.set_disabled("no-such-user", true, t).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+/// A user of a name of its own, created at `t`.
+async fn some_user<S: Store>(s: &S, t: i64) -> jwtkeep_store::User {
+    let name = format!("u{}", id().to_ascii_lowercase().replace(['-', '_'], ""));
+    s.create_user(&name, hash('a'), false, t).await.unwrap()
 }
