@@ -10,6 +10,7 @@ mod attempts;
 mod clients;
 mod confirm;
 mod cookies;
+mod cors;
 mod error;
 mod events;
 mod extract;

@@ -17,11 +17,19 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     let timeout = state.config.request_timeout;
     let body_limit = state.config.body_limit_bytes;
     let cookie_mode = state.config.cookie_mode;
-    let origins: Arc<[String]> = if state.config.allowed_origins.is_empty() {
-        Arc::from(vec![state.config.issuer_origin()])
+    let mut origins = if state.config.allowed_origins.is_empty() {
+        vec![state.config.issuer_origin()]
     } else {
-        Arc::from(state.config.allowed_origins.clone())
+        state.config.allowed_origins.clone()
     };
+    origins.extend(state.config.cors_origins.iter().cloned());
+    let origins: Arc<[String]> = Arc::from(origins);
+    let cors = (!state.config.cors_origins.is_empty()).then(|| {
+        Arc::new(crate::cors::Cors {
+            origins: state.config.cors_origins.clone(),
+            credentials: cookie_mode,
+        })
+    });
     let routes = Router::new()
         .route("/", get(generator_page))
         .route("/healthz", get(healthz))
@@ -59,7 +67,7 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     } else {
         routes
     };
-    routes
+    let routes = routes
         .layer(middleware::from_fn(move |request, next| {
             headers::timeout(timeout, request, next)
         }))
@@ -67,8 +75,15 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
             Arc::clone(&state),
             headers::log_server_errors::<S>,
         ))
-        .layer(middleware::from_fn(headers::security_headers))
-        .with_state(state)
+        .layer(middleware::from_fn(headers::security_headers));
+    // Outermost, so that every answer (errors included) is marked.
+    let routes = match cors {
+        Some(cors) => routes.layer(middleware::from_fn(move |request, next| {
+            crate::cors::cors(Arc::clone(&cors), request, next)
+        })),
+        None => routes,
+    };
+    routes.with_state(state)
 }
 
 /// The page's own policy (its meta tag: hashes of its one script and one

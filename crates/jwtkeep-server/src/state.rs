@@ -75,6 +75,10 @@ pub struct Config {
     /// In cookie mode, the origins state-changing requests may come from
     /// (`https://app.example.com`); by default the issuer's own origin.
     pub allowed_origins: Vec<String>,
+    /// The browser origins allowed to call the service across origins
+    /// (CORS), exactly; empty: none. In cookie mode they may also send
+    /// state-changing requests with the cookies.
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {
@@ -116,6 +120,7 @@ impl Default for Config {
             event_log: EventLog::default(),
             cookie_mode: false,
             allowed_origins: Vec::new(),
+            cors_origins: Vec::new(),
         }
     }
 }

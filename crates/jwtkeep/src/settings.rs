@@ -54,6 +54,8 @@ pub(crate) struct Settings {
     pub(crate) cookie_mode: Option<bool>,
     /// Origins allowed in cookie mode.
     pub(crate) allowed_origins: Option<Vec<String>>,
+    /// Browser origins allowed across origins (CORS).
+    pub(crate) cors_origins: Option<Vec<String>>,
     /// Largest request body.
     pub(crate) body_limit_bytes: Option<usize>,
     /// Longest request.
@@ -151,15 +153,20 @@ impl Settings {
             &mut self.header_read_timeout_secs,
         )?;
         from_env("max_connections", &mut self.max_connections)?;
-        let mut origins: Option<String> = None;
-        from_env("allowed_origins", &mut origins)?;
-        if let Some(list) = origins {
-            self.allowed_origins = Some(
-                list.split(',')
-                    .map(|o| o.trim().to_owned())
-                    .filter(|o| !o.is_empty())
-                    .collect(),
-            );
+        for (name, list) in [
+            ("allowed_origins", &mut self.allowed_origins),
+            ("cors_origins", &mut self.cors_origins),
+        ] {
+            let mut origins: Option<String> = None;
+            from_env(name, &mut origins)?;
+            if let Some(text) = origins {
+                *list = Some(
+                    text.split(',')
+                        .map(|o| o.trim().to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect(),
+                );
+            }
         }
         Ok(())
     }
@@ -328,13 +335,8 @@ impl Settings {
         if !(1..=10_000).contains(&password_hash_queue) {
             bail!("password_hash_queue = {password_hash_queue} is out of range: 1 to 10000");
         }
-        let allowed_origins = self.allowed_origins.clone().unwrap_or_default();
-        if let Some(bad) = allowed_origins
-            .iter()
-            .find(|o| !(o.starts_with("https://") || o.starts_with("http://")) || o.ends_with('/'))
-        {
-            bail!("allowed origin {bad:?} must be scheme://host[:port] with no path, as browsers send it");
-        }
+        let allowed_origins = origins("allowed_origins", self.allowed_origins.as_ref())?;
+        let cors_origins = origins("cors_origins", self.cors_origins.as_ref())?;
         Ok(Config {
             issuer,
             audience: self.audience.clone().unwrap_or(defaults.audience),
@@ -355,6 +357,7 @@ impl Settings {
             password_hash_queue,
             cookie_mode: self.cookie_mode.unwrap_or(false),
             allowed_origins,
+            cors_origins,
             body_limit_bytes: self
                 .body_limit_bytes
                 .unwrap_or(defaults.body_limit_bytes)
@@ -367,4 +370,19 @@ impl Settings {
             ..defaults
         })
     }
+}
+
+/// A list of browser origins (`name` in messages), each exactly as browsers
+/// send it: `scheme://host[:port]`, no path, no wildcard.
+fn origins(name: &str, list: Option<&Vec<String>>) -> Result<Vec<String>> {
+    let list = list.cloned().unwrap_or_default();
+    let well_formed = |o: &str| {
+        o.strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"))
+            .is_some_and(|host| !host.is_empty() && !host.contains(['/', '*', ' ', '?', '#']))
+    };
+    if let Some(bad) = list.iter().find(|o| !well_formed(o)) {
+        bail!("{name}: {bad:?} must be an origin as browsers send it, scheme://host[:port] with no path and no wildcard");
+    }
+    Ok(list)
 }

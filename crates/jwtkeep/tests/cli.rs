@@ -1497,6 +1497,11 @@ fn serve_settings_come_from_the_file_then_the_environment_and_are_checked() {
             "allowed_origins = [\"https://app.example.com/\"]\n",
             "no path",
         ),
+        ("cors_origins = [\"*\"]\n", "cors_origins: \"*\""),
+        (
+            "cors_origins = [\"https://*.example.com\"]\n",
+            "no wildcard",
+        ),
         ("access_ttl_secs = \"long\"\n", "refused"),
         (
             "access_ttl_secs = 60\nrefresh_grace_secs = 60\n",

@@ -66,6 +66,9 @@ pub enum ApiError {
     /// Cookie mode: a state-changing request from an origin not allowed.
     #[error("in cookie mode a state-changing request must come from an allowed Origin")]
     OriginRefused,
+    /// A CORS preflight from an origin not in `cors_origins`.
+    #[error("this origin may not call the service from a browser: add it to cors_origins")]
+    CorsOriginRefused,
     /// Too many attempts; try again after the given time.
     #[error("too many login attempts; retry in {retry_after_secs} seconds")]
     RateLimited {
@@ -279,7 +282,9 @@ impl ApiError {
             | ApiError::MissingToken
             | ApiError::BadCredentials
             | ApiError::BadClient => StatusCode::UNAUTHORIZED,
-            ApiError::MissingScope { .. } | ApiError::OriginRefused => StatusCode::FORBIDDEN,
+            ApiError::MissingScope { .. }
+            | ApiError::OriginRefused
+            | ApiError::CorsOriginRefused => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } | ApiError::RotationThrottled { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -315,6 +320,7 @@ impl ApiError {
             ApiError::BadClient => "invalid_client",
             ApiError::MissingScope { .. } => "insufficient_scope",
             ApiError::OriginRefused => "origin_refused",
+            ApiError::CorsOriginRefused => "origin_not_allowed",
             ApiError::RateLimited { .. } => "too_many_attempts",
             ApiError::RotationThrottled { .. } => "rotation_throttled",
             ApiError::BadBody(body) => body.code(),

@@ -15,6 +15,7 @@ mod app;
 mod auth;
 mod common;
 mod cookies;
+mod cors;
 mod feed;
 mod flows;
 mod instances;
