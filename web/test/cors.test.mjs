@@ -7,11 +7,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { startServe } from "../serve.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const jwtkeep = process.env.JWTKEEP_BIN || path.join(root, "target", "debug", "jwtkeep");
@@ -46,19 +47,7 @@ before(async () => {
     input: PASSWORD + "\n", encoding: "utf8", env,
   });
   assert.equal(add.status, 0, add.stderr);
-  service = spawn(jwtkeep, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env,
-  });
-  serviceOrigin = await new Promise((resolve, reject) => {
-    let seen = "";
-    service.stderr.on("data", (chunk) => {
-      seen += chunk;
-      const found = seen.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (found) resolve(found[1]);
-    });
-    service.on("exit", (code) => reject(new Error(`jwtkeep serve exited (${code}): ${seen}`)));
-  });
+  ({ child: service, origin: serviceOrigin } = await startServe(jwtkeep, dataDir, env));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],

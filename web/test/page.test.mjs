@@ -6,11 +6,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { startServe } from "../serve.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const pagePath = path.join(root, "web", "index.html");
@@ -37,19 +38,7 @@ before(async () => {
   delete env.JWTKEEP_MASTER_KEY;
   delete env.JWTKEEP_STORE;
   const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), "jwtkeep-web-")), "data");
-  server = spawn(jwtkeep, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env,
-  });
-  origin = await new Promise((resolve, reject) => {
-    let seen = "";
-    server.stderr.on("data", (chunk) => {
-      seen += chunk;
-      const found = seen.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (found) resolve(found[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`jwtkeep serve exited (${code}): ${seen}`)));
-  });
+  ({ child: server, origin: origin } = await startServe(jwtkeep, dataDir, env));
   mkdirSync(artefacts, { recursive: true });
 });
 
