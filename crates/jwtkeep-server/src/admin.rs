@@ -157,6 +157,21 @@ impl From<UserError> for ApiError {
     }
 }
 
+/// The argon2id hash of `password` (which must pass the strength rule),
+/// computed on `pool`.
+async fn hash_password(
+    pool: &PasswordPool,
+    password: Zeroizing<String>,
+) -> Result<jwtkeep_store::PasswordHash, UserError> {
+    pool.hash(password).await.map_err(|e| match e {
+        passwords::PasswordError::Length | passwords::PasswordError::Weak(_) => {
+            UserError::WeakPassword(e)
+        }
+        passwords::PasswordError::Busy => UserError::Busy,
+        _ => UserError::Hasher,
+    })
+}
+
 /// Creates a user with an argon2id hash of `password`, computed on `pool`;
 /// shared with the CLI.
 pub async fn create_user<S: Store>(
@@ -167,13 +182,7 @@ pub async fn create_user<S: Store>(
     admin: bool,
     now: i64,
 ) -> Result<User, UserError> {
-    let hashed = pool.hash(password).await.map_err(|e| match e {
-        passwords::PasswordError::Length | passwords::PasswordError::Weak(_) => {
-            UserError::WeakPassword(e)
-        }
-        passwords::PasswordError::Busy => UserError::Busy,
-        _ => UserError::Hasher,
-    })?;
+    let hashed = hash_password(pool, password).await?;
     store
         .create_user(username, hashed, admin, now)
         .await
@@ -302,6 +311,62 @@ async fn set_disabled<S: Store>(
     };
     audit(state, &who, name, Some(id), Map::new()).await;
     Ok(Json(serde_json::json!({"id": id, "disabled": disabled})).into_response())
+}
+
+/// Sets the password of the user `id` to `password` (strength rule,
+/// argon2id on `pool`) and ends every session of theirs in the same store
+/// step; shared with the CLI. The number of sessions ended.
+pub async fn reset_password<S: Store>(
+    store: &S,
+    pool: &PasswordPool,
+    id: &str,
+    password: Zeroizing<String>,
+    now: i64,
+) -> Result<u64, UserError> {
+    let hashed = hash_password(pool, password).await?;
+    store
+        .set_password(id, hashed, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound { .. } => UserError::NoSuchUser,
+            e => UserError::Store(e),
+        })
+}
+
+/// What an administrator's password reset sends.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResetPassword {
+    new_password: String,
+}
+
+/// `POST /v1/admin/users/{id}/password`: a new password, and every session
+/// of the user ended (their access tokens refused through `sid`).
+pub(crate) async fn password<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ResetPassword>,
+) -> Result<Response, ApiError> {
+    let password = Zeroizing::new(request.new_password);
+    let who = admin(&state, &token, client).await?;
+    let ended = reset_password(&state.store, &state.passwords, &id, password, who.now).await?;
+    sync_own_revocation(&state, who.now).await;
+    if ended > 0 {
+        state.metrics.revocation("family");
+    }
+    let mut details = Map::new();
+    details.insert("sessions_ended".into(), ended.into());
+    audit(
+        &state,
+        &who,
+        SecurityEvent::AdminPasswordReset,
+        Some(&id),
+        details,
+    )
+    .await;
+    Ok(Json(serde_json::json!({"id": id, "sessions_ended": ended})).into_response())
 }
 
 /// `POST /v1/admin/users/{id}/disable`.

@@ -122,11 +122,13 @@ pub enum SecurityEvent {
     AdminUserRevoked,
     /// An administrator revoked every token.
     AdminRevokeAll,
+    /// An administrator set a user's password (every session of theirs ended).
+    AdminPasswordReset,
 }
 
 impl SecurityEvent {
     /// Every event, in the order metrics list them.
-    pub const ALL: [SecurityEvent; 15] = [
+    pub const ALL: [SecurityEvent; 16] = [
         SecurityEvent::LoginSucceeded,
         SecurityEvent::LoginFailed,
         SecurityEvent::LoginLimited,
@@ -142,6 +144,7 @@ impl SecurityEvent {
         SecurityEvent::AdminUserEnabled,
         SecurityEvent::AdminUserRevoked,
         SecurityEvent::AdminRevokeAll,
+        SecurityEvent::AdminPasswordReset,
     ];
 
     /// The stable dotted name.
@@ -162,6 +165,7 @@ impl SecurityEvent {
             SecurityEvent::AdminUserEnabled => "admin.user_enabled",
             SecurityEvent::AdminUserRevoked => "admin.user_revoked",
             SecurityEvent::AdminRevokeAll => "admin.revoke_all",
+            SecurityEvent::AdminPasswordReset => "admin.password_reset",
         }
     }
 }

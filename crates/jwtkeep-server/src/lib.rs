@@ -35,7 +35,7 @@ use std::time::Duration;
 use axum::Router;
 use jwtkeep_store::{MasterKey, RevocationView, Store, StoreStatus, TaskGuard, ViewSync};
 
-pub use admin::{create_user, revoke_user, set_user_disabled, UserError};
+pub use admin::{create_user, reset_password, revoke_user, set_user_disabled, UserError};
 pub use cookies::{ACCESS_COOKIE, REFRESH_COOKIE};
 
 /// The secret generator page (`web/index.html`): one self-contained file

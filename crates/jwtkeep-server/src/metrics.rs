@@ -69,7 +69,7 @@ pub struct Metrics {
     revocations: Family<4>,
     reuse: Family<1>,
     limited: Family<3>,
-    events: Family<15>,
+    events: Family<{ SecurityEvent::ALL.len() }>,
     outages: Family<2>,
     store_down: std::sync::atomic::AtomicBool,
 }

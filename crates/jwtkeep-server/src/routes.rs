@@ -53,6 +53,7 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/v1/admin/users/{id}/disable", post(admin::disable::<S>))
         .route("/v1/admin/users/{id}/enable", post(admin::enable::<S>))
         .route("/v1/admin/users/{id}/revoke", post(admin::revoke::<S>))
+        .route("/v1/admin/users/{id}/password", post(admin::password::<S>))
         .route("/v1/admin/revoke-all", post(admin::revoke_all::<S>))
         .route("/v1/admin/keys/rotate", post(admin::rotate_keys::<S>))
         .route("/v1/admin/events", get(admin::events::<S>))

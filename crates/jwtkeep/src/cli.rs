@@ -632,6 +632,11 @@ pub(crate) enum UserCommand {
     /// Enable a disabled user.
     #[command(after_help = "Examples:\n  jwtkeep user enable bob")]
     Enable(UserRefArgs),
+    /// Set a user's password and end every session of theirs; the password is read from a prompt (not echoed, asked twice) or one line of stdin.
+    #[command(
+        after_help = "The new password must pass the same strength rule as at creation. Every refresh\nsession of the user ends in the same store step: their refresh tokens are refused at once,\ntheir access tokens as soon as each running service syncs (within seconds).\n\nExamples:\n  jwtkeep user passwd alice\n  printf '%s\\n' \"$NEW_PASSWORD\" | jwtkeep user passwd alice --json"
+    )]
+    Passwd(UserRefArgs),
 }
 
 #[derive(Debug, Args)]

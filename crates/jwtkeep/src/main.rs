@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(args) => commands::serve::run(&args),
         Command::User(UserCommand::Add(args)) => commands::admin::user_add(&args),
         Command::User(UserCommand::List(args)) => commands::admin::user_list(&args),
+        Command::User(UserCommand::Passwd(args)) => commands::admin::user_passwd(&args),
         Command::User(UserCommand::Disable(args)) => {
             commands::admin::user_set_disabled(&args, true)
         }

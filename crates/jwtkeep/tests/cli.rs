@@ -1434,6 +1434,62 @@ fn admin_commands_manage_the_state_the_service_runs_on() {
 }
 
 /// The `kid` in a token's header.
+#[test]
+fn user_passwd_sets_a_new_password_and_ends_the_users_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = "an old passphrase for alice 1";
+    let new = "a new passphrase for alice 22";
+    let out = jwtkeep_in(
+        dir.path(),
+        &["user", "add", "alice"],
+        Some(format!("{old}\n").as_bytes()),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (service, addr, _) = start_serve(dir.path());
+    let _ = access_token(&addr, "alice", old);
+
+    // Refused without a change: too weak, no such user, two lines.
+    let weak = jwtkeep_in(
+        dir.path(),
+        &["user", "passwd", "alice"],
+        Some(b"password1234\n"),
+    );
+    assert_eq!(code(&weak), 2);
+    assert_eq!(stderr(&weak).lines().count(), 1, "{}", stderr(&weak));
+    let nobody = jwtkeep_in(
+        dir.path(),
+        &["user", "passwd", "nobody"],
+        Some(format!("{new}\n").as_bytes()),
+    );
+    assert_usage_error(&nobody, "user list");
+    let two = jwtkeep_in(
+        dir.path(),
+        &["user", "passwd", "alice"],
+        Some(format!("{new}\n{new}\n").as_bytes()),
+    );
+    assert_usage_error(&two, "one line");
+    let _ = access_token(&addr, "alice", old);
+
+    // Beside the running service: the session ends, the new password logs in.
+    let out = jwtkeep_in(
+        dir.path(),
+        &["user", "passwd", "alice", "--json"],
+        Some(format!("{new}\n").as_bytes()),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (reply["username"].as_str(), reply["sessions_ended"].as_u64()),
+        (Some("alice"), Some(2))
+    );
+    assert!(!stdout(&out).contains(new));
+    let body = format!(r#"{{"username":"alice","password":"{old}"}}"#);
+    let refused = http(&addr, "POST", "/v1/auth/login", Some(&body));
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let _ = access_token(&addr, "alice", new);
+    stop(service);
+}
+
 fn kid_of(token: &str) -> String {
     let decoded = jwtkeep_core::inspect::decode_unverified(token).unwrap();
     decoded.header["kid"].as_str().unwrap().to_owned()

@@ -465,6 +465,79 @@ async fn the_last_enabled_administrator_cannot_disable_themself() {
 }
 
 /// The id of the user named `name`, as the admin API lists it to `token`'s holder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_sets_a_users_password_and_every_session_of_theirs_ends() {
+    let f = fixture().await;
+    let root = f.access("root").await;
+    let alice_login = f.login("alice").await;
+    let (access, refresh) = (
+        alice_login["access_token"].as_str().unwrap(),
+        alice_login["refresh_token"].as_str().unwrap(),
+    );
+    let other_session = f.access("alice").await;
+    let alice_id = user_id(&f, &root, "alice").await;
+    let path = format!("/v1/admin/users/{alice_id}/password");
+    let new_password = "a different passphrase, long enough 42";
+    let body = json!({"new_password": new_password});
+
+    // Only an administrator; a weak password refused; an unknown user 404.
+    let (status, _) = f
+        .call("POST", &path, Some(access), Some(body.clone()))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, reply) = f
+        .call(
+            "POST",
+            &path,
+            Some(&root),
+            Some(json!({"new_password": "password1234"})),
+        )
+        .await;
+    assert_eq!(
+        (status, reply["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("weak_password"))
+    );
+    let (status, _) = f
+        .call(
+            "POST",
+            "/v1/admin/users/nobody/password",
+            Some(&root),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = f
+        .call(
+            "POST",
+            &path,
+            Some(&root),
+            Some(json!({"new_password": new_password, "x": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Nothing changed so far: the old password still works.
+    assert_eq!(f.me(access).await.0, StatusCode::OK);
+
+    let (status, reply) = f.call("POST", &path, Some(&root), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(reply, json!({"id": alice_id, "sessions_ended": 2}));
+    // Both sessions ended: access tokens and the refresh token refused.
+    for token in [access, other_session.as_str()] {
+        assert_eq!(f.until_refused(token).await["error"], "session_revoked");
+    }
+    assert_eq!(f.refresh(refresh).await.0, StatusCode::UNAUTHORIZED);
+    // The old password no longer logs in; the new one does.
+    assert_eq!(
+        f.try_login("alice", PASSWORD).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(f.try_login("alice", new_password).await.0, StatusCode::OK);
+    // Recorded, without the password.
+    let log = serde_json::to_string(&*f.log.lock().unwrap()).unwrap();
+    assert!(log.contains("admin.password_reset"), "{log}");
+    assert!(!log.contains(new_password));
+}
+
 async fn user_id(f: &common::Fixture, token: &str, name: &str) -> String {
     let (_, users) = f.call("GET", "/v1/admin/users", Some(token), None).await;
     users["users"]

@@ -99,6 +99,19 @@ impl Fixture {
         body
     }
 
+    /// Tries to log `username` in with `password`: the status and body.
+    pub(crate) async fn try_login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let body = json!({"username": username, "password": password});
+        self.call("POST", "/v1/auth/login", None, Some(body)).await
+    }
+
+    /// Presents a refresh token: the status and body.
+    pub(crate) async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
+        let body = json!({"refresh_token": refresh_token});
+        self.call("POST", "/v1/auth/refresh", None, Some(body))
+            .await
+    }
+
     pub(crate) async fn access(&self, username: &str) -> String {
         self.login(username).await["access_token"]
             .as_str()

@@ -227,15 +227,7 @@ async fn introspection_needs_a_client_and_reveals_nothing_of_inactive_tokens() {
     );
 
     // A rotated refresh token is no longer active.
-    let (status, _) = f
-        .call(
-            "POST",
-            "/v1/auth/refresh",
-            None,
-            Some(json!({"refresh_token": refresh})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(f.refresh(refresh).await.0, StatusCode::OK);
     let (_, _, body) = oauth(
         &f,
         "/oauth2/introspect",

@@ -11,8 +11,8 @@ use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
 use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_server::{
-    create_user, revoke_user, set_user_disabled, Config, KeyService, Purpose, Rotated,
-    RotationMode, PURPOSES,
+    create_user, reset_password, revoke_user, set_user_disabled, Config, KeyService, Purpose,
+    Rotated, RotationMode, PURPOSES,
 };
 use jwtkeep_store::{
     AnyStore, ClientSecretHash, Clients as _, Identity as _, Initialised, Revocation,
@@ -120,6 +120,28 @@ pub(crate) fn user_add(args: &UserAddArgs) -> Result<Outcome> {
             user.username,
             if user.admin { ", administrator" } else { "" },
             user.id
+        ))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `jwtkeep user passwd`.
+pub(crate) fn user_passwd(args: &UserRefArgs) -> Result<Outcome> {
+    let password = read_password()?;
+    let (user, ended) = on_store(&args.state, |store| async move {
+        let found = find_user(&store, &args.user).await?;
+        let pool = PasswordPool::new(1, 1).context("cannot start the password hasher")?;
+        let ended = reset_password(&store, &pool, &found.id, password, clock::now_unix())
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok((found, ended))
+    })?;
+    if args.state.json {
+        output::json(&json!({"id": user.id, "username": user.username, "sessions_ended": ended}))?;
+    } else {
+        output::stdout(&format!(
+            "new password set for {}; {ended} sessions ended\n",
+            user.username
         ))?;
     }
     Ok(Outcome::Clean)
