@@ -159,7 +159,7 @@ impl From<UserError> for ApiError {
 
 /// The argon2id hash of `password` (which must pass the strength rule),
 /// computed on `pool`.
-async fn hash_password(
+pub(crate) async fn hash_password(
     pool: &PasswordPool,
     password: Zeroizing<String>,
 ) -> Result<jwtkeep_store::PasswordHash, UserError> {
@@ -325,7 +325,7 @@ pub async fn reset_password<S: Store>(
 ) -> Result<u64, UserError> {
     let hashed = hash_password(pool, password).await?;
     store
-        .set_password(id, hashed, now)
+        .set_password(id, hashed, None, now)
         .await
         .map_err(|e| match e {
             StoreError::NotFound { .. } => UserError::NoSuchUser,

@@ -100,3 +100,31 @@ pub(crate) async fn password_matches<S: Store>(
         Err(_) => Ok(false),
     }
 }
+
+/// Checks that `password` is the current password of the signed-in user
+/// `subject` (a step-up confirmation, a password change), under the login
+/// limits like a login: counted first, 429 past a limit, 401
+/// `invalid_credentials` and the event `failed` when wrong (or when the
+/// user is gone or disabled), the pair's count forgiven when right.
+pub(crate) async fn check_current_password<S: Store>(
+    state: &AppState<S>,
+    subject: &str,
+    password: Zeroizing<String>,
+    client: Option<String>,
+    failed: SecurityEvent,
+    now: i64,
+) -> Result<(), ApiError> {
+    let attempt = Attempt::new(&format!("id:{subject}"), client.clone());
+    attempt.count(state, now).await?;
+    let user = state.store.user_by_id(subject).await?;
+    let stored = user
+        .as_ref()
+        .filter(|u| !u.disabled)
+        .map(|u| u.password_hash.clone());
+    if !password_matches(state, password, stored).await? {
+        record(state, failed, Some(subject), client, now).await;
+        return Err(ApiError::BadCredentials);
+    }
+    attempt.succeeded(state, now).await;
+    Ok(())
+}

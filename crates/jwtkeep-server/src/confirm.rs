@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::attempts::{password_matches, Attempt};
+use crate::attempts::check_current_password;
 use crate::error::ConfirmRefusal;
-use crate::events::{record, record_details, SecurityEvent};
+use crate::events::{record_details, SecurityEvent};
 use crate::extract::{ApiJson, Bearer, ClientAddr};
 use crate::gate::{authenticate, check_revocation, verify_token};
 use crate::issue::{no_store, random_id};
@@ -79,25 +79,15 @@ pub(crate) async fn issue<S: Store>(
     let verified = authenticate(&state, &token, now).await?;
     let subject = verified.payload().sub().unwrap_or_default().to_owned();
     // The same limits as logins: this is a password check too.
-    let attempt = Attempt::new(&format!("id:{subject}"), client.clone());
-    attempt.count(&state, now).await?;
-    let user = state.store.user_by_id(&subject).await?;
-    let stored = user
-        .as_ref()
-        .filter(|u| !u.disabled)
-        .map(|u| u.password_hash.clone());
-    if !password_matches(&state, password, stored).await? {
-        record(
-            &state,
-            SecurityEvent::ConfirmFailed,
-            Some(&subject),
-            client,
-            now,
-        )
-        .await;
-        return Err(ApiError::BadCredentials);
-    }
-    attempt.succeeded(&state, now).await;
+    check_current_password(
+        &state,
+        &subject,
+        password,
+        client.clone(),
+        SecurityEvent::ConfirmFailed,
+        now,
+    )
+    .await?;
     let jti = random_id()?;
     let ttl = state.config.confirm_ttl_secs;
     let claims = ConfirmClaims {

@@ -124,11 +124,15 @@ pub enum SecurityEvent {
     AdminRevokeAll,
     /// An administrator set a user's password (every session of theirs ended).
     AdminPasswordReset,
+    /// A user changed their password (their other sessions ended).
+    PasswordChanged,
+    /// A password change gave the wrong current password.
+    PasswordChangeFailed,
 }
 
 impl SecurityEvent {
     /// Every event, in the order metrics list them.
-    pub const ALL: [SecurityEvent; 16] = [
+    pub const ALL: [SecurityEvent; 18] = [
         SecurityEvent::LoginSucceeded,
         SecurityEvent::LoginFailed,
         SecurityEvent::LoginLimited,
@@ -145,6 +149,8 @@ impl SecurityEvent {
         SecurityEvent::AdminUserRevoked,
         SecurityEvent::AdminRevokeAll,
         SecurityEvent::AdminPasswordReset,
+        SecurityEvent::PasswordChanged,
+        SecurityEvent::PasswordChangeFailed,
     ];
 
     /// The stable dotted name.
@@ -166,6 +172,8 @@ impl SecurityEvent {
             SecurityEvent::AdminUserRevoked => "admin.user_revoked",
             SecurityEvent::AdminRevokeAll => "admin.revoke_all",
             SecurityEvent::AdminPasswordReset => "admin.password_reset",
+            SecurityEvent::PasswordChanged => "password.changed",
+            SecurityEvent::PasswordChangeFailed => "password.change_failed",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! files after start-up. The binary (`jwtkeep serve`) opens the store, reads
 //! the master key, and hands both to [`Service::start`].
 
+mod account;
 mod admin;
 mod attempts;
 mod clients;

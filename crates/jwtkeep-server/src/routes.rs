@@ -40,6 +40,7 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/v1/auth/me", get(session::me::<S>))
         .route("/v1/auth/refresh", post(session::refresh::<S>))
         .route("/v1/auth/logout", post(session::logout::<S>))
+        .route("/v1/auth/password", post(crate::account::change::<S>))
         .route("/v1/auth/confirm", post(confirm::issue::<S>))
         .route("/v1/auth/confirm/verify", post(confirm::verify::<S>))
         .route("/oauth2/introspect", post(oauth::introspect::<S>))

@@ -139,8 +139,14 @@ impl Users for AnyStore {
         dispatch!(self, s => s.user_by_id(id).await)
     }
 
-    async fn set_password(&self, id: &str, hash: PasswordHash, now: i64) -> Result<u64> {
-        dispatch!(self, s => s.set_password(id, hash, now).await)
+    async fn set_password(
+        &self,
+        id: &str,
+        hash: PasswordHash,
+        keep: Option<&str>,
+        now: i64,
+    ) -> Result<u64> {
+        dispatch!(self, s => s.set_password(id, hash, keep, now).await)
     }
 
     async fn set_disabled(&self, id: &str, disabled: bool, now: i64) -> Result<()> {

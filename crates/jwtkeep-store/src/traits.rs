@@ -133,11 +133,14 @@ pub trait Users {
     fn user_by_id(&self, id: &str) -> impl Future<Output = Result<Option<User>>> + Send;
 
     /// Sets a new password hash and, in the same operation, revokes every
-    /// refresh family of the user, ending their sessions. Returns the number of families revoked.
+    /// refresh family of the user but `keep` (the session that made the
+    /// change, when the user made it), ending their sessions. Returns the
+    /// number of families revoked.
     fn set_password(
         &self,
         id: &str,
         hash: PasswordHash,
+        keep: Option<&str>,
         now: i64,
     ) -> impl Future<Output = Result<u64>> + Send;
 

@@ -6,7 +6,7 @@ use jwtkeep_store::{ClientSecretHash, Clients as _};
 use serde_json::{json, Value};
 
 use crate::common;
-use common::{fixture, Fixture, T0};
+use common::{fixture, Fixture, PASSWORD, T0};
 
 fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
@@ -267,4 +267,88 @@ async fn a_refresh_token_without_its_scope_is_answered_from_the_user() {
     assert_eq!(access["scope"], "admin");
     let next = claims_of(body["refresh_token"].as_str().unwrap());
     assert_eq!(next["scope"], "admin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_ends_the_other_sessions_but_not_the_callers() {
+    let f = fixture().await;
+    let (mine, other) = (f.login("alice").await, f.login("alice").await);
+    let token = |login: &Value, name: &str| login[name].as_str().unwrap().to_owned();
+    let (my_access, my_refresh) = (token(&mine, "access_token"), token(&mine, "refresh_token"));
+    let (other_access, other_refresh) = (
+        token(&other, "access_token"),
+        token(&other, "refresh_token"),
+    );
+    let new_password = "a brand new passphrase for alice 7";
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+
+    // The current password is checked (and counted, as a login is).
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/auth/password",
+            Some(&my_access),
+            Some(change("wrong password!", new_password)),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_credentials"))
+    );
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/auth/password",
+            Some(&my_access),
+            Some(change(PASSWORD, "password1234")),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("weak_password"))
+    );
+    let (status, _) = f
+        .call(
+            "POST",
+            "/v1/auth/password",
+            None,
+            Some(change(PASSWORD, new_password)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(f.me(&other_access).await.0, StatusCode::OK);
+
+    let (status, body) = f
+        .call(
+            "POST",
+            "/v1/auth/password",
+            Some(&my_access),
+            Some(change(PASSWORD, new_password)),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"sessions_ended": 1}))
+    );
+    // The other session is over, access and refresh.
+    assert_eq!(
+        f.until_refused(&other_access).await["error"],
+        "session_revoked"
+    );
+    assert_eq!(f.refresh(&other_refresh).await.0, StatusCode::UNAUTHORIZED);
+    // The caller's goes on.
+    assert_eq!(f.me(&my_access).await.0, StatusCode::OK);
+    assert_eq!(f.refresh(&my_refresh).await.0, StatusCode::OK);
+    assert_eq!(
+        f.try_login("alice", PASSWORD).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(f.try_login("alice", new_password).await.0, StatusCode::OK);
+    let log = serde_json::to_string(&*f.log.lock().unwrap()).unwrap();
+    assert!(
+        log.contains("password.changed") && log.contains("password.change_failed"),
+        "{log}"
+    );
+    assert!(!log.contains(new_password) && !log.contains(PASSWORD));
 }

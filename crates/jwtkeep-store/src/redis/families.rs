@@ -207,8 +207,8 @@ impl Families for RedisStore {
 pub(super) enum SubjectChange<'a> {
     /// Nothing: only the sessions end.
     None,
-    /// A new password hash.
-    Password(&'a str),
+    /// A new password hash; the session named (if any) is kept.
+    Password(&'a str, Option<&'a str>),
     /// The user is disabled.
     Disable,
 }
@@ -223,10 +223,10 @@ impl RedisStore {
         now: i64,
         change: SubjectChange<'_>,
     ) -> Result<i64> {
-        let (password, disable) = match change {
-            SubjectChange::None => ("", ""),
-            SubjectChange::Password(hash) => (hash, ""),
-            SubjectChange::Disable => ("", "1"),
+        let (password, disable, keep) = match change {
+            SubjectChange::None => ("", "", ""),
+            SubjectChange::Password(hash, keep) => (hash, "", keep.unwrap_or("")),
+            SubjectChange::Disable => ("", "1", ""),
         };
         let keys = [
             self.key(&["subfams", subject]),
@@ -242,6 +242,7 @@ impl RedisStore {
                 .arg(prefix)
                 .arg(password)
                 .arg(disable)
+                .arg(keep)
                 .invoke_async(&mut c)
                 .await
         })

@@ -110,13 +110,19 @@ impl Users for RedisStore {
         self.load_user(id).await
     }
 
-    async fn set_password(&self, id: &str, hash: PasswordHash, now: i64) -> Result<u64> {
+    async fn set_password(
+        &self,
+        id: &str,
+        hash: PasswordHash,
+        keep: Option<&str>,
+        now: i64,
+    ) -> Result<u64> {
         let n = self
             .revoke_subject(
                 id,
                 "password_changed",
                 now,
-                SubjectChange::Password(hash.as_str()),
+                SubjectChange::Password(hash.as_str(), keep),
             )
             .await?;
         u64::try_from(n).map_err(|_| StoreError::NotFound { what: "user" })

@@ -49,6 +49,7 @@ pub(super) fn revoke_subject_families(
     subject: &str,
     reason: &str,
     now: i64,
+    keep: Option<&str>,
 ) -> Result<u64> {
     let ended: Vec<(String, i64)> = {
         let mut stmt = tx
@@ -56,11 +57,12 @@ pub(super) fn revoke_subject_families(
                 "UPDATE families SET revoked_at = ?3, revoked_reason = ?2
                  WHERE subject = ?1 AND revoked_at IS NULL
                    AND idle_expires_at > ?3 AND absolute_expires_at > ?3
+                   AND id IS NOT ?4
                  RETURNING id, access_secs",
             )
             .map_err(db_err)?;
         let rows = stmt
-            .query_map(params![subject, reason, now], |r| {
+            .query_map(params![subject, reason, now, keep], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .map_err(db_err)?;
@@ -229,7 +231,7 @@ impl Families for SqliteStore {
     async fn revoke_families_of(&self, subject: &str, reason: &str, now: i64) -> Result<u64> {
         let (subject, reason) = (subject.to_owned(), reason.to_owned());
         let n = self
-            .write(move |tx| revoke_subject_families(tx, &subject, &reason, now))
+            .write(move |tx| revoke_subject_families(tx, &subject, &reason, now, None))
             .await?;
         if n > 0 {
             self.inner.notify.notify_waiters();

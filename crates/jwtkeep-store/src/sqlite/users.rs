@@ -119,8 +119,14 @@ impl Users for SqliteStore {
         .await
     }
 
-    async fn set_password(&self, id: &str, hash: PasswordHash, now: i64) -> Result<u64> {
-        let id = id.to_owned();
+    async fn set_password(
+        &self,
+        id: &str,
+        hash: PasswordHash,
+        keep: Option<&str>,
+        now: i64,
+    ) -> Result<u64> {
+        let (id, keep) = (id.to_owned(), keep.map(str::to_owned));
         let n = self
             .write(move |tx| {
                 let n = tx
@@ -132,7 +138,7 @@ impl Users for SqliteStore {
                 if n == 0 {
                     return Err(StoreError::NotFound { what: "user" });
                 }
-                revoke_subject_families(tx, &id, "password_changed", now)
+                revoke_subject_families(tx, &id, "password_changed", now, keep.as_deref())
             })
             .await?;
         if n > 0 {
@@ -156,7 +162,7 @@ impl Users for SqliteStore {
                 }
                 // A disabled user's sessions end in the same transaction.
                 if disabled {
-                    revoke_subject_families(tx, &id, "disabled", now)
+                    revoke_subject_families(tx, &id, "disabled", now, None)
                 } else {
                     Ok(0)
                 }

@@ -91,6 +91,7 @@ conformance!(
     weak_password_hashes_are_refused,
     password_change_revokes_the_users_families,
     disabling_a_user_revokes_their_families,
+    a_password_change_may_keep_the_session_that_made_it,
     rate_limit_counts_in_fixed_windows,
     parallel_wrong_passwords_get_no_more_than_the_limit,
     a_forgiven_hit_is_taken_back_in_its_own_window_only,

@@ -299,7 +299,10 @@ pub async fn every_end_of_a_family_ends_its_session<S: Store>(s: S) {
         .unwrap();
     let changed = family(&user.id, "e1", t, 0);
     s.create_family(changed.clone()).await.unwrap();
-    assert_eq!(s.set_password(&user.id, hash('b'), t).await.unwrap(), 1);
+    assert_eq!(
+        s.set_password(&user.id, hash('b'), None, t).await.unwrap(),
+        1
+    );
 
     // A family that is still live is not touched.
     let live = family("u", "f1", t, 0);

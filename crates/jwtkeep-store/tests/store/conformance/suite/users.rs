@@ -142,7 +142,12 @@ pub async fn password_change_revokes_the_users_families<S: Store>(s: S) {
     s.create_family(a.clone()).await.unwrap();
     s.create_family(b.clone()).await.unwrap();
     s.revoke_family(&b.id, "logout", t).await.unwrap();
-    assert_eq!(s.set_password(&user.id, hash('n'), t + 1).await.unwrap(), 1);
+    assert_eq!(
+        s.set_password(&user.id, hash('n'), None, t + 1)
+            .await
+            .unwrap(),
+        1
+    );
     let stored = s.user_by_id(&user.id).await.unwrap().unwrap();
     assert_eq!(stored.password_hash, hash('n'));
     let a = s.family(&a.id).await.unwrap().unwrap();
@@ -152,7 +157,7 @@ pub async fn password_change_revokes_the_users_families<S: Store>(s: S) {
         RotateOutcome::Revoked
     );
     assert!(matches!(
-        s.set_password("no-such-user", hash('x'), t).await,
+        s.set_password("no-such-user", hash('x'), None, t).await,
         Err(StoreError::NotFound { .. })
     ));
 }
@@ -189,4 +194,31 @@ pub async fn disabling_a_user_revokes_their_families<S: Store>(s: S) {
 async fn some_user<S: Store>(s: &S, t: i64) -> jwtkeep_store::User {
     let name = format!("u{}", id().to_ascii_lowercase().replace(['-', '_'], ""));
     s.create_user(&name, hash('a'), false, t).await.unwrap()
+}
+
+/// A user changing their own password keeps the session they changed it
+/// from; every other session of theirs ends in the same operation.
+pub async fn a_password_change_may_keep_the_session_that_made_it<S: Store>(s: S) {
+    let t = now();
+    let user = some_user(&s, t).await;
+    let (mine, other) = (family(&user.id, "m1", t, 0), family(&user.id, "o1", t, 0));
+    s.create_family(mine.clone()).await.unwrap();
+    s.create_family(other.clone()).await.unwrap();
+    let ended = s
+        .set_password(&user.id, hash('n'), Some(&mine.id), t + 1)
+        .await
+        .unwrap();
+    assert_eq!(ended, 1);
+    assert_eq!(
+        s.rotate_family(&other.id, "o1", "o2", t + 2).await.unwrap(),
+        RotateOutcome::Revoked
+    );
+    assert!(matches!(
+        s.rotate_family(&mine.id, "m1", "m2", t + 2).await.unwrap(),
+        RotateOutcome::Rotated { .. }
+    ));
+    assert_eq!(
+        s.user_by_id(&user.id).await.unwrap().unwrap().password_hash,
+        hash('n')
+    );
 }
