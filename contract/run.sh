@@ -5,8 +5,8 @@
 # and any finding fails. Usage: contract/run.sh [JWTKEEP_BINARY]
 #
 # The administrator's passes keep the operations that end its own token
-# (logout, revoke-all, a key rotation that may retire the key, revoking or
-# disabling a user) apart: each runs alone with a fresh token, so that the
+# (logout, revoke-all, a key rotation that may retire the key, revoking,
+# disabling or resetting the password of a user) apart: each runs alone with a fresh token, so that the
 # others are exercised with a live one. SEED=N reruns a given case; the
 # default seed is fixed so that a failure in CI reproduces.
 set -euo pipefail
@@ -64,16 +64,17 @@ pass() { # label [schemathesis options...]
   fi
 }
 
-own_token='auth/logout|admin/keys/rotate|admin/users/\{id\}/(revoke|disable)|admin/revoke-all'
+own_token='auth/logout|admin/keys/rotate|admin/users/\{id\}/(revoke|disable|password)|admin/revoke-all'
 pass "unauthenticated"
 pass "OAuth client" -H "Authorization: Basic $(printf '%s' "$client" | base64 -w0)" \
   --include-path-regex '^/(oauth2/|v1/revocations)'
 bearer=$(token)
 pass "administrator" -H "Authorization: Bearer $bearer" \
   --include-path-regex '^/v1/' --exclude-path-regex "^/v1/($own_token)\$"
-# Revoke-all last: it ends every token issued up to the next second.
+# Revoke-all next to last: it ends every token issued up to the next second.
+# A password reset last: it may reset the administrator's own password.
 for op in 'auth/logout' 'admin/keys/rotate' 'admin/users/\{id\}/revoke' \
-  'admin/users/\{id\}/disable' 'admin/revoke-all'; do
+  'admin/users/\{id\}/disable' 'admin/revoke-all' 'admin/users/\{id\}/password'; do
   # A revocation cuts off tokens issued up to the next whole second; the
   # passes may have disabled the administrator (others exist by then).
   sleep 1
