@@ -213,8 +213,15 @@ impl Proxy {
 }
 
 impl Drop for Proxy {
+    /// Asks the proxy to stop (SIGTERM: nginx's master then stops its
+    /// workers, which a SIGKILL would leave behind, still holding the
+    /// ports), and waits for it.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let pid = self.child.id().to_string();
+        let asked = Command::new("kill").args(["-TERM", &pid]).status();
+        if !asked.is_ok_and(|s| s.success()) {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
