@@ -245,6 +245,13 @@ pub(crate) async fn list<S: Store>(
 /// off (`iat` is in whole seconds: one issued this very second must die too)
 /// and every refresh family is revoked.
 pub async fn revoke_user<S: Store>(store: &S, subject: &str, now: i64) -> Result<u64, StoreError> {
+    cut_off_subject(store, subject, now).await?;
+    store.revoke_families_of(subject, "admin", now).await
+}
+
+/// Refuses every token of `subject` issued before `now + 1` (`iat` is in
+/// whole seconds: one issued this very second must die too).
+async fn cut_off_subject<S: Store>(store: &S, subject: &str, now: i64) -> Result<(), StoreError> {
     store
         .revoke(
             Revocation::Subject {
@@ -253,8 +260,7 @@ pub async fn revoke_user<S: Store>(store: &S, subject: &str, now: i64) -> Result
             },
             now,
         )
-        .await?;
-    store.revoke_families_of(subject, "admin", now).await
+        .await
 }
 
 /// Disables (ending every session) or enables the user `id`; shared with
@@ -284,8 +290,9 @@ pub async fn set_user_disabled<S: Store>(
             e => UserError::Store(e),
         })?;
     if disabled {
-        // A disabled user's sessions end with it.
-        revoke_user(store, id, now)
+        // The store ended the user's sessions with the change; their
+        // tokens are cut off too, so that the refusal names the subject.
+        cut_off_subject(store, id, now)
             .await
             .map_err(UserError::Store)?;
     }
