@@ -9,23 +9,9 @@
 #   GATE_ENV=TOKIO_WORKER_THREADS=1 bash bench/gate/run.sh    (the gate on one worker thread)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-bin="$root/target/release/jwtkeep"
-dur=${DUR:-5s}
-rounds=${ROUNDS:-3}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
-[ -x "$bin" ] || (cd "$root" && cargo build --release -p jwtkeep)
+. "$here/../wrk.sh"
 api="$root/bench/target/release/guarded_api"
 (cd "$root/bench" && cargo build --release --bin guarded_api -q)
-[ -d "$here/reference/node_modules" ] || npm install --prefix "$here/reference" --no-audit --no-fund >/dev/null
-
-wait_for() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "no answer from $1" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # The issuer, with a user and the gate's client.
 password="gate benchmark password"

@@ -5,19 +5,10 @@
 -- successor back, so no chain ever has two requests in flight. With more
 -- chains than connections (64 over 32), a connection never waits for a
 -- chain. Failed rotations are reported as "wrong" (that chain ends).
-local threads = {}
-local n = 0
-function setup(thread)
-  n = n + 1
-  thread:set("id", n)
-  table.insert(threads, thread)
-end
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "../checked.lua")
 
 local pool = {}
-wrong = 0
 function init(args)
-  local count = 0
-  for _ in pairs(threads) do count = count + 1 end
   local i = 0
   for t in string.gmatch(os.getenv("TOKENS"), "[^,]+") do
     if i % tonumber(os.getenv("THREADS") or "1") == id - 1 then table.insert(pool, t) end
@@ -35,10 +26,4 @@ end
 function response(status, headers, body)
   local next_token = body:match('"refresh_token":"([^"]+)"')
   if status == 200 and next_token then table.insert(pool, next_token) else wrong = wrong + 1 end
-end
-
-function done(summary, latency, requests)
-  local total = 0
-  for _, t in ipairs(threads) do total = total + (t:get("wrong") or 0) end
-  io.write(string.format("p50_us=%d p99_us=%d wrong=%d\n", latency:percentile(50), latency:percentile(99), total))
 end

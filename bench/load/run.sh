@@ -11,21 +11,8 @@
 #   bash bench/load/run.sh        (ROUNDS=3, DUR=5s, CHAINS=64 by default; needs Redis on 6379)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-bin="$root/target/release/jwtkeep"
-dur=${DUR:-5s}
-rounds=${ROUNDS:-3}
 chains=${CHAINS:-64}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
-[ -x "$bin" ] || (cd "$root" && cargo build --release -p jwtkeep)
-[ -d "$here/reference/node_modules" ] || npm ci --prefix "$here/reference" --no-audit --no-fund >/dev/null
-
-wait_for() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "no answer from $1" >&2; exit 1; }
+. "$here/../wrk.sh"
 post() { curl -sf -X POST -H 'content-type: application/json' -d "$2" "$1"; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
