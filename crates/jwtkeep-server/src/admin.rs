@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jwtkeep_store::{EventQuery, Revocation, Store, StoreError, User};
+use jwtkeep_store::{EventQuery, Revocation, ScopeError, Scopes, Store, StoreError, User};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
@@ -71,6 +71,7 @@ struct UserView {
     id: String,
     username: String,
     admin: bool,
+    scopes: Vec<String>,
     disabled: bool,
     created_at: i64,
     updated_at: i64,
@@ -82,6 +83,7 @@ impl From<User> for UserView {
             id: u.id,
             username: u.username,
             admin: u.admin,
+            scopes: u.scopes.iter().map(str::to_owned).collect(),
             disabled: u.disabled,
             created_at: u.created_at,
             updated_at: u.updated_at,
@@ -109,6 +111,8 @@ pub(crate) struct CreateUser {
     password: String,
     #[serde(default)]
     admin: bool,
+    #[serde(default)]
+    scopes: Vec<String>,
 }
 
 /// Why a user could not be created: the domain's reasons, which the API
@@ -137,6 +141,9 @@ pub enum UserError {
     /// The user is the last enabled administrator.
     #[error("this is the last enabled administrator: make another administrator first")]
     LastAdministrator,
+    /// A scope list the rule refuses.
+    #[error("{0}")]
+    InvalidScopes(ScopeError),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -152,8 +159,18 @@ impl From<UserError> for ApiError {
             UserError::Busy => ApiError::Busy,
             UserError::NoSuchUser => ApiError::NoSuchUser,
             UserError::LastAdministrator => ApiError::LastAdministrator,
+            UserError::InvalidScopes(e) => ApiError::InvalidScope(e.to_string()),
             UserError::Store(e) => ApiError::Store(e),
         }
+    }
+}
+
+/// A store error of an operation on one user: `NotFound` is that no user
+/// has the id.
+fn no_such_user(e: StoreError) -> UserError {
+    match e {
+        StoreError::NotFound { .. } => UserError::NoSuchUser,
+        e => UserError::Store(e),
     }
 }
 
@@ -180,11 +197,12 @@ pub async fn create_user<S: Store>(
     username: &str,
     password: Zeroizing<String>,
     admin: bool,
+    scopes: Scopes,
     now: i64,
 ) -> Result<User, UserError> {
     let hashed = hash_password(pool, password).await?;
     store
-        .create_user(username, hashed, admin, now)
+        .create_user(username, hashed, admin, scopes, now)
         .await
         .map_err(|e| match e {
             StoreError::Conflict { .. } => UserError::UsernameTaken,
@@ -202,6 +220,7 @@ pub(crate) async fn create<S: Store>(
 ) -> Result<Response, ApiError> {
     let password = Zeroizing::new(request.password);
     let who = admin(&state, &token, client).await?;
+    let scopes = Scopes::from_list(&request.scopes).map_err(UserError::InvalidScopes)?;
     // The API takes a username exactly as it will be shown (the document's
     // pattern): no surrounding blanks to trim away.
     if request.username.trim() != request.username {
@@ -213,11 +232,13 @@ pub(crate) async fn create<S: Store>(
         &request.username,
         password,
         request.admin,
+        scopes,
         who.now,
     )
     .await?;
     let mut details = Map::new();
     details.insert("admin".into(), user.admin.into());
+    details.insert("scopes".into(), user.scopes.to_string().into());
     audit(
         &state,
         &who,
@@ -263,32 +284,37 @@ async fn cut_off_subject<S: Store>(store: &S, subject: &str, now: i64) -> Result
         .await
 }
 
-/// Disables (ending every session) or enables the user `id`; shared with
-/// the CLI. The last enabled administrator cannot be disabled: nobody could
-/// then administer the service without the command line and its files.
-/// (Two administrators disabling each other at the same instant can still
-/// both succeed; the check reads the users once.)
-pub async fn set_user_disabled<S: Store>(
-    store: &S,
-    id: &str,
-    disabled: bool,
-    now: i64,
-) -> Result<(), UserError> {
+/// Refuses to take away the user `id` when they are the last enabled
+/// administrator: nobody could then administer the service without the
+/// command line and its files. (Two administrators removing each other at
+/// the same instant can still both succeed; the check reads the users once.)
+async fn ensure_not_last_administrator<S: Store>(store: &S, id: &str) -> Result<(), UserError> {
     let target = store.user_by_id(id).await.map_err(UserError::Store)?;
-    if disabled && target.is_some_and(|u| u.admin && !u.disabled) {
+    if target.is_some_and(|u| u.admin && !u.disabled) {
         // Only then are the users read, to count the enabled administrators.
         let users = store.list_users(100_000).await.map_err(UserError::Store)?;
         if users.iter().filter(|u| u.admin && !u.disabled).count() <= 1 {
             return Err(UserError::LastAdministrator);
         }
     }
+    Ok(())
+}
+
+/// Disables (ending every session) or enables the user `id`; shared with
+/// the CLI. The last enabled administrator cannot be disabled.
+pub async fn set_user_disabled<S: Store>(
+    store: &S,
+    id: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<(), UserError> {
+    if disabled {
+        ensure_not_last_administrator(store, id).await?;
+    }
     store
         .set_disabled(id, disabled, now)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound { .. } => UserError::NoSuchUser,
-            e => UserError::Store(e),
-        })?;
+        .map_err(no_such_user)?;
     if disabled {
         // The store ended the user's sessions with the change; their
         // tokens are cut off too, so that the refusal names the subject.
@@ -334,10 +360,7 @@ pub async fn reset_password<S: Store>(
     store
         .set_password(id, hashed, None, now)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound { .. } => UserError::NoSuchUser,
-            e => UserError::Store(e),
-        })
+        .map_err(no_such_user)
 }
 
 /// What an administrator's password reset sends.
@@ -374,6 +397,114 @@ pub(crate) async fn password<S: Store>(
     )
     .await;
     Ok(Json(serde_json::json!({"id": id, "sessions_ended": ended})).into_response())
+}
+
+/// Deletes the user `id`; shared with the CLI. Their tokens are cut off
+/// first (so that a failure after it leaves an account nobody can use
+/// rather than tokens of a deleted one), then the account, its name and its
+/// sessions go in one store step. The last enabled administrator cannot be
+/// deleted. The number of sessions ended.
+pub async fn delete_user<S: Store>(store: &S, id: &str, now: i64) -> Result<u64, UserError> {
+    ensure_not_last_administrator(store, id).await?;
+    if store
+        .user_by_id(id)
+        .await
+        .map_err(UserError::Store)?
+        .is_none()
+    {
+        return Err(UserError::NoSuchUser);
+    }
+    cut_off_subject(store, id, now)
+        .await
+        .map_err(UserError::Store)?;
+    store.delete_user(id, now).await.map_err(no_such_user)
+}
+
+/// Replaces the scopes of the user `id`; shared with the CLI. Every session
+/// of theirs ends in the same store step, and with it every token of those
+/// sessions (through `sid`), so no token keeps a scope the user lost. No
+/// subject cut-off: a login in the same second gets the new scopes and
+/// must work. The number of sessions ended.
+pub async fn set_user_scopes<S: Store>(
+    store: &S,
+    id: &str,
+    scopes: Scopes,
+    now: i64,
+) -> Result<u64, UserError> {
+    store
+        .set_scopes(id, scopes, now)
+        .await
+        .map_err(no_such_user)
+}
+
+/// `DELETE /v1/admin/users/{id}`: the account, its sessions and its
+/// tokens are gone; the username may be registered again.
+pub(crate) async fn remove<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let who = admin(&state, &token, client).await?;
+    let ended = delete_user(&state.store, &id, who.now).await?;
+    sync_own_revocation(&state, who.now).await;
+    state.metrics.revocation("subject");
+    let mut details = Map::new();
+    details.insert("sessions_ended".into(), ended.into());
+    audit(
+        &state,
+        &who,
+        SecurityEvent::AdminUserDeleted,
+        Some(&id),
+        details,
+    )
+    .await;
+    Ok(
+        Json(serde_json::json!({"id": id, "deleted": true, "sessions_ended": ended}))
+            .into_response(),
+    )
+}
+
+/// What replacing a user's scopes sends.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetScopes {
+    scopes: Vec<String>,
+}
+
+/// `PUT /v1/admin/users/{id}/scopes`: the user's scopes replaced, and every
+/// session of theirs ended.
+pub(crate) async fn scopes<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ClientAddr(client): ClientAddr,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<SetScopes>,
+) -> Result<Response, ApiError> {
+    let who = admin(&state, &token, client).await?;
+    let scopes = Scopes::from_list(&request.scopes).map_err(UserError::InvalidScopes)?;
+    let shown: Vec<String> = scopes.iter().map(str::to_owned).collect();
+    let listed = scopes.to_string();
+    let ended = set_user_scopes(&state.store, &id, scopes, who.now).await?;
+    sync_own_revocation(&state, who.now).await;
+    if ended > 0 {
+        state.metrics.revocation("family");
+    }
+    let mut details = Map::new();
+    details.insert("scopes".into(), listed.into());
+    details.insert("sessions_ended".into(), ended.into());
+    audit(
+        &state,
+        &who,
+        SecurityEvent::AdminUserScopesChanged,
+        Some(&id),
+        details,
+    )
+    .await;
+    Ok(
+        Json(serde_json::json!({"id": id, "scopes": shown, "sessions_ended": ended}))
+            .into_response(),
+    )
 }
 
 /// `POST /v1/admin/users/{id}/disable`.

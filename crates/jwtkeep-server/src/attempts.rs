@@ -1,6 +1,7 @@
 //! Password checks under the login limits: every attempt is counted per
 //! client address and per account before the password is looked at, and the
-//! argon2id work is the same whether or not the account exists.
+//! argon2id work is the same whether or not the account exists. A
+//! registered client's secret is checked under limits of the same shape.
 
 use jwtkeep_store::Store;
 use zeroize::Zeroizing;
@@ -20,18 +21,36 @@ pub(crate) struct Attempt {
     address: String,
     account: String,
     client: Option<String>,
+    /// The event recorded when a limit refuses the attempt.
+    limited: SecurityEvent,
 }
 
 impl Attempt {
-    /// The attempt of `client` on `account` (a normalised name, or a user id
-    /// prefixed so that the two never meet).
+    /// The login attempt of `client` on `account` (a normalised name, or a
+    /// user id prefixed so that the two never meet).
     pub(crate) fn new(account: &str, client: Option<String>) -> Attempt {
+        Attempt::counted("login", account, client, SecurityEvent::LoginLimited)
+    }
+
+    /// A registered client's authentication under `name`, from `client`
+    /// (the address), counted apart from logins.
+    pub(crate) fn client_auth(name: &str, client: Option<String>) -> Attempt {
+        Attempt::counted("client", name, client, SecurityEvent::ClientAuthLimited)
+    }
+
+    fn counted(
+        kind: &str,
+        account: &str,
+        client: Option<String>,
+        limited: SecurityEvent,
+    ) -> Attempt {
         let address = client.as_deref().unwrap_or("unknown");
         Attempt {
-            pair: format!("login:pair:{account}:{address}"),
-            address: format!("login:address:{address}"),
-            account: format!("login:account:{account}"),
+            pair: format!("{kind}:pair:{account}:{address}"),
+            address: format!("{kind}:address:{address}"),
+            account: format!("{kind}:account:{account}"),
             client,
+            limited,
         }
     }
 
@@ -54,15 +73,10 @@ impl Attempt {
                 .hit(key, limit, config.login_window_secs, now)
                 .await?;
             if !decision.allowed {
-                state.metrics.login("limited");
-                record(
-                    state,
-                    SecurityEvent::LoginLimited,
-                    None,
-                    self.client.clone(),
-                    now,
-                )
-                .await;
+                if self.limited == SecurityEvent::LoginLimited {
+                    state.metrics.login("limited");
+                }
+                record(state, self.limited, None, self.client.clone(), now).await;
                 return Err(ApiError::RateLimited {
                     retry_after_secs: decision.retry_after_secs,
                 });

@@ -13,9 +13,16 @@
 //! secret works at once.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::RwLock;
 
-use jwtkeep_store::ClientSecretHash;
+use axum::http::{header, HeaderMap};
+use jwtkeep_store::{ClientSecretHash, Store};
+use zeroize::Zeroizing;
+
+use crate::attempts::Attempt;
+use crate::events::{record_details, SecurityEvent};
+use crate::{ApiError, AppState};
 
 /// How long a client read from the store is trusted without reading again.
 pub(crate) const CLIENT_TTL_SECS: i64 = 5;
@@ -31,10 +38,12 @@ struct Held {
     read_at: i64,
 }
 
-/// Clients read from the store, by the name they were asked under.
+/// Clients read from the store, by the name they were asked under; and the
+/// (name, address) pairs and addresses a limit refused, until when.
 #[derive(Default)]
 pub(crate) struct ClientCache {
     held: RwLock<HashMap<String, Held>>,
+    refused: RwLock<HashMap<String, i64>>,
 }
 
 impl ClientCache {
@@ -49,6 +58,37 @@ impl ClientCache {
         let client = held.get(name)?;
         let fresh = (0..CLIENT_TTL_SECS).contains(&now.saturating_sub(client.read_at));
         (fresh && client.secret_hash.matches(secret)).then(|| client.name.clone())
+    }
+
+    /// Whether `name` from `address` was refused by a limit that has not
+    /// ended at `now`: the seconds left. Checked before the held clients,
+    /// so that a right secret after a run of wrong ones waits like the rest.
+    pub(crate) fn refused(&self, name: &str, address: &str, now: i64) -> Option<i64> {
+        let refused = self
+            .refused
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        [format!("{name}\n{address}"), address.to_owned()]
+            .iter()
+            .filter_map(|key| refused.get(key))
+            .map(|until| until.saturating_sub(now))
+            .filter(|left| *left > 0)
+            .max()
+    }
+
+    /// Remembers that a limit refused `name` from `address` until `until`.
+    pub(crate) fn refuse(&self, name: &str, address: &str, until: i64) {
+        let mut refused = self
+            .refused
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if refused.len() >= MAX_CLIENTS {
+            refused.clear();
+        }
+        for key in [format!("{name}\n{address}"), address.to_owned()] {
+            let entry = refused.entry(key).or_insert(until);
+            *entry = (*entry).max(until);
+        }
     }
 
     /// Holds what the store answered for `name` at `now` (forgets it when
@@ -73,5 +113,89 @@ impl ClientCache {
                 read_at: now,
             },
         );
+    }
+}
+
+/// The registered client that authenticated with HTTP Basic: its name as
+/// stored. A client read from the store in the last seconds is not read
+/// again ([`ClientCache`]). Every other check counts against limits of the
+/// login's shape (per name and address, per address, per name), before the
+/// store is asked, and a success forgives its pair's failures: a client
+/// with its right secret pays one count every few seconds, a guesser one
+/// per guess and then 429 — for the right secret too, from that address,
+/// until the window ends (this instance remembers the refusal). Missing or malformed credentials are 401
+/// `invalid_client`, as wrong ones are.
+pub(crate) async fn authenticate_client<S: Store>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+    address: Option<IpAddr>,
+) -> Result<String, ApiError> {
+    let credentials = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, value) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("basic").then(|| {
+                jwtkeep_core::encoding::TextEncoding::Base64
+                    .decode(value.trim())
+                    .ok()
+            })?
+        })
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .map(Zeroizing::new);
+    let Some(credentials) = credentials else {
+        return Err(ApiError::BadClient);
+    };
+    let Some((name, secret)) = credentials.split_once(':') else {
+        return Err(ApiError::BadClient);
+    };
+    let now = (state.clock)();
+    let address = address.map(|ip| ip.to_string());
+    let from = address.as_deref().unwrap_or("unknown");
+    let account = jwtkeep_store::normalise_username(name).unwrap_or_else(|_| "-".to_owned());
+    if let Some(retry_after_secs) = state.clients.refused(&account, from, now) {
+        return Err(ApiError::RateLimited { retry_after_secs });
+    }
+    if let Some(stored) = state.clients.authenticate(name, secret, now) {
+        return Ok(stored);
+    }
+    let attempt = Attempt::client_auth(&account, address.clone());
+    if let Err(e) = attempt.count(state, now).await {
+        if let ApiError::RateLimited { retry_after_secs } = e {
+            let until = now.saturating_add(retry_after_secs);
+            state.clients.refuse(&account, from, until);
+        }
+        return Err(e);
+    }
+    let found = state.store.client(name).await?;
+    state.clients.remember(
+        name,
+        found.as_ref().map(|c| (c.name.as_str(), &c.secret_hash)),
+        now,
+    );
+    match found {
+        Some(c) if c.secret_hash.matches(secret) => {
+            attempt.succeeded(state, now).await;
+            Ok(c.name)
+        }
+        found => {
+            // The name only when it is a client's: a name nobody has may be
+            // a secret pasted into the wrong field.
+            let mut details = serde_json::Map::new();
+            match found {
+                Some(c) => details.insert("client".into(), c.name.into()),
+                None => details.insert("unknown_client".into(), true.into()),
+            };
+            record_details(
+                state,
+                SecurityEvent::ClientAuthFailed,
+                None,
+                address,
+                details,
+                now,
+            )
+            .await;
+            Err(ApiError::BadClient)
+        }
     }
 }

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use crate::ApiError;
 
 /// The methods the API answers, for preflights.
-const METHODS: &str = "GET, POST";
+const METHODS: &str = "GET, POST, PUT, DELETE";
 /// The request headers a browser app may send.
 const HEADERS: &str = "Authorization, Content-Type";
 /// The response headers a browser app may read beyond the simple ones.

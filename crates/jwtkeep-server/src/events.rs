@@ -128,11 +128,21 @@ pub enum SecurityEvent {
     PasswordChanged,
     /// A password change gave the wrong current password.
     PasswordChangeFailed,
+    /// An administrator deleted a user (the event keeps the subject id only).
+    AdminUserDeleted,
+    /// An administrator replaced a user's scopes (every session of theirs ended).
+    AdminUserScopesChanged,
+    /// A registered client obtained a machine token (client credentials).
+    ClientTokenIssued,
+    /// A client's credentials were wrong or unknown.
+    ClientAuthFailed,
+    /// A client's authentication was refused by the rate limit.
+    ClientAuthLimited,
 }
 
 impl SecurityEvent {
     /// Every event, in the order metrics list them.
-    pub const ALL: [SecurityEvent; 18] = [
+    pub const ALL: [SecurityEvent; 23] = [
         SecurityEvent::LoginSucceeded,
         SecurityEvent::LoginFailed,
         SecurityEvent::LoginLimited,
@@ -151,6 +161,11 @@ impl SecurityEvent {
         SecurityEvent::AdminPasswordReset,
         SecurityEvent::PasswordChanged,
         SecurityEvent::PasswordChangeFailed,
+        SecurityEvent::AdminUserDeleted,
+        SecurityEvent::AdminUserScopesChanged,
+        SecurityEvent::ClientTokenIssued,
+        SecurityEvent::ClientAuthFailed,
+        SecurityEvent::ClientAuthLimited,
     ];
 
     /// The stable dotted name.
@@ -174,6 +189,11 @@ impl SecurityEvent {
             SecurityEvent::AdminPasswordReset => "admin.password_reset",
             SecurityEvent::PasswordChanged => "password.changed",
             SecurityEvent::PasswordChangeFailed => "password.change_failed",
+            SecurityEvent::AdminUserDeleted => "admin.user_deleted",
+            SecurityEvent::AdminUserScopesChanged => "admin.user_scopes_changed",
+            SecurityEvent::ClientTokenIssued => "client.token_issued",
+            SecurityEvent::ClientAuthFailed => "client.auth_failed",
+            SecurityEvent::ClientAuthLimited => "client.auth_limited",
         }
     }
 }

@@ -16,8 +16,9 @@ use axum::Json;
 use jwtkeep_store::{Changes, FeedEvent, Revocation, Store, StoreError, StoreStatus, ViewError};
 use serde::Deserialize;
 
+use crate::clients::authenticate_client;
+use crate::extract::ClientAddr;
 use crate::issue::no_store;
-use crate::oauth::client;
 use crate::{ApiError, AppState};
 
 /// What a feed request may ask.
@@ -41,10 +42,11 @@ fn cursor_for(identity: &str, store_cursor: &str) -> String {
 /// new cursor until none come). A snapshot replaces what the client held.
 pub(crate) async fn revocations<S: Store>(
     State(state): State<Arc<AppState<S>>>,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let query = asked(&state, &headers, query).await?;
+    let query = asked(&state, &headers, address, query).await?;
     let read = read(&state, query.after.as_deref()).await?;
     Ok(no_store(Json(read.body(&state.identity)).into_response()))
 }
@@ -53,6 +55,7 @@ pub(crate) async fn revocations<S: Store>(
 async fn asked<S: Store>(
     state: &AppState<S>,
     headers: &HeaderMap,
+    address: Option<std::net::IpAddr>,
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<FeedQuery, ApiError> {
     let Query(query) = query.map_err(|_| {
@@ -60,7 +63,7 @@ async fn asked<S: Store>(
             "the query takes after=CURSOR, a cursor from an earlier answer".to_owned(),
         )
     })?;
-    client(state, headers).await?;
+    authenticate_client(state, headers, address).await?;
     Ok(query)
 }
 
@@ -129,10 +132,11 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// accept `text/event-stream` gets the first event only.
 pub(crate) async fn stream<S: Store>(
     State(state): State<Arc<AppState<S>>>,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let query = asked(&state, &headers, query).await?;
+    let query = asked(&state, &headers, address, query).await?;
     // An endless answer only for who asks for one (an EventSource does): a
     // plain HTTP client gets the first event and the end of the answer,
     // never a response that does not end.

@@ -82,7 +82,8 @@ pub(crate) fn deliver(config: &Config, pair: TokenResponse) -> Response {
 /// One step of a session: what a token pair is signed for.
 pub(crate) struct SessionStep<'a> {
     pub(crate) subject: &'a str,
-    pub(crate) admin: bool,
+    /// The session's scope (RFC 9068's space-separated list), fixed at login.
+    pub(crate) scope: &'a str,
     /// The session: the refresh family's id.
     pub(crate) family: &'a str,
     /// The family's current refresh token.
@@ -96,14 +97,14 @@ pub(crate) struct SessionStep<'a> {
     pub(crate) refresh_exp: i64,
 }
 
-impl SessionStep<'_> {
-    /// The scope its tokens carry (RFC 9068's space-separated list).
-    fn scope(&self) -> &'static str {
-        if self.admin {
-            "admin"
-        } else {
-            ""
+/// No token is issued from a store that was reset (wiped or replaced):
+/// 503 until the operator has looked.
+pub(crate) fn store_not_reset<S: Store>(state: &AppState<S>) -> Result<(), ApiError> {
+    match state.view.usable() {
+        Err(e @ jwtkeep_store::ViewError::StoreReset { .. }) => {
+            Err(ApiError::RevocationsUnknown(e))
         }
+        _ => Ok(()),
     }
 }
 
@@ -113,10 +114,7 @@ pub(crate) fn sign_pair<S: Store>(
     step: &SessionStep<'_>,
     now: i64,
 ) -> Result<TokenResponse, ApiError> {
-    // No token is issued from a store that was reset (wiped or replaced).
-    if let Err(e @ jwtkeep_store::ViewError::StoreReset { .. }) = state.view.usable() {
-        return Err(ApiError::RevocationsUnknown(e));
-    }
+    store_not_reset(state)?;
     let config = &state.config;
     let access_jti = random_id()?;
     let access_exp = step.issued_at.saturating_add(config.access_ttl_secs);
@@ -129,7 +127,7 @@ pub(crate) fn sign_pair<S: Store>(
         jti: &access_jti,
         sid: step.family,
         client_id: "jwtkeep",
-        scope: step.scope(),
+        scope: step.scope,
     };
     let refresh = RefreshClaims {
         iss: &config.issuer,
@@ -139,7 +137,7 @@ pub(crate) fn sign_pair<S: Store>(
         iat: step.issued_at,
         jti: step.refresh_jti,
         fam: step.family,
-        scope: step.scope(),
+        scope: step.scope,
     };
     let signing = || ApiError::Unavailable("a signing key");
     state.metrics.issued(Purpose::Access);
@@ -162,7 +160,7 @@ pub(crate) fn sign_pair<S: Store>(
 pub(crate) async fn issue_new_pair<S: Store>(
     state: &AppState<S>,
     subject: &str,
-    admin: bool,
+    scope: &str,
     now: i64,
 ) -> Result<TokenResponse, ApiError> {
     let config = &state.config;
@@ -185,7 +183,7 @@ pub(crate) async fn issue_new_pair<S: Store>(
         .await?;
     let step = SessionStep {
         subject,
-        admin,
+        scope,
         family: &family,
         refresh_jti: &refresh_jti,
         issued_at: now,

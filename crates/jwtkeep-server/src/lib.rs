@@ -27,8 +27,10 @@ pub mod passwords;
 mod proxies;
 mod purpose;
 mod routes;
+mod scope;
 mod session;
 mod state;
+mod token;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +38,10 @@ use std::time::Duration;
 use axum::Router;
 use jwtkeep_store::{MasterKey, RevocationView, Store, StoreStatus, TaskGuard, ViewSync};
 
-pub use admin::{create_user, reset_password, revoke_user, set_user_disabled, UserError};
+pub use admin::{
+    create_user, delete_user, reset_password, revoke_user, set_user_disabled, set_user_scopes,
+    UserError,
+};
 pub use cookies::{ACCESS_COOKIE, REFRESH_COOKIE};
 
 /// The secret generator page (`web/index.html`): one self-contained file

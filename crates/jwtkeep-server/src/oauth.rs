@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jwtkeep_core::{Claims, Verified};
@@ -14,8 +14,10 @@ use jwtkeep_store::Store;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::clients::authenticate_client;
 use crate::error::BadBody;
 use crate::events::{record_details, SecurityEvent};
+use crate::extract::ClientAddr;
 use crate::gate::{check_revocation, denial_of, sync_own_revocation, verify_token};
 use crate::issue::no_store;
 use crate::{ApiError, AppState, Purpose};
@@ -26,48 +28,6 @@ pub(crate) struct TokenRequest {
     token: String,
     /// `access_token` or `refresh_token`: only the order tried.
     token_type_hint: Option<String>,
-}
-
-/// The registered client that authenticated with HTTP Basic; its name.
-/// A client read from the store in the last seconds is not read again
-/// ([`crate::clients::ClientCache`]).
-pub(crate) async fn client<S: Store>(
-    state: &AppState<S>,
-    headers: &HeaderMap,
-) -> Result<String, ApiError> {
-    let credentials = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, value) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("basic").then(|| {
-                jwtkeep_core::encoding::TextEncoding::Base64
-                    .decode(value.trim())
-                    .ok()
-            })?
-        })
-        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
-        .map(zeroize::Zeroizing::new);
-    let Some(credentials) = credentials else {
-        return Err(ApiError::BadClient);
-    };
-    let Some((name, secret)) = credentials.split_once(':') else {
-        return Err(ApiError::BadClient);
-    };
-    let now = (state.clock)();
-    if let Some(stored) = state.clients.authenticate(name, secret, now) {
-        return Ok(stored);
-    }
-    let found = state.store.client(name).await?;
-    state.clients.remember(
-        name,
-        found.as_ref().map(|c| (c.name.as_str(), &c.secret_hash)),
-        now,
-    );
-    match found {
-        Some(c) if c.secret_hash.matches(secret) => Ok(c.name),
-        _ => Err(ApiError::BadClient),
-    }
 }
 
 fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, ApiError> {
@@ -129,10 +89,11 @@ async fn live_family<S: Store>(
 /// nothing else.
 pub(crate) async fn introspect<S: Store>(
     State(state): State<Arc<AppState<S>>>,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     request: Result<Form<TokenRequest>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    client(&state, &headers).await?;
+    authenticate_client(&state, &headers, address).await?;
     let request = form(request)?;
     let now = (state.clock)();
     let inactive = || Ok(no_store(Json(json!({"active": false})).into_response()));
@@ -178,10 +139,11 @@ pub(crate) async fn introspect<S: Store>(
 /// the same 200 (RFC 7009 §2.2): the answer says nothing about the token.
 pub(crate) async fn revoke<S: Store>(
     State(state): State<Arc<AppState<S>>>,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     request: Result<Form<TokenRequest>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    let client = client(&state, &headers).await?;
+    let client = authenticate_client(&state, &headers, address).await?;
     let request = form(request)?;
     let now = (state.clock)();
     let result = match identify(

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{middleware, Json, Router};
 use jwtkeep_store::Store;
 
@@ -35,6 +35,14 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))
         .route("/.well-known/jwks.json", get(jwks::<S>))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(crate::token::metadata::<S>),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(crate::token::metadata::<S>),
+        )
         .route("/openapi.json", get(openapi))
         .route("/v1/auth/login", post(session::login::<S>))
         .route("/v1/auth/me", get(session::me::<S>))
@@ -43,6 +51,7 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/v1/auth/password", post(crate::account::change::<S>))
         .route("/v1/auth/confirm", post(confirm::issue::<S>))
         .route("/v1/auth/confirm/verify", post(confirm::verify::<S>))
+        .route("/oauth2/token", post(crate::token::token::<S>))
         .route("/oauth2/introspect", post(oauth::introspect::<S>))
         .route("/oauth2/revoke", post(oauth::revoke::<S>))
         .route("/v1/revocations", get(crate::feed::revocations::<S>))
@@ -51,6 +60,8 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
             "/v1/admin/users",
             post(admin::create::<S>).get(admin::list::<S>),
         )
+        .route("/v1/admin/users/{id}", delete(admin::remove::<S>))
+        .route("/v1/admin/users/{id}/scopes", put(admin::scopes::<S>))
         .route("/v1/admin/users/{id}/disable", post(admin::disable::<S>))
         .route("/v1/admin/users/{id}/enable", post(admin::enable::<S>))
         .route("/v1/admin/users/{id}/revoke", post(admin::revoke::<S>))

@@ -28,6 +28,9 @@ use crate::{ApiError, AppState, Purpose, SessionEnd};
 pub(crate) struct LoginRequest {
     username: String,
     password: String,
+    /// A subset of the user's scopes (space-separated); all of them when absent.
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    scope: Option<String>,
 }
 
 /// `POST /v1/auth/login`.
@@ -37,6 +40,7 @@ pub(crate) async fn login<S: Store>(
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let password = Zeroizing::new(request.password);
+    let requested = crate::scope::parse_request(request.scope.as_deref())?;
     let now = (state.clock)();
     let client = client.map(|ip| ip.to_string());
     let account =
@@ -56,7 +60,8 @@ pub(crate) async fn login<S: Store>(
         return Err(ApiError::BadCredentials);
     };
     attempt.succeeded(&state, now).await;
-    let pair = issue_new_pair(&state, &user.id, user.admin, now).await?;
+    let scope = crate::scope::narrow(&user.scopes, user.admin, requested, "user")?;
+    let pair = issue_new_pair(&state, &user.id, &scope, now).await?;
     state.metrics.login("succeeded");
     record(
         &state,
@@ -124,14 +129,19 @@ pub(crate) async fn refresh<S: Store>(
     // would change it ends the session instead (disabling a user revokes
     // their families in the same store step). Refresh tokens from before
     // the scope was carried are answered from the user's record.
-    let admin = match claims.get_str("scope") {
-        Some(scope) => scope.split(' ').any(|s| s == "admin"),
+    let scope = match claims.get_str("scope") {
+        Some(scope) => scope,
         None => {
             let user = state.store.user_by_id(subject).await?;
             let Some(user) = user.filter(|u| !u.disabled) else {
                 return Err(ApiError::TokenUnusable("the account is no longer active"));
             };
-            user.admin
+            Cow::Owned(crate::scope::narrow(
+                &user.scopes,
+                user.admin,
+                None,
+                "user",
+            )?)
         }
     };
     let successor = random_id()?;
@@ -181,7 +191,7 @@ pub(crate) async fn refresh<S: Store>(
     };
     let step = SessionStep {
         subject,
-        admin,
+        scope: &scope,
         family: &family,
         refresh_jti: &next,
         issued_at,

@@ -13,7 +13,7 @@ use crate::traits::{
 use crate::{
     Changes, Client, ClientSecretHash, Event, EventQuery, Family, Initialised, KeyRecord,
     NewFamily, PasswordHash, RateDecision, RedisStore, Revocation, RevocationSnapshot, Revoked,
-    RotateOutcome, SqliteStore, TokenFacts, User,
+    RotateOutcome, Scopes, SqliteStore, TokenFacts, User,
 };
 
 /// One of the backends, chosen at run time. Cheap to clone.
@@ -122,9 +122,10 @@ impl Users for AnyStore {
         username: &str,
         hash: PasswordHash,
         admin: bool,
+        scopes: Scopes,
         now: i64,
     ) -> Result<User> {
-        dispatch!(self, s => s.create_user(username, hash, admin, now).await)
+        dispatch!(self, s => s.create_user(username, hash, admin, scopes, now).await)
     }
 
     async fn list_users(&self, limit: usize) -> Result<Vec<User>> {
@@ -151,6 +152,14 @@ impl Users for AnyStore {
 
     async fn set_disabled(&self, id: &str, disabled: bool, now: i64) -> Result<()> {
         dispatch!(self, s => s.set_disabled(id, disabled, now).await)
+    }
+
+    async fn set_scopes(&self, id: &str, scopes: Scopes, now: i64) -> Result<u64> {
+        dispatch!(self, s => s.set_scopes(id, scopes, now).await)
+    }
+
+    async fn delete_user(&self, id: &str, now: i64) -> Result<u64> {
+        dispatch!(self, s => s.delete_user(id, now).await)
     }
 }
 
@@ -227,9 +236,10 @@ impl Clients for AnyStore {
         &self,
         name: &str,
         secret_hash: ClientSecretHash,
+        scopes: Scopes,
         now: i64,
     ) -> Result<Client> {
-        dispatch!(self, s => s.create_client(name, secret_hash, now).await)
+        dispatch!(self, s => s.create_client(name, secret_hash, scopes, now).await)
     }
 
     async fn client(&self, name: &str) -> Result<Option<Client>> {

@@ -57,6 +57,8 @@ pub struct Client {
     pub name: String,
     /// Its secret's hash.
     pub secret_hash: ClientSecretHash,
+    /// The scopes its machine tokens may carry (client credentials grant).
+    pub scopes: crate::Scopes,
     /// When it was added.
     pub created_at: i64,
 }

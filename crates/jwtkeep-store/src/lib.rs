@@ -35,6 +35,7 @@ mod ratelimit;
 #[cfg(feature = "redis")]
 mod redis;
 mod revocation;
+mod scopes;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod task;
@@ -58,6 +59,7 @@ pub use ratelimit::RateDecision;
 #[cfg(feature = "redis")]
 pub use redis::{RedisConfig, RedisStore};
 pub use revocation::{session_of, Changes, Revocation, RevocationSnapshot, Revoked, TokenFacts};
+pub use scopes::{is_scope_token, ScopeError, Scopes, ADMIN_SCOPE, MAX_SCOPES};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use task::TaskGuard;

@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 use crate::{
     Changes, Client, ClientSecretHash, Event, EventQuery, Family, Initialised, KeyRecord,
     NewFamily, PasswordHash, RateDecision, Revocation, RevocationSnapshot, Revoked, RotateOutcome,
-    StoreError, TokenFacts, User,
+    Scopes, StoreError, TokenFacts, User,
 };
 
 /// Result of a store operation.
@@ -120,6 +120,7 @@ pub trait Users {
         username: &str,
         hash: PasswordHash,
         admin: bool,
+        scopes: Scopes,
         now: i64,
     ) -> impl Future<Output = Result<User>> + Send;
 
@@ -154,6 +155,23 @@ pub trait Users {
         disabled: bool,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Replaces a user's scopes and, in the same operation, revokes every
+    /// refresh family of theirs, so that no session keeps a scope it lost
+    /// (nor silently gains one). Returns the number of families revoked.
+    fn set_scopes(
+        &self,
+        id: &str,
+        scopes: Scopes,
+        now: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Deletes a user: in one operation every refresh family of theirs is
+    /// revoked (their sessions' tokens denied) and then forgotten with the
+    /// account, so that the username is free again and nothing of the user
+    /// is kept but the subject id in revocations and events. Returns the
+    /// number of sessions ended; [`StoreError::NotFound`] when absent.
+    fn delete_user(&self, id: &str, now: i64) -> impl Future<Output = Result<u64>> + Send;
 }
 
 /// Rate limits.
@@ -244,6 +262,7 @@ pub trait Clients {
         &self,
         name: &str,
         secret_hash: ClientSecretHash,
+        scopes: Scopes,
         now: i64,
     ) -> impl Future<Output = Result<Client>> + Send;
 

@@ -115,6 +115,8 @@ pub struct User {
     pub disabled: bool,
     /// An administrator's access tokens carry the `admin` scope.
     pub admin: bool,
+    /// The scopes the user's access tokens may carry (besides `admin`).
+    pub scopes: crate::Scopes,
     /// When the user was created.
     pub created_at: i64,
     /// When the user last changed.

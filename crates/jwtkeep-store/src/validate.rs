@@ -3,7 +3,7 @@
 //! users and clients are built (with their random id) here, so the backends
 //! only store what they are handed.
 
-use crate::{normalise_username, Client, ClientSecretHash, PasswordHash, StoreError, User};
+use crate::{normalise_username, Client, ClientSecretHash, PasswordHash, Scopes, StoreError, User};
 
 /// Longest id (family, jti, subject, kid, lock name) any backend stores, bytes.
 const MAX_ID_BYTES: usize = 256;
@@ -27,6 +27,7 @@ pub(crate) fn new_user(
     username: &str,
     password_hash: PasswordHash,
     admin: bool,
+    scopes: Scopes,
     now: i64,
 ) -> Result<User, StoreError> {
     let username =
@@ -37,6 +38,7 @@ pub(crate) fn new_user(
         password_hash,
         disabled: false,
         admin,
+        scopes,
         created_at: now,
         updated_at: now,
     })
@@ -46,15 +48,33 @@ pub(crate) fn new_user(
 pub(crate) fn new_client(
     name: &str,
     secret_hash: ClientSecretHash,
+    scopes: Scopes,
     now: i64,
 ) -> Result<Client, StoreError> {
     let name =
         normalise_username(name).map_err(|e| StoreError::invalid("client name", e.to_string()))?;
+    if could_be_a_user_id(&name) || name == "jwtkeep" {
+        return Err(StoreError::invalid(
+            "client name",
+            "this name is reserved (user ids and the service's own client_id): choose another",
+        ));
+    }
     Ok(Client {
         name,
         secret_hash,
+        scopes,
         created_at: now,
     })
+}
+
+/// Whether a client name has the form of a user id (22 base64url
+/// characters; names are lower-case, ids mostly not, but not always): a
+/// machine token's `sub` is its client's name, and must never be a user's.
+fn could_be_a_user_id(name: &str) -> bool {
+    name.len() == 22
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A new random id (users, the store's identity).

@@ -637,6 +637,21 @@ pub(crate) enum UserCommand {
         after_help = "The new password must pass the same strength rule as at creation. Every refresh\nsession of the user ends in the same store step: their refresh tokens are refused at once,\ntheir access tokens as soon as each running service syncs (within seconds).\n\nExamples:\n  jwtkeep user passwd alice\n  printf '%s\\n' \"$NEW_PASSWORD\" | jwtkeep user passwd alice --json"
     )]
     Passwd(UserRefArgs),
+    /// Replace a user's scopes and end every session of theirs.
+    #[command(
+        after_help = "No token keeps a scope the user lost: every session of the user ends in the\nsame store step, and their access tokens are cut off. `--scope ''` takes every\nscope away (the administrator flag is not a scope: it stays).\n\nExamples:\n  jwtkeep user scopes alice --scope orders:read,orders:write\n  jwtkeep user scopes bob --scope ''"
+    )]
+    Scopes(UserScopesArgs),
+    /// Delete a user: the account, its sessions and its tokens; the name can be registered again.
+    #[command(
+        after_help = "The user's tokens stop working at once on every running service (as soon as\nit syncs, within a second); their refresh sessions and the account are deleted\nin one store step. Security events keep the user's id only. The last enabled\nadministrator cannot be deleted.\n\nExamples:\n  jwtkeep user remove bob --yes\n  jwtkeep user remove 3q2-7wEAAAAAAAAAAAAAAA --yes --json"
+    )]
+    Remove(UserRemoveArgs),
+}
+
+/// A scope list as written on the command line: comma- or space-separated.
+fn scope_list(text: &str) -> Result<jwtkeep_store::Scopes, String> {
+    jwtkeep_store::Scopes::parse(text).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Args)]
@@ -646,6 +661,31 @@ pub(crate) struct UserAddArgs {
     /// Make the user an administrator (their access tokens carry the admin scope).
     #[arg(long)]
     pub(crate) admin: bool,
+    /// The scopes the user's access tokens carry, comma-separated (letters, digits and : . _ - /).
+    #[arg(long, value_name = "LIST", value_parser = scope_list)]
+    pub(crate) scope: Option<jwtkeep_store::Scopes>,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UserScopesArgs {
+    /// The user, by name or id.
+    pub(crate) user: String,
+    /// The user's new scopes, comma-separated; '' for none.
+    #[arg(long, value_name = "LIST", value_parser = scope_list)]
+    pub(crate) scope: jwtkeep_store::Scopes,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UserRemoveArgs {
+    /// The user, by name or id.
+    pub(crate) user: String,
+    /// Confirm: the account and its sessions are deleted for good.
+    #[arg(long)]
+    pub(crate) yes: bool,
     #[command(flatten)]
     pub(crate) state: StateArgs,
 }
@@ -758,15 +798,28 @@ pub(crate) struct StoreInitArgs {
 pub(crate) enum ClientCommand {
     /// Register a client; its secret is printed once and never stored in clear.
     #[command(
-        after_help = "The client authenticates to /oauth2/introspect and /oauth2/revoke with\nHTTP Basic (name and secret).\n\nExamples:\n  jwtkeep client add orders-api\n  jwtkeep client add orders-api --json"
+        after_help = "The client authenticates with HTTP Basic (name and secret) to /oauth2/token\n(machine tokens carrying its scopes: the client credentials grant),\n/oauth2/introspect, /oauth2/revoke and the revocation feed.\n\nExamples:\n  jwtkeep client add orders-api\n  jwtkeep client add billing-job --scope orders:read,invoices:write --json"
     )]
-    Add(ClientRefArgs),
-    /// List clients (names only).
+    Add(ClientAddArgs),
+    /// List clients and their scopes.
     #[command(after_help = "Examples:\n  jwtkeep client list")]
     List(StateArgs),
-    /// Remove a client: its secret stops working at once.
-    #[command(after_help = "Examples:\n  jwtkeep client remove orders-api")]
+    /// Remove a client: its secret and every machine token it obtained stop working.
+    #[command(
+        after_help = "Running services stop accepting its secret within 5 seconds and its machine\ntokens as soon as they sync (within a second).\n\nExamples:\n  jwtkeep client remove orders-api"
+    )]
     Remove(ClientRefArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ClientAddArgs {
+    /// The client's name (a-z 0-9 . _ - + @; stored lower-cased).
+    pub(crate) name: String,
+    /// The scopes its machine tokens may carry, comma-separated.
+    #[arg(long, value_name = "LIST", value_parser = scope_list)]
+    pub(crate) scope: Option<jwtkeep_store::Scopes>,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
 }
 
 #[derive(Debug, Args)]

@@ -42,6 +42,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::User(UserCommand::Add(args)) => commands::admin::user_add(&args),
         Command::User(UserCommand::List(args)) => commands::admin::user_list(&args),
         Command::User(UserCommand::Passwd(args)) => commands::admin::user_passwd(&args),
+        Command::User(UserCommand::Scopes(args)) => commands::admin::user_scopes(&args),
+        Command::User(UserCommand::Remove(args)) => commands::admin::user_remove(&args),
         Command::User(UserCommand::Disable(args)) => {
             commands::admin::user_set_disabled(&args, true)
         }

@@ -33,12 +33,25 @@ pub async fn serve() -> Serve {
     let pool = PasswordPool::new(1, 1).unwrap();
     for (name, admin) in [("alice", false), ("root", true)] {
         let password = Zeroizing::new(PASSWORD.to_owned());
-        create_user(&store, &pool, name, password, admin, now())
-            .await
-            .unwrap();
+        create_user(
+            &store,
+            &pool,
+            name,
+            password,
+            admin,
+            jwtkeep_store::Scopes::none(),
+            now(),
+        )
+        .await
+        .unwrap();
     }
     store
-        .create_client("guard", ClientSecretHash::of(SECRET), now())
+        .create_client(
+            "guard",
+            ClientSecretHash::of(SECRET),
+            jwtkeep_store::Scopes::none(),
+            now(),
+        )
         .await
         .unwrap();
     let (_, master) = MasterKey::generate().unwrap();

@@ -13,6 +13,16 @@ use jwtkeep_store::{Revoked, StoreError, ViewError};
 use crate::passwords::PasswordError;
 use crate::Purpose;
 
+/// The error codes of RFC 6749 §5.2, whose bodies also carry
+/// `error_description` (the same sentence as `message`).
+const OAUTH_CODES: [&str; 5] = [
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "invalid_scope",
+    "unsupported_grant_type",
+];
+
 /// How long a client is asked to wait after a 503, seconds.
 const RETRY_AFTER_UNAVAILABLE_SECS: u64 = 1;
 
@@ -70,7 +80,7 @@ pub enum ApiError {
     #[error("this origin may not call the service from a browser: add it to cors_origins")]
     CorsOriginRefused,
     /// Too many attempts; try again after the given time.
-    #[error("too many login attempts; retry in {retry_after_secs} seconds")]
+    #[error("too many attempts; retry in {retry_after_secs} seconds")]
     RateLimited {
         /// Seconds until the window ends.
         retry_after_secs: i64,
@@ -99,6 +109,12 @@ pub enum ApiError {
     /// No user has this id.
     #[error("no user has this id: see GET /v1/admin/users")]
     NoSuchUser,
+    /// A scope that is malformed, reserved, or not granted (RFC 6749 §5.2 `invalid_scope`).
+    #[error("{0}")]
+    InvalidScope(String),
+    /// A token request of a grant this service does not issue.
+    #[error("grant_type must be client_credentials: users log in at /v1/auth/login")]
+    UnsupportedGrantType,
     /// A key rotation through the API too soon after the last one.
     #[error(
         "the keys of this purpose were rotated a moment ago; retry in {retry_after_secs} seconds"
@@ -289,7 +305,9 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::BadBody(body) => body.status(),
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_)
+            | ApiError::InvalidScope(_)
+            | ApiError::UnsupportedGrantType => StatusCode::BAD_REQUEST,
             ApiError::InvalidField(_)
             | ApiError::WeakPassword(_)
             | ApiError::InvalidUsername
@@ -330,6 +348,8 @@ impl ApiError {
             ApiError::InvalidAction(_) => "invalid_action",
             ApiError::UsernameTaken => "username_taken",
             ApiError::NoSuchUser => "no_such_user",
+            ApiError::InvalidScope(_) => "invalid_scope",
+            ApiError::UnsupportedGrantType => "unsupported_grant_type",
             ApiError::RotationInProgress => "rotation_in_progress",
             ApiError::LastAdministrator => "last_administrator",
             ApiError::RouteNotFound => "not_found",
@@ -447,7 +467,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let code = self.code();
-        let body = serde_json::json!({"error": code, "message": self.message()});
+        let message = self.message();
+        let body = if OAUTH_CODES.contains(&code) {
+            // OAuth clients read RFC 6749 §5.2's `error_description`.
+            serde_json::json!({"error": code, "message": message, "error_description": message})
+        } else {
+            serde_json::json!({"error": code, "message": message})
+        };
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         let challenge = match self.challenge() {

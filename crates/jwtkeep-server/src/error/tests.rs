@@ -14,6 +14,8 @@ fn variant_name(e: &ApiError) -> &'static str {
         ApiError::MissingToken => "MissingToken",
         ApiError::BadCredentials => "BadCredentials",
         ApiError::BadClient => "BadClient",
+        ApiError::InvalidScope(_) => "InvalidScope",
+        ApiError::UnsupportedGrantType => "UnsupportedGrantType",
         ApiError::MissingScope { .. } => "MissingScope",
         ApiError::OriginRefused => "OriginRefused",
         ApiError::CorsOriginRefused => "CorsOriginRefused",
@@ -455,6 +457,22 @@ fn table() -> Vec<Row> {
             false,
         ),
         (
+            ApiError::InvalidScope("orders:delete is not granted".to_owned()),
+            400,
+            "invalid_scope",
+            None,
+            None,
+            false,
+        ),
+        (
+            ApiError::UnsupportedGrantType,
+            400,
+            "unsupported_grant_type",
+            None,
+            None,
+            false,
+        ),
+        (
             ApiError::LastAdministrator,
             409,
             "last_administrator",
@@ -502,7 +520,15 @@ async fn every_error_has_its_status_code_headers_and_body() {
         assert_eq!(body["error"], code, "{what}");
         assert_eq!(body["message"], message.as_str(), "{what}");
         assert!(!message.is_empty(), "{what}");
-        assert_eq!(body.as_object().unwrap().len(), 2, "{what}");
+        let oauth = OAUTH_CODES.contains(&code);
+        assert_eq!(
+            body.as_object().unwrap().len(),
+            2 + usize::from(oauth),
+            "{what}"
+        );
+        if oauth {
+            assert_eq!(body["error_description"], message.as_str(), "{what}");
+        }
     }
     let all = [
         "TokenRefused",
@@ -513,6 +539,8 @@ async fn every_error_has_its_status_code_headers_and_body() {
         "MissingToken",
         "BadCredentials",
         "BadClient",
+        "InvalidScope",
+        "UnsupportedGrantType",
         "MissingScope",
         "OriginRefused",
         "CorsOriginRefused",

@@ -9,7 +9,7 @@ use jwtkeep_server::Config;
 use serde_json::{json, Value};
 
 use crate::common;
-use common::{fixture, fixture_with, kid_of, PASSWORD, T0};
+use common::{fixture, fixture_with, kid_of, user_id, PASSWORD, T0};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_routes_need_an_enabled_administrators_token() {
@@ -24,6 +24,7 @@ async fn admin_routes_need_an_enabled_administrators_token() {
         ("POST", "/v1/admin/users/x/disable"),
         ("POST", "/v1/admin/users/x/enable"),
         ("POST", "/v1/admin/users/x/revoke"),
+        ("DELETE", "/v1/admin/users/x"),
         ("POST", "/v1/admin/revoke-all"),
         ("POST", "/v1/admin/keys/rotate"),
         ("GET", "/v1/admin/events"),
@@ -536,19 +537,6 @@ async fn an_administrator_sets_a_users_password_and_every_session_of_theirs_ends
     let log = serde_json::to_string(&*f.log.lock().unwrap()).unwrap();
     assert!(log.contains("admin.password_reset"), "{log}");
     assert!(!log.contains(new_password));
-}
-
-async fn user_id(f: &common::Fixture, token: &str, name: &str) -> String {
-    let (_, users) = f.call("GET", "/v1/admin/users", Some(token), None).await;
-    users["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -33,6 +33,7 @@ async fn fixture() -> Fixture {
             "alice@example.com",
             passwords::hash(PASSWORD).unwrap(),
             false,
+            jwtkeep_store::Scopes::none(),
             T0,
         )
         .await

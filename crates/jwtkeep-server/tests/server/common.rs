@@ -184,9 +184,46 @@ pub(crate) async fn create_users<S: jwtkeep_store::Store>(store: &S) {
             name,
             Zeroizing::new(PASSWORD.into()),
             admin,
+            jwtkeep_store::Scopes::none(),
             T0,
         )
         .await
         .unwrap();
     }
+}
+
+/// An HTTP Basic `Authorization` value.
+pub(crate) fn basic(name: &str, secret: &str) -> String {
+    let text =
+        jwtkeep_core::encoding::TextEncoding::Base64.encode(format!("{name}:{secret}").as_bytes());
+    format!("Basic {}", text.as_str())
+}
+
+/// POSTs a form to an /oauth2 endpoint with the given Authorization.
+pub(crate) async fn oauth(
+    f: &Fixture,
+    path: &str,
+    authorization: Option<&str>,
+    form: &str,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut request =
+        Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+    if let Some(a) = authorization {
+        request = request.header("authorization", a);
+    }
+    send(&f.app, request.body(Body::from(form.to_owned())).unwrap()).await
+}
+
+/// The id of the user `name`, as the admin API lists it to `token`.
+pub(crate) async fn user_id(f: &Fixture, token: &str, name: &str) -> String {
+    let (_, users) = f.call("GET", "/v1/admin/users", Some(token), None).await;
+    users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

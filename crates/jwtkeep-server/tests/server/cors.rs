@@ -56,7 +56,7 @@ async fn an_allowed_origin_gets_its_preflight_and_answers_and_others_get_nothing
     assert_eq!(header(&headers, "access-control-allow-origin"), Some(APP));
     assert_eq!(
         header(&headers, "access-control-allow-methods"),
-        Some("GET, POST")
+        Some("GET, POST, PUT, DELETE")
     );
     assert_eq!(
         header(&headers, "access-control-allow-headers"),

@@ -44,7 +44,12 @@ fn kinds(body: &Value) -> Vec<String> {
 /// Registers the client "gate"; its Authorization header.
 async fn gate_client(f: &Fixture) -> String {
     f.store
-        .create_client("gate", ClientSecretHash::of(SECRET), T0)
+        .create_client(
+            "gate",
+            ClientSecretHash::of(SECRET),
+            jwtkeep_store::Scopes::none(),
+            T0,
+        )
         .await
         .unwrap();
     format!(

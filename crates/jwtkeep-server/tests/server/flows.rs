@@ -7,35 +7,19 @@ use jwtkeep_store::{ClientSecretHash, Clients as _};
 use serde_json::{json, Value};
 
 use crate::common;
-use common::{fixture, send, Fixture, PASSWORD, T0};
+use common::{basic, fixture, oauth, send, Fixture, PASSWORD, T0};
 
 const CLIENT_SECRET: &str = "kY3v9Qm2R8wXcB7tN4pL6sD1fG5hJ0aZqWeRtYuIoPs";
-
-fn basic(name: &str, secret: &str) -> String {
-    let text =
-        jwtkeep_core::encoding::TextEncoding::Base64.encode(format!("{name}:{secret}").as_bytes());
-    format!("Basic {}", text.as_str())
-}
-
-/// POSTs a form to an /oauth2 endpoint with the given Authorization.
-async fn oauth(
-    f: &Fixture,
-    path: &str,
-    authorization: Option<&str>,
-    form: &str,
-) -> (StatusCode, axum::http::HeaderMap, Value) {
-    let mut request =
-        Request::post(path).header("content-type", "application/x-www-form-urlencoded");
-    if let Some(a) = authorization {
-        request = request.header("authorization", a);
-    }
-    send(&f.app, request.body(Body::from(form.to_owned())).unwrap()).await
-}
 
 async fn with_client() -> (Fixture, String) {
     let f = fixture().await;
     f.store
-        .create_client("orders", ClientSecretHash::of(CLIENT_SECRET), T0)
+        .create_client(
+            "orders",
+            ClientSecretHash::of(CLIENT_SECRET),
+            jwtkeep_store::Scopes::none(),
+            T0,
+        )
         .await
         .unwrap();
     (f, basic("orders", CLIENT_SECRET))
@@ -253,7 +237,12 @@ async fn a_removed_client_stops_authenticating_within_five_seconds_and_a_new_sec
     assert!(f.store.delete_client("orders").await.unwrap());
     let other = "another-client-secret-another-client-secret";
     f.store
-        .create_client("orders", ClientSecretHash::of(other), T0)
+        .create_client(
+            "orders",
+            ClientSecretHash::of(other),
+            jwtkeep_store::Scopes::none(),
+            T0,
+        )
         .await
         .unwrap();
     // The new secret is checked against the store at once.

@@ -139,6 +139,7 @@ async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
         "alice",
         Zeroizing::new(PASSWORD.into()),
         false,
+        jwtkeep_store::Scopes::none(),
         T0,
     )
     .await

@@ -10,6 +10,7 @@
     missing_docs
 )]
 
+mod accounts;
 mod admin;
 mod app;
 mod auth;
@@ -20,6 +21,7 @@ mod feed;
 mod flows;
 mod instances;
 mod limits;
+mod machine;
 mod rotation;
 mod sessions;
 mod wipe;

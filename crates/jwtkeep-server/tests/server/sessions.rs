@@ -48,7 +48,12 @@ async fn me_code(f: &Fixture, token: &str) -> String {
 async fn client(f: &Fixture) -> String {
     const SECRET: &str = "s3cret-s3cret-s3cret-s3cret";
     f.store
-        .create_client("orders", ClientSecretHash::of(SECRET), T0)
+        .create_client(
+            "orders",
+            ClientSecretHash::of(SECRET),
+            jwtkeep_store::Scopes::none(),
+            T0,
+        )
         .await
         .unwrap();
     let credentials = format!("orders:{SECRET}");

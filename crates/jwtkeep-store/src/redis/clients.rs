@@ -1,4 +1,4 @@
-//! OAuth clients on Redis: one hash, name -> `hex-hash:created`.
+//! OAuth clients on Redis: one hash, name -> `hex-hash:created:scopes`.
 
 use redis::AsyncCommands as _;
 
@@ -6,18 +6,19 @@ use super::{corrupt, RedisStore};
 use crate::traits::Clients;
 use crate::traits::Result;
 use crate::validate::{name_to_find, new_client};
-use crate::{Client, ClientSecretHash, StoreError};
+use crate::{Client, ClientSecretHash, Scopes, StoreError};
 
 impl Clients for RedisStore {
     async fn create_client(
         &self,
         name: &str,
         secret_hash: ClientSecretHash,
+        scopes: Scopes,
         now: i64,
     ) -> Result<Client> {
-        let client = new_client(name, secret_hash, now)?;
+        let client = new_client(name, secret_hash, scopes, now)?;
         let key = self.key(&["clients"]);
-        let value = format!("{}:{now}", client.secret_hash.to_hex());
+        let value = format!("{}:{now}:{}", client.secret_hash.to_hex(), client.scopes);
         let field = client.name.clone();
         let created: bool = self
             .run(|mut c| async move { c.hset_nx(key, field, value).await })
@@ -64,13 +65,18 @@ impl Clients for RedisStore {
     }
 }
 
-/// A client from its hash field: `hex-hash:created`.
+/// A client from its hash field: `hex-hash:created:scopes` (clients
+/// stored before scopes: `hex-hash:created`, and none).
 fn redis_client(name: String, value: &str) -> Result<Client> {
     let bad = || corrupt("client");
-    let (hash, created) = value.split_once(':').ok_or_else(bad)?;
+    let mut parts = value.splitn(3, ':');
+    let (Some(hash), Some(created)) = (parts.next(), parts.next()) else {
+        return Err(bad());
+    };
     Ok(Client {
         name,
         secret_hash: ClientSecretHash::from_hex(hash).ok_or_else(bad)?,
+        scopes: Scopes::from_stored(parts.next().unwrap_or(""))?,
         created_at: created.parse().map_err(|_| bad())?,
     })
 }

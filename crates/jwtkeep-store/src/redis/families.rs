@@ -211,6 +211,10 @@ pub(super) enum SubjectChange<'a> {
     Password(&'a str, Option<&'a str>),
     /// The user is disabled.
     Disable,
+    /// The user's scopes are replaced.
+    Scopes(&'a str),
+    /// The user, their name and their families' records are deleted.
+    Delete,
 }
 
 impl RedisStore {
@@ -223,14 +227,17 @@ impl RedisStore {
         now: i64,
         change: SubjectChange<'_>,
     ) -> Result<i64> {
-        let (password, disable, keep) = match change {
-            SubjectChange::None => ("", "", ""),
-            SubjectChange::Password(hash, keep) => (hash, "", keep.unwrap_or("")),
-            SubjectChange::Disable => ("", "1", ""),
+        let (change, password, keep, scopes) = match change {
+            SubjectChange::None => ("", "", "", ""),
+            SubjectChange::Password(hash, keep) => ("password", hash, keep.unwrap_or(""), ""),
+            SubjectChange::Disable => ("disable", "", "", ""),
+            SubjectChange::Scopes(scopes) => ("scopes", "", "", scopes),
+            SubjectChange::Delete => ("delete", "", "", ""),
         };
         let keys = [
             self.key(&["subfams", subject]),
             self.key(&["user", subject]),
+            self.key(&["usernames"]),
         ];
         let prefix = self.prefix.to_string();
         let script = &self.scripts.revoke_families;
@@ -241,8 +248,9 @@ impl RedisStore {
                 .arg(now)
                 .arg(prefix)
                 .arg(password)
-                .arg(disable)
+                .arg(change)
                 .arg(keep)
+                .arg(scopes)
                 .invoke_async(&mut c)
                 .await
         })

@@ -7,7 +7,7 @@ use super::{corrupt, RedisStore};
 use crate::traits::Result;
 use crate::traits::Users;
 use crate::validate::{name_to_find, new_user};
-use crate::{PasswordHash, StoreError, User};
+use crate::{PasswordHash, Scopes, StoreError, User};
 
 impl RedisStore {
     async fn load_user(&self, id: &str) -> Result<Option<User>> {
@@ -28,6 +28,7 @@ impl RedisStore {
             })?,
             disabled: text("disabled")? == "1",
             admin: map.get("admin").is_some_and(|a| a == "1"),
+            scopes: Scopes::from_stored(map.get("scopes").map_or("", String::as_str))?,
             created_at: num("created")?,
             updated_at: num("updated")?,
         }))
@@ -40,9 +41,10 @@ impl Users for RedisStore {
         username: &str,
         hash: PasswordHash,
         admin: bool,
+        scopes: Scopes,
         now: i64,
     ) -> Result<User> {
-        let user = new_user(username, hash, admin, now)?;
+        let user = new_user(username, hash, admin, scopes, now)?;
         let keys = [
             self.key(&["username", &user.username]),
             self.key(&["user", &user.id]),
@@ -50,10 +52,11 @@ impl Users for RedisStore {
         ];
         // The name is claimed, the user written and listed in one script.
         let script = &self.scripts.create_user;
-        let (id_arg, name_arg, hash_arg) = (
+        let (id_arg, name_arg, hash_arg, scopes_arg) = (
             user.id.clone(),
             user.username.clone(),
             user.password_hash.as_str().to_owned(),
+            user.scopes.to_string(),
         );
         let created: i64 = self
             .run(|mut c| async move {
@@ -64,6 +67,7 @@ impl Users for RedisStore {
                     .arg(hash_arg)
                     .arg(now)
                     .arg(if admin { "1" } else { "0" })
+                    .arg(scopes_arg)
                     .invoke_async(&mut c)
                     .await
             })
@@ -156,5 +160,20 @@ impl Users for RedisStore {
             return Err(StoreError::NotFound { what: "user" });
         }
         Ok(())
+    }
+
+    async fn set_scopes(&self, id: &str, scopes: Scopes, now: i64) -> Result<u64> {
+        let scopes = scopes.to_string();
+        let n = self
+            .revoke_subject(id, "scopes_changed", now, SubjectChange::Scopes(&scopes))
+            .await?;
+        u64::try_from(n).map_err(|_| StoreError::NotFound { what: "user" })
+    }
+
+    async fn delete_user(&self, id: &str, now: i64) -> Result<u64> {
+        let n = self
+            .revoke_subject(id, "deleted", now, SubjectChange::Delete)
+            .await?;
+        u64::try_from(n).map_err(|_| StoreError::NotFound { what: "user" })
     }
 }

@@ -62,4 +62,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     INSERT INTO identity (id, value, created_at)
         VALUES (1, lower(hex(randomblob(32))), CAST(strftime('%s', 'now') AS INTEGER));
     ",
+    // 5: the scopes of users and clients, space-separated.
+    "
+    ALTER TABLE users ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
+    ALTER TABLE clients ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
+    ",
 ];

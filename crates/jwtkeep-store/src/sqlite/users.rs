@@ -7,12 +7,13 @@ use super::{db_err, is_unique_violation, SqliteStore};
 use crate::traits::Result;
 use crate::traits::Users;
 use crate::validate::{name_to_find, new_user};
-use crate::{PasswordHash, StoreError, User};
+use crate::{PasswordHash, Scopes, StoreError, User};
 
 /// A user's columns, in the order of [`USER_COLUMNS`].
-type UserRow = (String, String, String, bool, bool, i64, i64);
+type UserRow = (String, String, String, bool, bool, i64, i64, String);
 
-const USER_COLUMNS: &str = "id, username, password_hash, disabled, admin, created_at, updated_at";
+const USER_COLUMNS: &str =
+    "id, username, password_hash, disabled, admin, created_at, updated_at, scopes";
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     Ok((
@@ -23,11 +24,12 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        r.get(7)?,
     ))
 }
 
 fn to_user(row: UserRow) -> Result<User> {
-    let (id, username, hash, disabled, admin, created_at, updated_at) = row;
+    let (id, username, hash, disabled, admin, created_at, updated_at, scopes) = row;
     Ok(User {
         id,
         username,
@@ -36,6 +38,7 @@ fn to_user(row: UserRow) -> Result<User> {
         })?,
         disabled,
         admin,
+        scopes: Scopes::from_stored(&scopes)?,
         created_at,
         updated_at,
     })
@@ -59,20 +62,22 @@ impl Users for SqliteStore {
         username: &str,
         hash: PasswordHash,
         admin: bool,
+        scopes: Scopes,
         now: i64,
     ) -> Result<User> {
-        let user = new_user(username, hash, admin, now)?;
+        let user = new_user(username, hash, admin, scopes, now)?;
         let stored = user.clone();
         self.write(move |tx| {
             tx.execute(
-                "INSERT INTO users (id, username, password_hash, disabled, admin, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)",
+                "INSERT INTO users (id, username, password_hash, disabled, admin, created_at, updated_at, scopes)
+                 VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5, ?6)",
                 params![
                     stored.id,
                     stored.username,
                     stored.password_hash.as_str(),
                     stored.admin,
-                    now
+                    now,
+                    stored.scopes.to_string()
                 ],
             )
             .map_err(|e| {
@@ -172,5 +177,51 @@ impl Users for SqliteStore {
             self.inner.notify.notify_waiters();
         }
         Ok(())
+    }
+
+    async fn set_scopes(&self, id: &str, scopes: Scopes, now: i64) -> Result<u64> {
+        let id = id.to_owned();
+        let ended = self
+            .write(move |tx| {
+                let n = tx
+                    .execute(
+                        "UPDATE users SET scopes = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![id, scopes.to_string(), now],
+                    )
+                    .map_err(db_err)?;
+                if n == 0 {
+                    return Err(StoreError::NotFound { what: "user" });
+                }
+                revoke_subject_families(tx, &id, "scopes_changed", now, None)
+            })
+            .await?;
+        if ended > 0 {
+            self.inner.notify.notify_waiters();
+        }
+        Ok(ended)
+    }
+
+    async fn delete_user(&self, id: &str, now: i64) -> Result<u64> {
+        let id = id.to_owned();
+        let ended = self
+            .write(move |tx| {
+                // The sessions end first (their tokens denied, on the feed),
+                // then their records go with the account.
+                let ended = revoke_subject_families(tx, &id, "deleted", now, None)?;
+                tx.execute("DELETE FROM families WHERE subject = ?1", params![id])
+                    .map_err(db_err)?;
+                let n = tx
+                    .execute("DELETE FROM users WHERE id = ?1", params![id])
+                    .map_err(db_err)?;
+                if n == 0 {
+                    return Err(StoreError::NotFound { what: "user" });
+                }
+                Ok(ended)
+            })
+            .await?;
+        if ended > 0 {
+            self.inner.notify.notify_waiters();
+        }
+        Ok(ended)
     }
 }

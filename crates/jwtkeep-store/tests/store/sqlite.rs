@@ -88,8 +88,8 @@ async fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
     assert!(err.to_string().contains("upgrade jwtkeep"), "{err}");
 }
 
-/// A file written before administrators, clients and session ends existed
-/// (schema 1) is brought up to date on open, its users and families kept; a
+/// A file written before administrators, clients, session ends and scopes
+/// existed (schema 1) is brought up to date on open, its users and families kept; a
 /// family of then is assumed to issue the longest access tokens.
 #[tokio::test]
 async fn an_older_schema_is_migrated_in_place() {
@@ -103,7 +103,7 @@ async fn an_older_schema_is_migrated_in_place() {
     let (id, family) = {
         let store = SqliteStore::open(&path).await.unwrap();
         let id = store
-            .create_user("old-timer", hash, false, 1)
+            .create_user("old-timer", hash, false, jwtkeep_store::Scopes::none(), 1)
             .await
             .unwrap()
             .id;
@@ -117,10 +117,11 @@ async fn an_older_schema_is_migrated_in_place() {
         store.create_family(family).await.unwrap();
         (id, "old-family")
     };
-    // Undo migrations 2 to 4 by hand: what a schema-1 file looks like.
+    // Undo migrations 2 to 5 by hand: what a schema-1 file looks like.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "ALTER TABLE users DROP COLUMN admin; DROP TABLE clients;
+        "ALTER TABLE users DROP COLUMN scopes;
+         ALTER TABLE users DROP COLUMN admin; DROP TABLE clients;
          ALTER TABLE families DROP COLUMN access_secs; DROP TABLE denied_sessions;
          DROP TABLE identity; PRAGMA user_version = 1;",
     )
@@ -129,6 +130,7 @@ async fn an_older_schema_is_migrated_in_place() {
     let store = SqliteStore::open(&path).await.unwrap();
     let user = store.user_by_name("old-timer").await.unwrap().unwrap();
     assert_eq!((user.id.as_str(), user.admin), (id.as_str(), false));
+    assert!(user.scopes.is_empty());
     assert!(store.list_clients().await.unwrap().is_empty());
     let stored = store.family(family).await.unwrap().unwrap();
     assert_eq!(stored.access_secs, jwtkeep_store::MAX_ACCESS_SECS);
@@ -322,7 +324,7 @@ async fn a_lost_identity_resets_the_view_and_init_needs_force() {
                 "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
             )
             .unwrap(),
-            false,
+            false, jwtkeep_store::Scopes::none(),
             t,
         )
         .await
@@ -361,7 +363,10 @@ async fn concurrent_writes_share_commits_and_a_failing_one_leaves_no_trace() {
                 } else {
                     format!("r{round}-dup")
                 };
-                store.create_client(&name, hash, now()).await.is_ok()
+                store
+                    .create_client(&name, hash, jwtkeep_store::Scopes::none(), now())
+                    .await
+                    .is_ok()
             });
         }
         let mut created = 0;

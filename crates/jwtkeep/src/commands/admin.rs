@@ -11,19 +11,19 @@ use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
 use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_server::{
-    create_user, reset_password, revoke_user, set_user_disabled, Config, KeyService, Purpose,
-    Rotated, RotationMode, PURPOSES,
+    create_user, delete_user, reset_password, revoke_user, set_user_disabled, set_user_scopes,
+    Config, KeyService, Purpose, Rotated, RotationMode, PURPOSES,
 };
 use jwtkeep_store::{
     AnyStore, ClientSecretHash, Clients as _, Identity as _, Initialised, Revocation,
-    Revocations as _, SigningKeys as _, StoreError, User, Users as _,
+    Revocations as _, Scopes, SigningKeys as _, StoreError, User, Users as _,
 };
 use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::cli::{
-    ClientRefArgs, KeysRotateArgs, RevokeAllArgs, StateArgs, StoreInitArgs, UserAddArgs,
-    UserRefArgs,
+    ClientAddArgs, ClientRefArgs, KeysRotateArgs, RevokeAllArgs, StateArgs, StoreInitArgs,
+    UserAddArgs, UserRefArgs, UserRemoveArgs, UserScopesArgs,
 };
 use crate::clock;
 use crate::output::{self, Outcome};
@@ -80,6 +80,7 @@ fn read_password() -> Result<Zeroizing<String>> {
 fn user_json(u: &User) -> serde_json::Value {
     json!({
         "id": u.id, "username": u.username, "admin": u.admin,
+        "scopes": u.scopes.iter().collect::<Vec<_>>(),
         "disabled": u.disabled, "created_at": u.created_at,
     })
 }
@@ -107,6 +108,7 @@ pub(crate) fn user_add(args: &UserAddArgs) -> Result<Outcome> {
             &args.name,
             password,
             args.admin,
+            args.scope.clone().unwrap_or_default(),
             clock::now_unix(),
         )
         .await
@@ -147,6 +149,61 @@ pub(crate) fn user_passwd(args: &UserRefArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
+/// `jwtkeep user scopes`.
+pub(crate) fn user_scopes(args: &UserScopesArgs) -> Result<Outcome> {
+    let (user, ended) = on_store(&args.state, |store| async move {
+        let mut found = find_user(&store, &args.user).await?;
+        let ended = set_user_scopes(&store, &found.id, args.scope.clone(), clock::now_unix())
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        found.scopes = args.scope.clone();
+        Ok((found, ended))
+    })?;
+    if args.state.json {
+        let mut shown = user_json(&user);
+        if let Some(fields) = shown.as_object_mut() {
+            fields.insert("sessions_ended".into(), ended.into());
+        }
+        output::json(&shown)?;
+    } else {
+        let scopes = if user.scopes.is_empty() {
+            "no scopes".to_owned()
+        } else {
+            user.scopes.to_string()
+        };
+        output::stdout(&format!(
+            "{} now has {scopes}; {ended} sessions ended\n",
+            user.username
+        ))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `jwtkeep user remove`.
+pub(crate) fn user_remove(args: &UserRemoveArgs) -> Result<Outcome> {
+    if !args.yes {
+        bail!("this deletes the account and its sessions for good: add --yes to confirm");
+    }
+    let (user, ended) = on_store(&args.state, |store| async move {
+        let found = find_user(&store, &args.user).await?;
+        let ended = delete_user(&store, &found.id, clock::now_unix())
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok((found, ended))
+    })?;
+    if args.state.json {
+        output::json(
+            &json!({"id": user.id, "username": user.username, "deleted": true, "sessions_ended": ended}),
+        )?;
+    } else {
+        output::stdout(&format!(
+            "deleted {} (id {}); {ended} sessions ended, their tokens refused\n",
+            user.username, user.id
+        ))?;
+    }
+    Ok(Outcome::Clean)
+}
+
 /// `jwtkeep user list`.
 pub(crate) fn user_list(args: &StateArgs) -> Result<Outcome> {
     let users = on_store(
@@ -166,7 +223,12 @@ pub(crate) fn user_list(args: &StateArgs) -> Result<Outcome> {
                 (false, true) => " (disabled)",
                 (false, false) => "",
             };
-            text.push_str(&format!("{}  {}{flags}\n", u.id, u.username));
+            let scopes = if u.scopes.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", u.scopes)
+            };
+            text.push_str(&format!("{}  {}{flags}{scopes}\n", u.id, u.username));
         }
         output::stdout(&text)?;
     }
@@ -321,7 +383,7 @@ pub(crate) fn keys_rotate(args: &KeysRotateArgs) -> Result<Outcome> {
 }
 
 enum ClientOp<'a> {
-    Add(&'a str, ClientSecretHash),
+    Add(&'a str, ClientSecretHash, Scopes),
     List,
     Remove(&'a str),
 }
@@ -329,8 +391,11 @@ enum ClientOp<'a> {
 impl ClientOp<'_> {
     async fn run(self, store: AnyStore) -> Result<Vec<jwtkeep_store::Client>> {
         match self {
-            ClientOp::Add(name, hash) => {
-                match store.create_client(name, hash, clock::now_unix()).await {
+            ClientOp::Add(name, hash, scopes) => {
+                match store
+                    .create_client(name, hash, scopes, clock::now_unix())
+                    .await
+                {
                     Ok(client) => Ok(vec![client]),
                     Err(StoreError::Conflict { .. }) => {
                         bail!("a client named {name:?} exists: remove it first, or choose another name")
@@ -340,9 +405,23 @@ impl ClientOp<'_> {
             }
             ClientOp::List => Ok(store.list_clients().await?),
             ClientOp::Remove(name) => {
-                if !store.delete_client(name).await? {
+                let Some(client) = store.client(name).await? else {
                     bail!("no client is named {name:?}: see `jwtkeep client list`");
-                }
+                };
+                // Its machine tokens (`sub` = its name) are cut off first, so
+                // that a failure leaves a client without tokens, not tokens
+                // without a client.
+                let now = clock::now_unix();
+                store
+                    .revoke(
+                        Revocation::Subject {
+                            subject: client.name.clone(),
+                            before: now.saturating_add(1),
+                        },
+                        now,
+                    )
+                    .await?;
+                store.delete_client(&client.name).await?;
                 Ok(Vec::new())
             }
         }
@@ -350,21 +429,26 @@ impl ClientOp<'_> {
 }
 
 /// `jwtkeep client add`: the secret is shown once.
-pub(crate) fn client_add(args: &ClientRefArgs) -> Result<Outcome> {
+pub(crate) fn client_add(args: &ClientAddArgs) -> Result<Outcome> {
     let secret = Secret::random(32).context("the OS random generator failed")?;
     let text = TextEncoding::Base64Url.encode(secret.expose());
+    let scopes = args.scope.clone().unwrap_or_default();
     let clients = on_store(&args.state, |store| {
-        ClientOp::Add(&args.name, ClientSecretHash::of(&text)).run(store)
+        ClientOp::Add(&args.name, ClientSecretHash::of(&text), scopes).run(store)
     })?;
     let name = clients
         .first()
         .map_or(args.name.as_str(), |c| c.name.as_str());
     if args.state.json {
-        output::json(&json!({"name": name, "secret": text.as_str()}))?;
+        let scopes: Vec<&str> = clients
+            .first()
+            .map(|c| c.scopes.iter().collect())
+            .unwrap_or_default();
+        output::json(&json!({"name": name, "secret": text.as_str(), "scopes": scopes}))?;
     } else {
         output::stdout(&format!("{}\n", text.as_str()))?;
         output::note(&format!(
-            "client {name} added: the secret above is shown once; it authenticates with HTTP Basic ({name}:SECRET) to /oauth2/introspect and /oauth2/revoke"
+            "client {name} added: the secret above is shown once; it authenticates with HTTP Basic ({name}:SECRET) to /oauth2/token, /oauth2/introspect and /oauth2/revoke"
         ));
     }
     Ok(Outcome::Clean)
@@ -376,13 +460,19 @@ pub(crate) fn client_list(args: &StateArgs) -> Result<Outcome> {
     if args.json {
         let list: Vec<_> = clients
             .iter()
-            .map(|c| json!({"name": c.name, "created_at": c.created_at}))
+            .map(|c| json!({"name": c.name, "scopes": c.scopes.iter().collect::<Vec<_>>(), "created_at": c.created_at}))
             .collect();
         output::json(&json!({ "clients": list }))?;
     } else if clients.is_empty() {
         output::note("no clients yet: add one with `jwtkeep client add NAME`");
     } else {
-        let names: String = clients.iter().map(|c| format!("{}\n", c.name)).collect();
+        let names: String = clients
+            .iter()
+            .map(|c| match c.scopes.is_empty() {
+                true => format!("{}\n", c.name),
+                false => format!("{}  [{}]\n", c.name, c.scopes),
+            })
+            .collect();
         output::stdout(&names)?;
     }
     Ok(Outcome::Clean)

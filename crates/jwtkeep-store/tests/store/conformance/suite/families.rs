@@ -294,7 +294,13 @@ pub async fn every_end_of_a_family_ends_its_session<S: Store>(s: S) {
     s.create_family(other.clone()).await.unwrap();
     assert_eq!(s.revoke_families_of("v", "admin", t).await.unwrap(), 2);
     let user = s
-        .create_user("sessions-user", hash('a'), false, t)
+        .create_user(
+            "sessions-user",
+            hash('a'),
+            false,
+            jwtkeep_store::Scopes::none(),
+            t,
+        )
         .await
         .unwrap();
     let changed = family(&user.id, "e1", t, 0);

@@ -23,8 +23,8 @@ use std::time::Duration;
 use jwtkeep_core::{Algorithm, Secret};
 use jwtkeep_store::{
     Changes, ClientSecretHash, Event, EventQuery, FamilyLimits, Initialised, KeyRecord, MasterKey,
-    NewFamily, PasswordHash, Revocation, RevocationView, Revoked, RotateOutcome, SealError, Store,
-    StoreError, StoreStatus, TokenFacts, ViewError, ViewSync,
+    NewFamily, PasswordHash, Revocation, RevocationView, Revoked, RotateOutcome, Scopes, SealError,
+    Store, StoreError, StoreStatus, TokenFacts, ViewError, ViewSync,
 };
 
 pub fn now() -> i64 {

@@ -9,7 +9,10 @@ pub async fn users_are_unique_by_normalised_name<S: Store>(s: S) {
         "Alice.{}@Example.COM",
         id().to_ascii_lowercase().replace(['-', '_'], "")
     );
-    let user = s.create_user(&name, hash('a'), false, t).await.unwrap();
+    let user = s
+        .create_user(&name, hash('a'), false, jwtkeep_store::Scopes::none(), t)
+        .await
+        .unwrap();
     assert_eq!(user.username, name.to_ascii_lowercase());
     assert!(!user.admin);
     assert!(matches!(
@@ -17,6 +20,7 @@ pub async fn users_are_unique_by_normalised_name<S: Store>(s: S) {
             &format!("  {}  ", name.to_ascii_uppercase()),
             hash('b'),
             true,
+            jwtkeep_store::Scopes::none(),
             t
         )
         .await,
@@ -34,7 +38,8 @@ pub async fn users_are_unique_by_normalised_name<S: Store>(s: S) {
     for bad in ["pаypal", "a b", "", "tab\there"] {
         assert!(
             matches!(
-                s.create_user(bad, hash('c'), false, t).await,
+                s.create_user(bad, hash('c'), false, jwtkeep_store::Scopes::none(), t)
+                    .await,
                 Err(StoreError::Invalid { .. })
             ),
             "{bad:?}"
@@ -53,9 +58,18 @@ pub async fn users_are_unique_by_normalised_name<S: Store>(s: S) {
 
 pub async fn admins_are_marked_and_users_listed_by_name<S: Store>(s: S) {
     let t = now();
-    let admin = s.create_user("root", hash('a'), true, t).await.unwrap();
-    let bob = s.create_user("bob", hash('b'), false, t).await.unwrap();
-    let carol = s.create_user("carol", hash('c'), false, t).await.unwrap();
+    let admin = s
+        .create_user("root", hash('a'), true, jwtkeep_store::Scopes::none(), t)
+        .await
+        .unwrap();
+    let bob = s
+        .create_user("bob", hash('b'), false, jwtkeep_store::Scopes::none(), t)
+        .await
+        .unwrap();
+    let carol = s
+        .create_user("carol", hash('c'), false, jwtkeep_store::Scopes::none(), t)
+        .await
+        .unwrap();
     assert!(admin.admin && !bob.admin);
     assert!(s.user_by_name("ROOT").await.unwrap().unwrap().admin);
     assert!(!s.user_by_id(&bob.id).await.unwrap().unwrap().admin);
@@ -74,20 +88,35 @@ pub async fn clients_are_unique_and_their_secrets_checked<S: Store>(s: S) {
     let t = now();
     assert!(s.list_clients().await.unwrap().is_empty());
     let api = s
-        .create_client("Orders-API", ClientSecretHash::of("s3cret-one"), t)
+        .create_client(
+            "Orders-API",
+            ClientSecretHash::of("s3cret-one"),
+            jwtkeep_store::Scopes::none(),
+            t,
+        )
         .await
         .unwrap();
     assert_eq!(api.name, "orders-api");
     assert!(matches!(
-        s.create_client("orders-api", ClientSecretHash::of("other"), t)
-            .await,
+        s.create_client(
+            "orders-api",
+            ClientSecretHash::of("other"),
+            jwtkeep_store::Scopes::none(),
+            t
+        )
+        .await,
         Err(StoreError::Conflict {
             what: "client name"
         })
     ));
-    s.create_client("billing", ClientSecretHash::of("s3cret-two"), t + 1)
-        .await
-        .unwrap();
+    s.create_client(
+        "billing",
+        ClientSecretHash::of("s3cret-two"),
+        jwtkeep_store::Scopes::none(),
+        t + 1,
+    )
+    .await
+    .unwrap();
     let found = s.client("ORDERS-API").await.unwrap().unwrap();
     assert_eq!(found, api);
     assert!(found.secret_hash.matches("s3cret-one"));
@@ -193,7 +222,9 @@ pub async fn disabling_a_user_revokes_their_families<S: Store>(s: S) {
 /// A user of a name of its own, created at `t`.
 async fn some_user<S: Store>(s: &S, t: i64) -> jwtkeep_store::User {
     let name = format!("u{}", id().to_ascii_lowercase().replace(['-', '_'], ""));
-    s.create_user(&name, hash('a'), false, t).await.unwrap()
+    s.create_user(&name, hash('a'), false, jwtkeep_store::Scopes::none(), t)
+        .await
+        .unwrap()
 }
 
 /// A user changing their own password keeps the session they changed it
@@ -221,4 +252,144 @@ pub async fn a_password_change_may_keep_the_session_that_made_it<S: Store>(s: S)
         s.user_by_id(&user.id).await.unwrap().unwrap().password_hash,
         hash('n')
     );
+}
+
+/// Scopes are stored as a set, shown sorted; replacing them ends every
+/// session of the user in the same operation.
+pub async fn scopes_are_kept_and_replacing_them_ends_sessions<S: Store>(s: S) {
+    let t = now();
+    let name = format!("s{}", id().to_ascii_lowercase().replace(['-', '_'], ""));
+    let granted = Scopes::parse("orders:write,orders:read").unwrap();
+    let user = s
+        .create_user(&name, hash('a'), false, granted.clone(), t)
+        .await
+        .unwrap();
+    assert_eq!(user.scopes.to_string(), "orders:read orders:write");
+    assert_eq!(
+        s.user_by_id(&user.id).await.unwrap().unwrap().scopes,
+        granted
+    );
+    assert_eq!(
+        s.user_by_name(&name).await.unwrap().unwrap().scopes,
+        granted
+    );
+    let session = family(&user.id, "s1", t, 0);
+    s.create_family(session.clone()).await.unwrap();
+    let fewer = Scopes::parse("orders:read").unwrap();
+    assert_eq!(
+        s.set_scopes(&user.id, fewer.clone(), t + 1).await.unwrap(),
+        1
+    );
+    let stored = s.user_by_id(&user.id).await.unwrap().unwrap();
+    assert_eq!((stored.scopes, stored.updated_at), (fewer, t + 1));
+    assert_eq!(
+        s.family(&session.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_reason
+            .as_deref(),
+        Some("scopes_changed")
+    );
+    assert_eq!(
+        s.rotate_family(&session.id, "s1", "s2", t + 2)
+            .await
+            .unwrap(),
+        RotateOutcome::Revoked
+    );
+    assert_eq!(
+        s.is_revoked(
+            facts("i", "a-token", &user.id, t).in_session(&session.id),
+            t + 2
+        )
+        .await
+        .unwrap(),
+        Some(Revoked::Session)
+    );
+    assert!(matches!(
+        s.set_scopes("no-such-user", Scopes::none(), t).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // Clients keep theirs too.
+    let client = format!("client.{}", id().to_ascii_lowercase());
+    s.create_client(&client, ClientSecretHash::of("x"), granted.clone(), t)
+        .await
+        .unwrap();
+    assert_eq!(s.client(&client).await.unwrap().unwrap().scopes, granted);
+    assert!(s
+        .list_clients()
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.name == client && c.scopes == granted));
+}
+
+/// A deleted user is gone with their sessions: their name can be taken
+/// again (by a new id), their sessions' tokens are denied, their refresh
+/// families are forgotten.
+pub async fn a_deleted_user_is_gone_and_their_name_free<S: Store>(s: S) {
+    let t = now();
+    let user = some_user(&s, t).await;
+    let (a, b) = (family(&user.id, "d1", t, 0), family(&user.id, "e1", t, 0));
+    s.create_family(a.clone()).await.unwrap();
+    s.create_family(b.clone()).await.unwrap();
+    assert_eq!(s.delete_user(&user.id, t + 1).await.unwrap(), 2);
+    assert!(s.user_by_id(&user.id).await.unwrap().is_none());
+    assert!(s.user_by_name(&user.username).await.unwrap().is_none());
+    assert!(!s
+        .list_users(100_000)
+        .await
+        .unwrap()
+        .iter()
+        .any(|u| u.id == user.id));
+    assert!(s.family(&a.id).await.unwrap().is_none());
+    assert!(s.families_of(&user.id, t + 1).await.unwrap().is_empty());
+    assert_eq!(
+        s.rotate_family(&b.id, "e1", "e2", t + 2).await.unwrap(),
+        RotateOutcome::Unknown
+    );
+    for session in [&a.id, &b.id] {
+        assert_eq!(
+            s.is_revoked(
+                facts("i", "a-token", &user.id, t).in_session(session),
+                t + 2
+            )
+            .await
+            .unwrap(),
+            Some(Revoked::Session)
+        );
+    }
+    let again = s
+        .create_user(&user.username, hash('b'), false, Scopes::none(), t + 3)
+        .await
+        .unwrap();
+    assert_ne!(again.id, user.id);
+    assert!(matches!(
+        s.delete_user(&user.id, t + 4).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.delete_user("no-such-user", t + 4).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+/// A client's name may not take the form of a user id, nor the service's
+/// own `client_id`: a machine token's `sub` is its client's name.
+pub async fn client_names_never_pass_for_user_ids<S: Store>(s: S) {
+    let t = now();
+    for reserved in [
+        "jwtkeep",
+        "abcdefghijklmnopqrstuv",
+        "0123456789-_abcdefghij",
+    ] {
+        assert!(
+            matches!(
+                s.create_client(reserved, ClientSecretHash::of("x"), Scopes::none(), t)
+                    .await,
+                Err(StoreError::Invalid { .. })
+            ),
+            "{reserved}"
+        );
+    }
 }
