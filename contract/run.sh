@@ -6,7 +6,7 @@
 #
 # The administrator's passes keep the operations that end its own token
 # (logout, revoke-all, a key rotation that may retire the key, revoking,
-# disabling or resetting the password of a user) apart: each runs alone with a fresh token, so that the
+# disabling, rescoping, resetting the password of or deleting a user) apart: each runs alone with a fresh token, so that the
 # others are exercised with a live one. SEED=N reruns a given case; the
 # default seed is fixed so that a failure in CI reproduces.
 set -euo pipefail
@@ -64,21 +64,25 @@ pass() { # label [schemathesis options...]
   fi
 }
 
-own_token='auth/logout|admin/keys/rotate|admin/users/\{id\}/(revoke|disable|password)|admin/revoke-all'
+own_token='auth/logout|admin/keys/rotate|admin/users/\{id\}(/(revoke|disable|password|scopes))?|admin/revoke-all'
 pass "unauthenticated"
 pass "OAuth client" -H "Authorization: Basic $(printf '%s' "$client" | base64 -w0)" \
   --include-path-regex '^/(oauth2/|v1/revocations)'
 bearer=$(token)
 pass "administrator" -H "Authorization: Bearer $bearer" \
   --include-path-regex '^/v1/' --exclude-path-regex "^/v1/($own_token)\$"
-# Revoke-all next to last: it ends every token issued up to the next second.
-# A password reset last: it may reset the administrator's own password.
+# Revoke-all after the rest: it ends every token issued up to the next second.
+# Then a password reset (it may reset the administrator's own password), and
+# last a deletion (it may delete the administrator, once another exists).
 for op in 'auth/logout' 'admin/keys/rotate' 'admin/users/\{id\}/revoke' \
-  'admin/users/\{id\}/disable' 'admin/revoke-all' 'admin/users/\{id\}/password'; do
+  'admin/users/\{id\}/disable' 'admin/users/\{id\}/scopes' 'admin/revoke-all' \
+  'admin/users/\{id\}/password' 'admin/users/\{id\}'; do
   # A revocation cuts off tokens issued up to the next whole second; the
   # passes may have disabled the administrator (others exist by then).
   sleep 1
   "$bin" user enable root --data-dir "$work/data" >/dev/null
+  # The password pass may have given root another password.
+  printf '%s\n' "$password" | "$bin" user passwd root --data-dir "$work/data" >/dev/null
   bearer=$(token)
   pass "administrator, /v1/${op//\\/}" -H "Authorization: Bearer $bearer" \
     --include-path-regex "^/v1/$op\$"

@@ -5,6 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/../target/debug/jwtkeep}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -55,6 +56,28 @@ if [ "$passed" -ne "$expected" ]; then
 fi
 echo "interop: $passed passed, $failed failed"
 if [ "$failed" -ne 0 ] || [ "$passed" -ne "$expected" ]; then exit 1; fi
+
+# OAuth: Authlib finds the token endpoint through the service's metadata and
+# obtains a machine token; PyJWT verifies it through the discovered jwks_uri.
+port=$("$here/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+svc="$work/service"
+mkdir -p "$svc"
+(cd "$svc" && "$bin" client add billing --scope orders:read,orders:write --json > client.json)
+secret=$("$here/.venv/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["secret"])' "$svc/client.json")
+(cd "$svc" && exec "$bin" serve --listen "127.0.0.1:$port" 2> serve.log) &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do
+  grep -q listening "$svc/serve.log" 2>/dev/null && break
+  sleep 0.1
+done
+passed=0
+failed=0
+peer_report < <("$here/.venv/bin/python" "$here/oauth.py" "http://127.0.0.1:$port" billing "$secret" 2>&1 || true)
+kill "$serve_pid" 2>/dev/null || true
+echo "oauth: $passed passed, $failed failed"
+# Eleven checks; a script that dies before reporting them all must not pass.
+if [ "$failed" -ne 0 ] || [ "$passed" -ne 11 ]; then exit 1; fi
 
 # SARIF: what `jwtkeep scan --format sarif` writes validates against the schema.
 tree="$work/scan-tree"

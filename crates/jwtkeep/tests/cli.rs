@@ -1181,17 +1181,32 @@ fn http_get(addr: &str, path: &str) -> String {
 
 /// Sends one HTTP/1.1 request (with a JSON body when given) and returns the whole response.
 fn http(addr: &str, method: &str, path: &str, json: Option<&str>) -> String {
+    let body = json.map(|b| ("application/json", b));
+    http_with(addr, method, path, &[], body)
+}
+
+/// Sends one HTTP/1.1 request with `headers` and a body of the given
+/// content type; the whole response.
+fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, &str)>,
+) -> String {
     use std::io::Read as _;
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    let body = json.unwrap_or_default();
-    let content_type = if json.is_some() {
-        "Content-Type: application/json\r\n"
-    } else {
-        ""
-    };
+    let mut head: String = headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
+    if let Some((content_type, _)) = body {
+        head.push_str(&format!("Content-Type: {content_type}\r\n"));
+    }
+    let body = body.map_or("", |(_, b)| b);
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{content_type}Content-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{head}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -1487,6 +1502,152 @@ fn user_passwd_sets_a_new_password_and_ends_the_users_sessions() {
     let refused = http(&addr, "POST", "/v1/auth/login", Some(&body));
     assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
     let _ = access_token(&addr, "alice", new);
+    stop(service);
+}
+
+/// Scopes from the command line reach the tokens; changing them ends the
+/// user's sessions; a removed user's tokens stop and the name is free; a
+/// client's machine tokens carry its scopes and stop when it is removed.
+#[test]
+fn scopes_user_removal_and_machine_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = "a passphrase for carol 31";
+    let run = |args: &[&str], stdin: Option<&[u8]>| jwtkeep_in(dir.path(), args, stdin);
+    let line = format!("{password}\n");
+    let out = run(
+        &[
+            "user",
+            "add",
+            "carol",
+            "--scope",
+            "orders:write,orders:read",
+            "--json",
+        ],
+        Some(line.as_bytes()),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let created: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        created["scopes"],
+        serde_json::json!(["orders:read", "orders:write"])
+    );
+    let bad = run(
+        &["user", "add", "dave", "--scope", "admin"],
+        Some(line.as_bytes()),
+    );
+    assert_usage_error(&bad, "administrator");
+    let bad = run(
+        &["user", "add", "dave", "--scope", "a;b"],
+        Some(line.as_bytes()),
+    );
+    assert_usage_error(&bad, "is not a scope");
+    let listed = stdout(&run(&["user", "list"], None));
+    assert!(
+        listed.contains("carol  [orders:read orders:write]"),
+        "{listed}"
+    );
+
+    let (service, addr, _) = start_serve(dir.path());
+    let token = access_token(&addr, "carol", password);
+    let me = |token: &str| {
+        let auth = format!("Bearer {token}");
+        http_with(
+            &addr,
+            "GET",
+            "/v1/auth/me",
+            &[("Authorization", &auth)],
+            None,
+        )
+    };
+    assert_eq!(
+        http_body(&me(&token))["claims"]["scope"],
+        "orders:read orders:write"
+    );
+    let out = run(
+        &[
+            "user",
+            "scopes",
+            "carol",
+            "--scope",
+            "orders:read",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let changed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (
+            changed["scopes"].clone(),
+            changed["sessions_ended"].as_u64()
+        ),
+        (serde_json::json!(["orders:read"]), Some(1))
+    );
+    // The running service refuses the old token once its view syncs with
+    // the file (within a second): asked again until then, for 3 s at most.
+    let refused_soon = |token: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        while !me(token).starts_with("HTTP/1.1 401") {
+            assert!(std::time::Instant::now() < deadline, "{}", me(token));
+        }
+    };
+    refused_soon(&token);
+    let fresh = access_token(&addr, "carol", password);
+    assert_eq!(http_body(&me(&fresh))["claims"]["scope"], "orders:read");
+
+    assert_usage_error(&run(&["user", "remove", "carol"], None), "--yes");
+    let out = run(&["user", "remove", "carol", "--yes", "--json"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap()["deleted"],
+        true
+    );
+    refused_soon(&fresh);
+    assert_usage_error(
+        &run(&["user", "remove", "carol", "--yes"], None),
+        "user list",
+    );
+    let out = run(&["user", "add", "carol"], Some(line.as_bytes()));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // A client with scopes: machine tokens through the real service.
+    let out = run(
+        &[
+            "client",
+            "add",
+            "billing",
+            "--scope",
+            "invoices:write",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let client: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(client["scopes"], serde_json::json!(["invoices:write"]));
+    let listed = stdout(&run(&["client", "list"], None));
+    assert_eq!(listed, "billing  [invoices:write]\n");
+    let credentials = jwtkeep_core::encoding::TextEncoding::Base64
+        .encode(format!("billing:{}", client["secret"].as_str().unwrap()).as_bytes());
+    let basic = format!("Basic {}", credentials.as_str());
+    let grant = http_with(
+        &addr,
+        "POST",
+        "/oauth2/token",
+        &[("Authorization", &basic)],
+        Some((
+            "application/x-www-form-urlencoded",
+            "grant_type=client_credentials",
+        )),
+    );
+    assert!(grant.starts_with("HTTP/1.1 200"), "{grant}");
+    let machine = http_body(&grant)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(http_body(&me(&machine))["claims"]["client_id"], "billing");
+    assert_eq!(code(&run(&["client", "remove", "billing"], None)), 0);
+    refused_soon(&machine);
     stop(service);
 }
 

@@ -121,8 +121,9 @@ pub(crate) async fn start_on(
     Instance { addr, log, control }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
+/// Two instances on a fresh prefix of the real Redis, with `users` (name,
+/// administrator) created with the tests' password; the clock they share.
+async fn two_instances(users: &[(&str, bool)]) -> (Instance, Instance, Arc<AtomicI64>) {
     let prefix = format!("jwtkeep-test:{}:", jwtkeep_core::random_id().unwrap());
     let (_, master) = MasterKey::generate().unwrap();
     let clock = Arc::new(AtomicI64::new(T0));
@@ -133,17 +134,20 @@ async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
         RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").prefix(prefix.as_str()))
             .await
             .unwrap();
-    create_user(
-        &admin_store,
-        &PasswordPool::new(1, 1).unwrap(),
-        "alice",
-        Zeroizing::new(PASSWORD.into()),
-        false,
-        jwtkeep_store::Scopes::none(),
-        T0,
-    )
-    .await
-    .unwrap();
+    let pool = PasswordPool::new(1, 2).unwrap();
+    for &(name, admin) in users {
+        let password = Zeroizing::new(PASSWORD.into());
+        let none = jwtkeep_store::Scopes::none();
+        create_user(&admin_store, &pool, name, password, admin, none, T0)
+            .await
+            .unwrap();
+    }
+    (a, b, clock)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
+    let (a, b, clock) = two_instances(&[("alice", false)]).await;
 
     // Logged in through A, accepted by B: one set of keys.
     let (status, login) = http(
@@ -234,5 +238,67 @@ async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
         all,
         ["access", "confirm", "refresh"],
         "each purpose rotated exactly once"
+    );
+}
+
+/// A user deleted through one instance: the other refuses their tokens
+/// within 100 ms, and the name can be taken again through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_deleted_through_one_instance_is_refused_by_the_other_at_once() {
+    let (a, b, clock) = two_instances(&[("root", true), ("alice", false)]).await;
+    let root = login(a.addr, "root").await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let alice = login(b.addr, "alice").await;
+    let access = alice["access_token"].as_str().unwrap();
+    assert_eq!(
+        http(b.addr, "GET", "/v1/auth/me", Some(access), None)
+            .await
+            .0,
+        200
+    );
+    let (_, me) = http(a.addr, "GET", "/v1/auth/me", Some(access), None).await;
+    let id = me["claims"]["sub"].as_str().unwrap().to_owned();
+
+    let mut b_syncs = b.control.revocation_syncs();
+    b_syncs.mark_unchanged();
+    let path = format!("/v1/admin/users/{id}");
+    let (status, body) = http(a.addr, "DELETE", &path, Some(&root), None).await;
+    assert_eq!(status, 200, "{body}");
+    let deleted_at = Instant::now();
+    let refused_after = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            let (status, body) = http(b.addr, "GET", "/v1/auth/me", Some(access), None).await;
+            if status == 401 {
+                assert_eq!(body["error"], "subject_revoked", "{body}");
+                return deleted_at.elapsed();
+            }
+            b_syncs.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("B never refused the deleted user's token");
+    assert!(
+        refused_after < Duration::from_millis(100),
+        "B refused it after {refused_after:?}"
+    );
+    let refresh = json!({"refresh_token": alice["refresh_token"]});
+    let (status, body) = http(b.addr, "POST", "/v1/auth/refresh", None, Some(refresh)).await;
+    assert_eq!(status, 401, "{body}");
+
+    // The name is free again, through the other instance.
+    let create = json!({"username": "alice", "password": PASSWORD});
+    let (status, body) = http(b.addr, "POST", "/v1/admin/users", Some(&root), Some(create)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_ne!(body["id"], id.as_str());
+    clock.store(T0 + 1, Ordering::SeqCst);
+    let again = login(a.addr, "alice").await;
+    let token = again["access_token"].as_str().unwrap();
+    assert_eq!(
+        http(b.addr, "GET", "/v1/auth/me", Some(token), None)
+            .await
+            .0,
+        200
     );
 }
