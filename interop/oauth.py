@@ -4,6 +4,7 @@ client credentials token and calls the service with it; PyJWT verifies the
 token against the JWKS named by the metadata.
 
 Usage: oauth.py ISSUER CLIENT SECRET [CA_FILE]
+(over HTTPS, CA_FILE is the only CA the clients trust)
 Prints one `ok ...` or `FAIL ...` line per check (run.sh counts them).
 """
 
@@ -50,8 +51,9 @@ def main() -> int:
         scope="orders:read",
         token_endpoint_auth_method="client_secret_basic",
     )
-    session.verify = verify
-    token = session.fetch_token(metadata["token_endpoint"], grant_type="client_credentials")
+    token = session.fetch_token(
+        metadata["token_endpoint"], grant_type="client_credentials", verify=verify
+    )
     check("authlib obtains a token", token.get("token_type") == "Bearer", token)
     check("the token carries the scope asked for", token.get("scope") == "orders:read", token)
     check("no refresh token", "refresh_token" not in token, token)
@@ -77,7 +79,7 @@ def main() -> int:
         claims,
     )
 
-    me = session.get(f"{issuer}/v1/auth/me", timeout=10)
+    me = session.get(f"{issuer}/v1/auth/me", timeout=10, verify=verify)
     check("the service accepts it", me.status_code == 200, me.text)
 
     for name, who, pw, scope, error in [
@@ -85,9 +87,10 @@ def main() -> int:
         ("a scope not allowed is invalid_scope", client, secret, "orders:delete", "invalid_scope"),
     ]:
         bad = OAuth2Session(who, pw, scope=scope, token_endpoint_auth_method="client_secret_basic")
-        bad.verify = verify
         try:
-            bad.fetch_token(metadata["token_endpoint"], grant_type="client_credentials")
+            bad.fetch_token(
+                metadata["token_endpoint"], grant_type="client_credentials", verify=verify
+            )
             check(name, False, "a token was issued")
         except OAuthError as e:
             check(name, e.error == error, f"{e.error}: {e.description}")

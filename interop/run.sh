@@ -57,14 +57,16 @@ fi
 echo "interop: $passed passed, $failed failed"
 if [ "$failed" -ne 0 ] || [ "$passed" -ne "$expected" ]; then exit 1; fi
 
-# OAuth: Authlib finds the token endpoint through the service's metadata and
-# obtains a machine token; PyJWT verifies it through the discovered jwks_uri.
+# OAuth over HTTPS: Authlib finds the token endpoint through the service's
+# metadata and obtains a machine token; PyJWT verifies it through the
+# discovered jwks_uri. Both trust only the test's own CA.
 port=$("$here/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 svc="$work/service"
 mkdir -p "$svc"
+bash "$here/../crates/jwtkeep/tests/tls/certs.sh" "$svc/tls"
 (cd "$svc" && "$bin" client add billing --scope orders:read,orders:write --json > client.json)
 secret=$("$here/.venv/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["secret"])' "$svc/client.json")
-(cd "$svc" && exec "$bin" serve --listen "127.0.0.1:$port" 2> serve.log) &
+(cd "$svc" && exec "$bin" serve --listen "127.0.0.1:$port" --tls-cert tls/cert.pem --tls-key tls/key.pem 2> serve.log) &
 serve_pid=$!
 trap 'kill "$serve_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do
@@ -73,7 +75,7 @@ for _ in $(seq 100); do
 done
 passed=0
 failed=0
-peer_report < <("$here/.venv/bin/python" "$here/oauth.py" "http://127.0.0.1:$port" billing "$secret" 2>&1 || true)
+peer_report < <("$here/.venv/bin/python" "$here/oauth.py" "https://127.0.0.1:$port" billing "$secret" "$svc/tls/ca.pem" 2>&1 || true)
 kill "$serve_pid" 2>/dev/null || true
 echo "oauth: $passed passed, $failed failed"
 # Eleven checks; a script that dies before reporting them all must not pass.

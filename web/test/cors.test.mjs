@@ -10,12 +10,8 @@ import { createServer } from "node:http";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { startServe } from "../serve.mjs";
+import { jwtkeep, launchChromium, startServe } from "../serve.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const jwtkeep = process.env.JWTKEEP_BIN || path.join(root, "target", "debug", "jwtkeep");
 const PASSWORD = "a browser app's passphrase 9";
 
 let browser;
@@ -48,10 +44,7 @@ before(async () => {
   });
   assert.equal(add.status, 0, add.stderr);
   ({ child: service, origin: serviceOrigin } = await startServe(jwtkeep, dataDir, env));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -16,12 +16,8 @@ use jwtkeep_store::Store;
 use crate::error::ServerDetail;
 use crate::{ApiError, AppState};
 
-/// The headers every response carries.
-const SECURITY_HEADERS: [(header::HeaderName, &str); 5] = [
-    (
-        header::STRICT_TRANSPORT_SECURITY,
-        "max-age=63072000; includeSubDomains",
-    ),
+/// The headers every response carries (HSTS only over HTTPS: `https`).
+const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
     (

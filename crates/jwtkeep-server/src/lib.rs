@@ -18,6 +18,7 @@ mod extract;
 mod feed;
 mod gate;
 mod headers;
+mod https;
 mod issue;
 mod keys;
 mod listen;
@@ -30,6 +31,7 @@ mod routes;
 mod scope;
 mod session;
 mod state;
+mod tls;
 mod token;
 
 use std::sync::Arc;
@@ -51,10 +53,11 @@ pub const GENERATOR_PAGE: &str = include_str!("../../../web/index.html");
 pub use error::{ApiError, BadBody, ConfirmRefusal, SessionEnd};
 pub use events::{EventLog, SecurityEvent};
 pub use keys::{KeyService, KeysError, Rotated, RotationMode};
-pub use listen::{serve, ConnectionLimits};
+pub use listen::{serve, serve_tls, ConnectionLimits, OverTls};
 pub use proxies::{Cidr, CidrError};
 pub use purpose::{Purpose, PURPOSES};
 pub use state::{AppState, Config};
+pub use tls::{Tls, TlsError};
 
 /// The scheduled key work once: publishes the keys that are due (one
 /// instance does, under the store's lock), reloads what others rotated, and

@@ -8,7 +8,10 @@
 //! - at most `max_connections` are open at once; one more is answered `503`
 //!   with `Retry-After` and closed at once, so the process never runs out of
 //!   descriptors and the connections it holds keep being served;
-//! - on shutdown, requests in flight finish (for up to `drain` time).
+//! - on shutdown, requests in flight finish (for up to `drain` time);
+//! - with TLS ([`serve_tls`]), the handshake must end within the header
+//!   read timeout too, the certificate files are looked at before each
+//!   handshake ([`Tls::refresh`]), and requests are marked [`OverTls`].
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -25,6 +28,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
+
+use crate::tls::{Tls, TlsError};
 
 /// How connections are treated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +70,10 @@ fn over_capacity() -> Vec<u8> {
 /// does not spin while the condition lasts.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
+/// Marks a request that came over a TLS connection of this service.
+#[derive(Clone, Copy, Debug)]
+pub struct OverTls;
+
 /// Serves `router` on `listener` until `shutdown` resolves, then lets the
 /// requests in flight finish for up to `limits.drain`. Each request carries
 /// the peer's address as `ConnectInfo<SocketAddr>`.
@@ -72,6 +81,35 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve_with(listener, router, limits, None, shutdown).await;
+}
+
+/// [`serve`] over TLS: `tls`'s certificate, read again when its files
+/// change; a failed reload is passed to `report` (the previous certificate
+/// is still served). A connection over the cap is closed without an answer
+/// (no handshake is spent on it).
+pub async fn serve_tls(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    tls: Arc<Tls>,
+    report: impl Fn(&TlsError) + Send + Sync + 'static,
+    shutdown: impl Future<Output = ()>,
+) {
+    let report: Arc<dyn Fn(&TlsError) + Send + Sync> = Arc::new(report);
+    serve_with(listener, router, limits, Some((tls, report)), shutdown).await;
+}
+
+/// A TLS configuration and where its reload failures go.
+type TlsSide = (Arc<Tls>, Arc<dyn Fn(&TlsError) + Send + Sync>);
+
+async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    tls: Option<TlsSide>,
     shutdown: impl Future<Output = ()>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -93,6 +131,11 @@ pub async fn serve(
             },
         };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            if tls.is_some() {
+                // No plain-text answer can be read on a TLS connection.
+                drop(stream);
+                continue;
+            }
             tokio::spawn(async move {
                 let refuse = async {
                     let _ = stream.write_all(&over_capacity()).await;
@@ -108,9 +151,13 @@ pub async fn serve(
             continue;
         };
         let app = router.clone();
+        let over_tls = tls.is_some();
         let service = TowerToHyperService::new(tower::service_fn(
             move |mut request: hyper::Request<Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
+                if over_tls {
+                    request.extensions_mut().insert(OverTls);
+                }
                 let app = app.clone();
                 async move {
                     let response = app.oneshot(request).await;
@@ -118,12 +165,34 @@ pub async fn serve(
                 }
             },
         ));
-        let connection = http.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(slot);
-        });
+        match &tls {
+            None => {
+                let connection = http.serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                    drop(slot);
+                });
+            }
+            Some((tls, report)) => {
+                let (tls, report) = (Arc::clone(tls), Arc::clone(report));
+                let (http, watcher) = (http.clone(), graceful.watcher());
+                let handshake_timeout = limits.header_read_timeout;
+                tokio::spawn(async move {
+                    if let Some(Err(e)) = tls.refresh() {
+                        report(&e);
+                    }
+                    let accepted =
+                        tokio::time::timeout(handshake_timeout, tls.acceptor().accept(stream))
+                            .await;
+                    if let Ok(Ok(stream)) = accepted {
+                        let connection = http.serve_connection(TokioIo::new(stream), service);
+                        let _ = watcher.watch(connection).await;
+                    }
+                    drop(slot);
+                });
+            }
+        }
     }
     drop(listener);
     let _ = tokio::time::timeout(limits.drain, graceful.shutdown()).await;

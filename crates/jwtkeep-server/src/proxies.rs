@@ -113,17 +113,7 @@ pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]
 /// `Forwarded: for=` when present, else `X-Forwarded-For`. An entry that is
 /// not an address (`unknown`, an obfuscated identifier) is `None`.
 fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let values = |name| {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .collect::<Vec<_>>()
-    };
-    let forwarded = values(header::FORWARDED);
+    let forwarded = header_values(headers, header::FORWARDED);
     if !forwarded.is_empty() {
         return forwarded
             .iter()
@@ -136,10 +126,46 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
             })
             .collect();
     }
-    values(header::HeaderName::from_static("x-forwarded-for"))
+    header_values(headers, header::HeaderName::from_static("x-forwarded-for"))
         .iter()
         .map(|node| parse_node(node))
         .collect()
+}
+
+/// Every comma-separated value of every `name` header, in order.
+fn header_values(headers: &HeaderMap, name: header::HeaderName) -> Vec<&str> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// The scheme the nearest proxy reports for the request, lower-cased: the
+/// `proto=` of the last element of `Forwarded` (RFC 7239), else the last
+/// value of `X-Forwarded-Proto`; `None` when neither says. Only the peer's
+/// own report is read: a chain of proxies must pass the edge's on.
+pub(crate) fn forwarded_proto(headers: &HeaderMap) -> Option<String> {
+    let from_forwarded = header_values(headers, header::FORWARDED)
+        .last()
+        .and_then(|element| {
+            element
+                .split(';')
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(name, _)| name.eq_ignore_ascii_case("proto"))
+                .map(|(_, proto)| proto.trim().trim_matches('"').to_ascii_lowercase())
+        });
+    from_forwarded.or_else(|| {
+        header_values(
+            headers,
+            header::HeaderName::from_static("x-forwarded-proto"),
+        )
+        .last()
+        .map(|proto| proto.to_ascii_lowercase())
+    })
 }
 
 /// An address from a proxy's node: `192.0.2.1`, `192.0.2.1:4711`,
@@ -218,6 +244,16 @@ mod tests {
             client_address(ip("10.0.0.2"), &headers, &trusted),
             ip("10.0.0.8")
         );
+        // The scheme is the nearest proxy's report.
+        assert_eq!(forwarded_proto(&headers), None);
+        headers.insert(
+            header::FORWARDED,
+            HeaderValue::from_static("for=1.2.3.4;proto=http, for=10.0.0.8;Proto=\"HTTPS\""),
+        );
+        assert_eq!(forwarded_proto(&headers).as_deref(), Some("https"));
+        headers.remove(header::FORWARDED);
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("https, http"));
+        assert_eq!(forwarded_proto(&headers).as_deref(), Some("http"));
         // No trusted proxies: always the peer.
         assert_eq!(
             client_address(ip("10.0.0.2"), &headers, &[]),

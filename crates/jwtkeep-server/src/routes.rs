@@ -88,6 +88,10 @@ pub(crate) fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
             Arc::clone(&state),
             headers::log_server_errors::<S>,
         ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::https::https_policy::<S>,
+        ))
         .layer(middleware::from_fn(headers::security_headers));
     // Outermost, so that every answer (errors included) is marked.
     let routes = match cors {

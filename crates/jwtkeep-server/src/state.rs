@@ -79,6 +79,11 @@ pub struct Config {
     /// (CORS), exactly; empty: none. In cookie mode they may also send
     /// state-changing requests with the cookies.
     pub cors_origins: Vec<String>,
+    /// Refuse requests that did not come over HTTPS (this service's TLS, or
+    /// a trusted proxy reporting `https`) with 403 `https_required`, but
+    /// from a direct loopback peer and the probes. Off for an embedding;
+    /// `jwtkeep serve` turns it on.
+    pub require_https: bool,
 }
 
 impl Config {
@@ -121,6 +126,7 @@ impl Default for Config {
             cookie_mode: false,
             allowed_origins: Vec::new(),
             cors_origins: Vec::new(),
+            require_https: false,
         }
     }
 }

@@ -72,7 +72,7 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance; a\nRedis store is initialised once with `jwtkeep store init` before the first serve.\n\nSettings come from defaults, then --config FILE (TOML; unknown keys refused), then JWTKEEP_<KEY> variables, then flags. Keys: listen, data_dir, store, store_prefix (jwtkeep:), issuer, audience, algorithm (ES256, EdDSA, RS256...), access_ttl_secs (900), refresh_ttl_secs (604800), confirm_ttl_secs (300), refresh_grace_secs (10), rotation_secs (604800), publish_ahead_secs (3600; at least jwks_max_age_secs + 11), jwks_max_age_secs (300: the JWKS's Cache-Control max-age, and how long a staged rotation publishes a key before it signs), login_attempts (5 per account and address), login_attempts_per_address (20), login_attempts_per_account (50), login_window_secs (900), trusted_proxies (a list of addresses or blocks; comma-separated in the variable), cookie_mode (false), allowed_origins (cookie mode's other origins; a list, comma-separated in the variable), cors_origins (browser apps on other origins allowed to call the service, exactly scheme://host[:port]; a list, comma-separated in the variable), body_limit_bytes (16384), request_timeout_secs (10), header_read_timeout_secs (10), max_connections, password_hash_workers, password_hash_queue (16).\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8080 --data-dir /var/lib/jwtkeep --issuer https://auth.example.com\n  jwtkeep serve --config /etc/jwtkeep.toml\n  JWTKEEP_MASTER_KEY=... JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep serve"
+    after_help = "The data directory (0700) holds the SQLite store and the master key file (0600) that\nseals the signing keys; JWTKEEP_MASTER_KEY (32 bytes, base64url) replaces the file, and\nis required with --store redis://, whose signing keys are shared by every instance; a\nRedis store is initialised once with `jwtkeep store init` before the first serve.\n\nBeyond loopback the service takes HTTPS only: serve TLS itself (--tls-cert, --tls-key), or\nsit behind --trusted-proxy proxies that terminate it and send X-Forwarded-Proto: https\n(any other request is refused with 403 https_required); an http:// issuer is refused.\n\nSettings come from defaults, then --config FILE (TOML; unknown keys refused), then JWTKEEP_<KEY> variables, then flags. Keys: listen, data_dir, store, store_prefix (jwtkeep:), issuer, audience, algorithm (ES256, EdDSA, RS256...), access_ttl_secs (900), refresh_ttl_secs (604800), confirm_ttl_secs (300), refresh_grace_secs (10), rotation_secs (604800), publish_ahead_secs (3600; at least jwks_max_age_secs + 11), jwks_max_age_secs (300: the JWKS's Cache-Control max-age, and how long a staged rotation publishes a key before it signs), login_attempts (5 per account and address), login_attempts_per_address (20), login_attempts_per_account (50), login_window_secs (900), trusted_proxies (a list of addresses or blocks; comma-separated in the variable), cookie_mode (false), allowed_origins (cookie mode's other origins; a list, comma-separated in the variable), cors_origins (browser apps on other origins allowed to call the service, exactly scheme://host[:port]; a list, comma-separated in the variable), tls_cert and tls_key (PEM files: HTTPS, TLS 1.2 and 1.3, the files re-read when they change), body_limit_bytes (16384), request_timeout_secs (10), header_read_timeout_secs (10), max_connections, password_hash_workers, password_hash_queue (16).\n\nExamples:\n  jwtkeep serve\n  jwtkeep serve --listen 0.0.0.0:8443 --tls-cert /etc/jwtkeep/cert.pem --tls-key /etc/jwtkeep/key.pem --issuer https://auth.example.com:8443\n  jwtkeep serve --listen 10.0.0.5:8080 --trusted-proxy 10.0.0.2 --issuer https://auth.example.com\n  jwtkeep serve --config /etc/jwtkeep.toml\n  JWTKEEP_MASTER_KEY=... JWTKEEP_STORE=redis://127.0.0.1:6379/0 jwtkeep serve"
 )]
 pub(crate) struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
@@ -81,9 +81,15 @@ pub(crate) struct ServeArgs {
     /// Where the state lives, and the configuration file.
     #[command(flatten)]
     pub(crate) state: StoreArgs,
-    /// The tokens' issuer (`iss`); by default the listen address as an http URL.
+    /// The tokens' issuer (`iss`); by default the listen address as an http(s) URL.
     #[arg(long, value_name = "URL")]
     pub(crate) issuer: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); re-read when it changes.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (not readable by every user); re-read when it changes.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
     /// Cookie mode: tokens in HttpOnly cookies, for browser applications.
     #[arg(long)]
     pub(crate) cookies: bool,

@@ -76,6 +76,10 @@ pub(crate) struct Settings {
     pub(crate) header_read_timeout_secs: Option<u64>,
     /// Most connections open at once.
     pub(crate) max_connections: Option<usize>,
+    /// The PEM certificate chain served over HTTPS.
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// Its PEM private key.
+    pub(crate) tls_key: Option<PathBuf>,
 }
 
 fn parse<T: FromStr>(name: &str, text: &str) -> Result<T> {
@@ -153,6 +157,8 @@ impl Settings {
             &mut self.header_read_timeout_secs,
         )?;
         from_env("max_connections", &mut self.max_connections)?;
+        from_env("tls_cert", &mut self.tls_cert)?;
+        from_env("tls_key", &mut self.tls_key)?;
         for (name, list) in [
             ("allowed_origins", &mut self.allowed_origins),
             ("cors_origins", &mut self.cors_origins),
@@ -194,19 +200,43 @@ impl Settings {
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)))
     }
 
+    /// The certificate and key files, when HTTPS is served: both or neither.
+    pub(crate) fn tls_files(&self) -> Result<Option<(&Path, &Path)>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some((cert, key))),
+            (None, None) => Ok(None),
+            (Some(_), None) => {
+                bail!("tls_cert is set without tls_key: give both (--tls-cert FILE --tls-key FILE)")
+            }
+            (None, Some(_)) => {
+                bail!("tls_key is set without tls_cert: give both (--tls-cert FILE --tls-key FILE)")
+            }
+        }
+    }
+
     /// The service's configuration, every value checked.
     pub(crate) fn service_config(&self) -> Result<Config> {
         let defaults = Config::default();
         let listen = self.listen();
-        if self.issuer.is_none() && !listen.ip().is_loopback() {
-            bail!("listening on {listen} needs --issuer (or issuer in the config file, or JWTKEEP_ISSUER): every token names its issuer, and http://{listen} is not an address clients reach; for example --issuer https://auth.example.com");
+        let tls = self.tls_files()?.is_some();
+        let scheme = if tls { "https" } else { "http" };
+        let loopback = listen.ip().is_loopback();
+        let has_proxies = self.trusted_proxies.as_ref().is_some_and(|p| !p.is_empty());
+        if !loopback && !tls && !has_proxies {
+            bail!("listening on {listen} over plain HTTP would send passwords and tokens in the clear: serve HTTPS (--tls-cert FILE --tls-key FILE), or name the proxy that terminates TLS in front of it (--trusted-proxy ADDRESS; it must send X-Forwarded-Proto: https)");
+        }
+        if self.issuer.is_none() && !loopback {
+            bail!("listening on {listen} needs --issuer (or issuer in the config file, or JWTKEEP_ISSUER): every token names its issuer, and {scheme}://{listen} is not an address clients reach; for example --issuer https://auth.example.com");
         }
         let issuer = self
             .issuer
             .clone()
-            .unwrap_or_else(|| format!("http://{listen}"));
+            .unwrap_or_else(|| format!("{scheme}://{listen}"));
         if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
             bail!("issuer {issuer:?} must be an http(s) URL: the service's own address");
+        }
+        if issuer.starts_with("http://") && !loopback {
+            bail!("issuer {issuer:?} is plain HTTP while the service listens on {listen}: clients would fetch its keys and send tokens in the clear; use its https:// address");
         }
         let algorithm = match &self.algorithm {
             None => defaults.algorithm,
@@ -358,6 +388,7 @@ impl Settings {
             cookie_mode: self.cookie_mode.unwrap_or(false),
             allowed_origins,
             cors_origins,
+            require_https: true,
             body_limit_bytes: self
                 .body_limit_bytes
                 .unwrap_or(defaults.body_limit_bytes)

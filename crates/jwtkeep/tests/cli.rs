@@ -28,6 +28,8 @@ mod gate;
 mod probe;
 #[path = "cli/scan.rs"]
 mod scan;
+#[path = "cli/tls.rs"]
+mod tls;
 
 fn jwtkeep_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
@@ -1272,7 +1274,10 @@ fn start_listening(
             .next()
             .expect("jwtkeep exited before listening")
             .unwrap();
-        if let Some(rest) = line.strip_prefix("listening on http://") {
+        let rest = line
+            .strip_prefix("listening on http://")
+            .or_else(|| line.strip_prefix("listening on https://"));
+        if let Some(rest) = rest {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
         seen.push(line);
@@ -1960,11 +1965,30 @@ fn the_data_directory_is_tightened_and_ignored_by_git() {
 }
 
 #[test]
-fn serving_beyond_loopback_needs_an_issuer() {
+fn serving_beyond_loopback_needs_https_and_an_https_issuer() {
     let dir = tempfile::tempdir().unwrap();
-    let out = jwtkeep_in(dir.path(), &["serve", "--listen", "0.0.0.0:0"], None);
+    let serve = |args: &[&str]| {
+        let mut all = vec!["serve", "--listen", "0.0.0.0:0"];
+        all.extend_from_slice(args);
+        jwtkeep_in(dir.path(), &all, None)
+    };
+    let out = serve(&[]);
+    assert_usage_error(&out, "plain HTTP");
+    assert!(stderr(&out).contains("--tls-cert"), "{}", stderr(&out));
+    let out = serve(&["--trusted-proxy", "10.0.0.2"]);
     assert_usage_error(&out, "needs --issuer");
     assert!(stderr(&out).contains("0.0.0.0"), "{}", stderr(&out));
+    let out = serve(&[
+        "--trusted-proxy",
+        "10.0.0.2",
+        "--issuer",
+        "http://auth.example.com",
+    ]);
+    assert_usage_error(&out, "https://");
+    // Half a pair of TLS files is refused before anything starts.
+    let out = serve(&["--tls-cert", "cert.pem"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--tls-key"), "{}", stderr(&out));
 }
 
 #[test]

@@ -76,6 +76,9 @@ pub enum ApiError {
     /// Cookie mode: a state-changing request from an origin not allowed.
     #[error("in cookie mode a state-changing request must come from an allowed Origin")]
     OriginRefused,
+    /// A request over plain HTTP where the service takes HTTPS only.
+    #[error("this service takes requests over HTTPS only: call its https:// address (a proxy in front must send X-Forwarded-Proto: https)")]
+    HttpsRequired,
     /// A CORS preflight from an origin not in `cors_origins`.
     #[error("this origin may not call the service from a browser: add it to cors_origins")]
     CorsOriginRefused,
@@ -300,7 +303,8 @@ impl ApiError {
             | ApiError::BadClient => StatusCode::UNAUTHORIZED,
             ApiError::MissingScope { .. }
             | ApiError::OriginRefused
-            | ApiError::CorsOriginRefused => StatusCode::FORBIDDEN,
+            | ApiError::CorsOriginRefused
+            | ApiError::HttpsRequired => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } | ApiError::RotationThrottled { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -339,6 +343,7 @@ impl ApiError {
             ApiError::MissingScope { .. } => "insufficient_scope",
             ApiError::OriginRefused => "origin_refused",
             ApiError::CorsOriginRefused => "origin_not_allowed",
+            ApiError::HttpsRequired => "https_required",
             ApiError::RateLimited { .. } => "too_many_attempts",
             ApiError::RotationThrottled { .. } => "rotation_throttled",
             ApiError::BadBody(body) => body.code(),

@@ -19,6 +19,7 @@ mod cookies;
 mod cors;
 mod feed;
 mod flows;
+mod https;
 mod instances;
 mod limits;
 mod machine;

@@ -19,6 +19,7 @@ async fn serve(
     limits: ConnectionLimits,
     settings: &Settings,
     described: String,
+    tls: Option<Arc<jwtkeep_server::Tls>>,
 ) -> Result<()> {
     let listen = settings.listen();
     let config = Config {
@@ -31,13 +32,22 @@ async fn serve(
         .context("cannot read the users")?
         .iter()
         .any(|u| u.admin && !u.disabled);
-    let app = Service::start(store, master, config, Arc::new(clock::now_unix))
-        .await
-        .context("the service cannot start")?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}: is another process using it?"))?;
     let local = listener.local_addr().context("no local address")?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // The default issuer is the address bound (port 0 names the port chosen).
+    let config = match settings.issuer {
+        Some(_) => config,
+        None => Config {
+            issuer: format!("{scheme}://{local}"),
+            ..config
+        },
+    };
+    let app = Service::start(store, master, config, Arc::new(clock::now_unix))
+        .await
+        .context("the service cannot start")?;
     let shutdown = shutdown_signal()?;
     if !has_admin {
         output::note(&format!(
@@ -46,10 +56,20 @@ async fn serve(
         ));
     }
     output::note(&format!(
-        "listening on http://{local} ({described}); public keys at http://{local}/.well-known/jwks.json"
+        "listening on {scheme}://{local} ({described}); public keys at {scheme}://{local}/.well-known/jwks.json"
     ));
     // The socket's address is the client address rate limits count by.
-    jwtkeep_server::serve(listener, app, limits, shutdown).await;
+    match tls {
+        None => jwtkeep_server::serve(listener, app, limits, shutdown).await,
+        Some(tls) => {
+            let report = |e: &jwtkeep_server::TlsError| {
+                output::warn(&format!(
+                    "the certificate files changed but cannot be served ({e}); the previous certificate is still served"
+                ));
+            };
+            jwtkeep_server::serve_tls(listener, app, limits, tls, report, shutdown).await;
+        }
+    }
     Ok(())
 }
 
@@ -129,11 +149,22 @@ pub(crate) fn run(args: &ServeArgs) -> Result<Outcome> {
     if !args.trusted_proxy.is_empty() {
         settings.trusted_proxies = Some(args.trusted_proxy.clone());
     }
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        settings.tls_cert = Some(cert.clone());
+        settings.tls_key = Some(key.clone());
+    }
     let config = settings.service_config()?;
     let limits = connection_limits(&settings)?;
     if config.cookie_mode && config.issuer.starts_with("http://") {
         output::warn("cookie mode with an http:// issuer: browsers keep Secure cookies only over https (and on localhost); set --issuer https://...");
     }
+    // Read and checked before anything else starts: a certificate that
+    // cannot be served stops the start with the reason.
+    let tls = settings
+        .tls_files()?
+        .map(|(cert, key)| jwtkeep_server::Tls::load(cert, key).map(Arc::new))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let master = settings.master_key()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -148,6 +179,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<Outcome> {
             limits,
             &settings,
             opened.description,
+            tls,
         )
         .await
     })?;

@@ -9,7 +9,7 @@ use super::*;
 const PASSWORD: &str = "a gate-keeper's passphrase 7";
 
 /// A port nothing listens on now.
-fn spare_port() -> u16 {
+pub(super) fn spare_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -182,7 +182,7 @@ fn time_to_refusal(
 }
 
 /// A proxy in front of the gate, run until dropped.
-struct Proxy {
+pub(super) struct Proxy {
     child: std::process::Child,
     addr: String,
 }
@@ -230,21 +230,8 @@ impl Drop for Proxy {
 /// before every request: the configuration README gives, on spare ports.
 fn nginx(dir: &Path, gate: &str) -> Proxy {
     let (port, upstream) = (spare_port(), spare_port());
-    let prefix = dir.join("nginx");
-    fs::create_dir_all(prefix.join("tmp")).unwrap();
-    let temp = prefix.join("tmp");
-    let temp = temp.display();
-    let conf = format!(
+    let servers = format!(
         r#"
-daemon off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log stderr notice;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp}; proxy_temp_path {temp}; fastcgi_temp_path {temp};
-    uwsgi_temp_path {temp}; scgi_temp_path {temp};
     upstream jwtkeep_gate {{ server {gate}; keepalive 16; }}
     server {{
         listen 127.0.0.1:{port};
@@ -275,6 +262,30 @@ http {{
         listen 127.0.0.1:{upstream};
         location / {{ return 200 "upstream saw $http_x_auth_subject\n"; }}
     }}
+"#
+    );
+    nginx_with(dir, &servers, format!("127.0.0.1:{port}"))
+}
+
+/// Debian's nginx with the `servers` (what goes in its `http` block) in a
+/// prefix of its own under `dir`; its address is `addr`.
+pub(super) fn nginx_with(dir: &Path, servers: &str, addr: String) -> Proxy {
+    let prefix = dir.join("nginx");
+    fs::create_dir_all(prefix.join("tmp")).unwrap();
+    let temp = prefix.join("tmp");
+    let temp = temp.display();
+    let conf = format!(
+        r#"
+daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log stderr notice;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}; proxy_temp_path {temp}; fastcgi_temp_path {temp};
+    uwsgi_temp_path {temp}; scgi_temp_path {temp};
+{servers}
 }}
 "#,
         prefix = prefix.display()
@@ -291,12 +302,7 @@ http {{
         .args(["-p", &prefix.display().to_string(), "-c"])
         .arg(&path);
     // nginx says so once it has bound its ports and started its worker.
-    Proxy::run(
-        command,
-        "start worker process",
-        "[emerg]",
-        format!("127.0.0.1:{port}"),
-    )
+    Proxy::run(command, "start worker process", "[emerg]", addr)
 }
 
 #[test]
