@@ -88,6 +88,11 @@ impl<'a> Reader<'a> {
         Ok(content)
     }
 
+    /// The tag of the next element, if there is one (nothing is read).
+    pub(crate) fn peek_tag(&self) -> Option<u8> {
+        self.rest.first().copied()
+    }
+
     /// Reads a non-negative INTEGER and returns its minimal big-endian magnitude.
     pub(crate) fn read_unsigned(&mut self) -> Result<&'a [u8], DerError> {
         let content = self.read(tag::INTEGER)?;

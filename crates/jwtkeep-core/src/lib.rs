@@ -62,6 +62,7 @@ mod untrusted;
 mod verified_cache;
 mod verify;
 mod verify_error;
+mod x509;
 
 pub use alg::{Algorithm, AlgorithmError};
 pub use claims::{ClaimTypeError, Claims, ClaimsError, MAX_NUMERIC_DATE};
@@ -77,6 +78,7 @@ pub use untrusted::Untrusted;
 pub use verified_cache::{CacheLimits, VerifiedCache};
 pub use verify::{Policy, Verified, Verifier, DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS};
 pub use verify_error::VerifyError;
+pub use x509::certificate_not_after;
 
 /// Not part of the API (no stability promised): the strict readers and
 /// limits that the fuzz harness exercises directly.

@@ -149,6 +149,12 @@ pub(crate) async fn authenticate_client<S: Store>(
     let Some((name, secret)) = credentials.split_once(':') else {
         return Err(ApiError::BadClient);
     };
+    // RFC 6749 §2.3.1 has clients form-encode the name and the secret
+    // before Basic (`svc%40example`); names never hold `%`, secrets are
+    // base64url: a `%` can only be that encoding.
+    let name = percent_decoded(name);
+    let secret = Zeroizing::new(percent_decoded(secret).into_owned());
+    let (name, secret) = (name.as_ref(), secret.as_str());
     let now = (state.clock)();
     let address = address.map(|ip| ip.to_string());
     let from = address.as_deref().unwrap_or("unknown");
@@ -196,6 +202,50 @@ pub(crate) async fn authenticate_client<S: Store>(
             )
             .await;
             Err(ApiError::BadClient)
+        }
+    }
+}
+
+/// `text` with its `%XX` escapes decoded (a `+` stays a `+`: names and
+/// secrets hold no spaces); as it is when it holds no `%` or a malformed
+/// escape.
+fn percent_decoded(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('%') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            let Some(byte) = hex else {
+                return std::borrow::Cow::Borrowed(text);
+            };
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decoded;
+
+    #[test]
+    fn form_encoded_credentials_are_decoded_and_others_left_alone() {
+        assert_eq!(percent_decoded("svc%40example.com"), "svc@example.com");
+        assert_eq!(percent_decoded("a%2Bb+c"), "a+b+c");
+        assert_eq!(percent_decoded("plain-name"), "plain-name");
+        for kept in ["50%", "%zz", "%4", "%ff%fe"] {
+            assert_eq!(percent_decoded(kept), kept);
         }
     }
 }

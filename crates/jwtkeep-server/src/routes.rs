@@ -175,6 +175,9 @@ async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
         "jwtkeep_verified_tokens_cached {}\n",
         state.verified.len()
     ));
+    if let Some(tls) = &state.config.tls {
+        body.push_str(&tls.render_metrics());
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

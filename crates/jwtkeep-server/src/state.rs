@@ -84,6 +84,9 @@ pub struct Config {
     /// from a direct loopback peer and the probes. Off for an embedding;
     /// `jwtkeep serve` turns it on.
     pub require_https: bool,
+    /// The certificate served when the service serves TLS itself: its
+    /// expiry and reloads are on `/metrics`.
+    pub tls: Option<Arc<crate::Tls>>,
 }
 
 impl Config {
@@ -127,6 +130,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             cors_origins: Vec::new(),
             require_https: false,
+            tls: None,
         }
     }
 }

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
@@ -107,6 +108,10 @@ pub struct Tls {
     /// The files as last read (or last tried).
     seen: Mutex<(Option<Stamp>, Option<Stamp>)>,
     acceptor: TlsAcceptor,
+    /// When the served certificate expires (seconds since the epoch; 0: unknown).
+    not_after: AtomicI64,
+    /// Reloads after a change: loaded, failed.
+    reloads: [AtomicU64; 2],
 }
 
 impl fmt::Debug for Tls {
@@ -124,7 +129,7 @@ impl Tls {
     pub fn load(cert: &Path, key: &Path) -> Result<Tls, TlsError> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let seen = (stamp(cert), stamp(key));
-        let certified = read_pair(&provider, cert, key)?;
+        let (certified, not_after) = read_pair(&provider, cert, key)?;
         let current = Arc::new(Current(RwLock::new(Arc::new(certified))));
         let mut config = ServerConfig::builder_with_provider(Arc::clone(&provider))
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -139,7 +144,36 @@ impl Tls {
             current,
             seen: Mutex::new(seen),
             acceptor: TlsAcceptor::from(Arc::new(config)),
+            not_after: AtomicI64::new(not_after.unwrap_or(0)),
+            reloads: [AtomicU64::new(0), AtomicU64::new(0)],
         })
+    }
+
+    /// When the certificate being served expires, seconds since the epoch.
+    pub fn not_after(&self) -> Option<i64> {
+        Some(self.not_after.load(Ordering::Relaxed)).filter(|t| *t != 0)
+    }
+
+    /// The Prometheus lines of the certificate served: its expiry, and the
+    /// reloads after a change by result.
+    pub(crate) fn render_metrics(&self) -> String {
+        let mut out = String::new();
+        if let Some(not_after) = self.not_after() {
+            out.push_str("# HELP jwtkeep_tls_certificate_expiry_timestamp_seconds When the certificate being served expires.\n");
+            out.push_str("# TYPE jwtkeep_tls_certificate_expiry_timestamp_seconds gauge\n");
+            out.push_str(&format!(
+                "jwtkeep_tls_certificate_expiry_timestamp_seconds {not_after}\n"
+            ));
+        }
+        out.push_str("# HELP jwtkeep_tls_certificate_reloads_total Certificate files read again after they changed, by result.\n");
+        out.push_str("# TYPE jwtkeep_tls_certificate_reloads_total counter\n");
+        for (result, count) in ["loaded", "failed"].iter().zip(&self.reloads) {
+            out.push_str(&format!(
+                "jwtkeep_tls_certificate_reloads_total{{result=\"{result}\"}} {}\n",
+                count.load(Ordering::Relaxed)
+            ));
+        }
+        out
     }
 
     /// The handshake, with the certificate being served.
@@ -160,20 +194,35 @@ impl Tls {
             // Tried once per change: a broken file is not read on every connection.
             *seen = now;
         }
-        Some(
-            read_pair(&self.provider, &self.cert, &self.key).map(|certified| {
+        let read = read_pair(&self.provider, &self.cert, &self.key);
+        let [loaded, failed] = &self.reloads;
+        Some(match read {
+            Ok((certified, not_after)) => {
                 *self
                     .current
                     .0
                     .write()
                     .unwrap_or_else(PoisonError::into_inner) = Arc::new(certified);
-            }),
-        )
+                self.not_after
+                    .store(not_after.unwrap_or(0), Ordering::Relaxed);
+                loaded.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(e) => {
+                failed.fetch_add(1, Ordering::Relaxed);
+                Err(e)
+            }
+        })
     }
 }
 
-/// The chain of `cert` and the key of `key`, checked to belong together.
-fn read_pair(provider: &CryptoProvider, cert: &Path, key: &Path) -> Result<CertifiedKey, TlsError> {
+/// The chain of `cert` and the key of `key`, checked to belong together,
+/// and when the first certificate expires.
+fn read_pair(
+    provider: &CryptoProvider,
+    cert: &Path,
+    key: &Path,
+) -> Result<(CertifiedKey, Option<i64>), TlsError> {
     let read = |path: &Path| {
         std::fs::read(path).map_err(|e| TlsError::Read {
             path: path.to_owned(),
@@ -209,11 +258,14 @@ fn read_pair(provider: &CryptoProvider, cert: &Path, key: &Path) -> Result<Certi
             path: key.to_owned(),
             reason: e.to_string(),
         })?;
+    let not_after = chain
+        .first()
+        .and_then(|leaf| jwtkeep_core::certificate_not_after(leaf));
     let certified = CertifiedKey::new(chain, signing);
     match certified.keys_match() {
         // A key that does not say its public half cannot be compared.
         Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {
-            Ok(certified)
+            Ok((certified, not_after))
         }
         Err(rustls::Error::InconsistentKeys(_)) => Err(TlsError::KeyMismatch {
             cert: cert.to_owned(),

@@ -311,3 +311,22 @@ async fn the_metadata_names_the_issuers_endpoints_and_only_what_it_does() {
     .await;
     assert_eq!(body["scopes_supported"], json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_credentials_form_encoded_as_rfc6749_asks_are_accepted() {
+    let (f, _) = with_machine_client(Config::default()).await;
+    f.store
+        .create_client(
+            "svc+jobs@example.com",
+            ClientSecretHash::of(SECRET),
+            Scopes::none(),
+            T0,
+        )
+        .await
+        .unwrap();
+    for name in ["svc%2Bjobs%40example.com", "svc+jobs@example.com"] {
+        let auth = basic(name, SECRET);
+        let (status, body) = token(&f, Some(&auth), "grant_type=client_credentials").await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+    }
+}

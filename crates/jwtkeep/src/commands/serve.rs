@@ -24,6 +24,7 @@ async fn serve(
     let listen = settings.listen();
     let config = Config {
         event_log: EventLog::new(output::log_line),
+        tls: tls.clone(),
         ..config
     };
     let has_admin = store
@@ -165,6 +166,20 @@ pub(crate) fn run(args: &ServeArgs) -> Result<Outcome> {
         .map(|(cert, key)| jwtkeep_server::Tls::load(cert, key).map(Arc::new))
         .transpose()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(not_after) = tls.as_ref().and_then(|t| t.not_after()) {
+        let left = not_after.saturating_sub(clock::now_unix());
+        if left <= 0 {
+            output::warn("the TLS certificate has expired: clients will refuse it; replace the files (they are read again when they change)");
+        } else if left < 14 * 86_400 {
+            let when = match left / 86_400 {
+                0 | 1 => format!("{} hours", left / 3600),
+                days => format!("{days} days"),
+            };
+            output::warn(&format!(
+                "the TLS certificate expires in {when}: renew it (the files are read again when they change)"
+            ));
+        }
+    }
     let master = settings.master_key()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -215,6 +215,28 @@ print(serial(fresh), flush=True)
     let served = dir.path().join("served.pem");
     fs::write(&served, &shown[pem_start..pem_end]).unwrap();
     assert_eq!(strip(&serial_of(&served)), strip(&second));
+
+    // The metrics say so: one reload loaded, one failed, and when the
+    // certificate served expires (as Python reads it from the file).
+    let (_, metrics) = curl(dir.path(), &[&format!("https://{addr}/metrics")]);
+    assert!(
+        metrics.contains("jwtkeep_tls_certificate_reloads_total{result=\"loaded\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("jwtkeep_tls_certificate_reloads_total{result=\"failed\"} 1\n"),
+        "{metrics}"
+    );
+    let expiry = run_ok(Command::new("python3").arg("-c").arg(
+        "import ssl, sys; print(int(ssl.cert_time_to_seconds(ssl._ssl._test_decode_cert(sys.argv[1])['notAfter'])))",
+    ).arg(&served));
+    assert!(
+        metrics.contains(&format!(
+            "jwtkeep_tls_certificate_expiry_timestamp_seconds {}",
+            expiry.trim()
+        )),
+        "{metrics}"
+    );
     stop(service);
 }
 
