@@ -65,3 +65,52 @@ impl Events for RedisStore {
             .await
     }
 }
+
+impl RedisStore {
+    /// Forgets the client addresses of `subject`'s events (a deleted user's
+    /// events keep the subject id only): each such member is replaced by the
+    /// same event without its address, at the same score and with the same
+    /// sequence number, so it keeps its place and the pages stay aligned.
+    pub(super) async fn scrub_event_addresses(&self, subject: &str) -> Result<()> {
+        const PAGE: isize = 1000;
+        let zset = self.key(&["events"]);
+        let mut start = 0isize;
+        loop {
+            let z = zset.clone();
+            let page: Vec<(String, f64)> = self
+                .run(|mut c| async move { c.zrange_withscores(z, start, start + PAGE - 1).await })
+                .await?;
+            let done = page.len() < usize::try_from(PAGE).unwrap_or(usize::MAX);
+            start += PAGE;
+            for (member, score) in page {
+                let (seq, body) = member.split_once('\t').ok_or_else(|| corrupt("event"))?;
+                let event: Event = serde_json::from_str(body).map_err(|_| corrupt("event"))?;
+                if event.subject.as_deref() != Some(subject) || event.client.is_none() {
+                    continue;
+                }
+                let scrubbed = Event {
+                    client: None,
+                    ..event
+                };
+                let body = serde_json::to_string(&scrubbed)
+                    .map_err(|e| StoreError::corrupt(e.to_string()))?;
+                let replacement = format!("{seq}\t{body}");
+                let z = zset.clone();
+                self.run(|mut c| async move {
+                    redis::pipe()
+                        .atomic()
+                        .zrem(&z, &member)
+                        .ignore()
+                        .zadd(&z, replacement, score)
+                        .ignore()
+                        .query_async::<()>(&mut c)
+                        .await
+                })
+                .await?;
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+}

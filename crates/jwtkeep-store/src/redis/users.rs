@@ -174,6 +174,9 @@ impl Users for RedisStore {
         let n = self
             .revoke_subject(id, "deleted", now, SubjectChange::Delete)
             .await?;
-        u64::try_from(n).map_err(|_| StoreError::NotFound { what: "user" })
+        let ended = u64::try_from(n).map_err(|_| StoreError::NotFound { what: "user" })?;
+        // The user's security events keep the subject id only.
+        self.scrub_event_addresses(id).await?;
+        Ok(ended)
     }
 }

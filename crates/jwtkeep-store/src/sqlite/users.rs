@@ -216,6 +216,12 @@ impl Users for SqliteStore {
                 if n == 0 {
                     return Err(StoreError::NotFound { what: "user" });
                 }
+                // The user's security events keep the subject id only.
+                tx.execute(
+                    "UPDATE events SET client = NULL WHERE subject = ?1",
+                    params![id],
+                )
+                .map_err(db_err)?;
                 Ok(ended)
             })
             .await?;

@@ -333,7 +333,38 @@ pub async fn a_deleted_user_is_gone_and_their_name_free<S: Store>(s: S) {
     let (a, b) = (family(&user.id, "d1", t, 0), family(&user.id, "e1", t, 0));
     s.create_family(a.clone()).await.unwrap();
     s.create_family(b.clone()).await.unwrap();
+    let event = |subject: &str, name: &str| Event {
+        at: t,
+        name: name.to_owned(),
+        subject: Some(subject.to_owned()),
+        client: Some("203.0.113.9".to_owned()),
+        details: Default::default(),
+    };
+    let name = || id().to_ascii_lowercase().replace('-', "");
+    let (theirs, others) = (format!("gone.{}", name()), format!("kept.{}", name()));
+    s.record(event(&user.id, &theirs)).await.unwrap();
+    s.record(event("someone-else", &others)).await.unwrap();
     assert_eq!(s.delete_user(&user.id, t + 1).await.unwrap(), 2);
+    // Their security events keep the subject id, not where they came from.
+    let of = |name: String| {
+        let s = &s;
+        async move {
+            let query = EventQuery {
+                from: t,
+                to: t + 1,
+                name: Some(name),
+                limit: 10,
+            };
+            s.events(query).await.unwrap()
+        }
+    };
+    let kept = of(theirs).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].subject.as_deref(), kept[0].client.as_deref()),
+        (Some(user.id.as_str()), None)
+    );
+    assert_eq!(of(others).await[0].client.as_deref(), Some("203.0.113.9"));
     assert!(s.user_by_id(&user.id).await.unwrap().is_none());
     assert!(s.user_by_name(&user.username).await.unwrap().is_none());
     assert!(!s
