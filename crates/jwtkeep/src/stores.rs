@@ -22,8 +22,9 @@ pub(crate) struct StoreArgs {
     /// Directory for the SQLite store and the master key (created 0700) [default: jwtkeep-data].
     #[arg(long, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
-    /// Shared state in Redis instead of SQLite: redis://HOST:PORT/DB (or set
-    /// JWTKEEP_STORE; a URL with a password is accepted only from there or the config file).
+    /// Shared state in Redis instead of SQLite: redis://HOST:PORT/DB, or a cluster's
+    /// redis-cluster://HOST:PORT[,HOST:PORT...] (or set JWTKEEP_STORE; a URL with a
+    /// password is accepted only from there or the config file).
     #[arg(long, value_name = "URL")]
     pub(crate) store: Option<String>,
     /// A TOML configuration file (unknown keys are refused); JWTKEEP_* variables override it.
@@ -104,9 +105,14 @@ impl Settings {
                 let store = RedisStore::open(config)
                     .await
                     .context("cannot reach Redis: is it running, and is the URL right?")?;
+                let what = if url.starts_with("redis-cluster://") {
+                    "store: redis cluster"
+                } else {
+                    "store: redis"
+                };
                 Ok(Opened {
                     store: store.into(),
-                    description: "store: redis".to_owned(),
+                    description: what.to_owned(),
                 })
             }
             None => {
@@ -136,8 +142,11 @@ impl Settings {
 }
 
 fn checked(url: &str) -> Result<&str> {
-    if !url.starts_with("redis://") && !url.starts_with("rediss://") {
-        bail!("the store URL must start with redis:// or rediss:// (SQLite, the default, needs no flag)");
+    if !["redis://", "rediss://", "redis-cluster://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+    {
+        bail!("the store URL must start with redis://, rediss:// or redis-cluster:// (SQLite, the default, needs no flag)");
     }
     Ok(url)
 }

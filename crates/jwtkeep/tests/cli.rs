@@ -1259,10 +1259,10 @@ fn start_listening(
     use std::io::BufRead as _;
     let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
         .args(args)
-        .envs(envs.iter().copied())
         .current_dir(dir)
         .env_remove("JWTKEEP_MASTER_KEY")
         .env_remove("JWTKEEP_STORE")
+        .envs(envs.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -2238,22 +2238,108 @@ fn hints_name_the_program_as_it_was_invoked() {
     );
 }
 
+/// A configuration file in `dir` naming the shared store at `url` under a
+/// prefix of its own: its path and the prefix.
+fn shared_store_config(dir: &Path, url: &str) -> (String, String) {
+    let prefix = format!("jwtkeep-test:{}:", jwtkeep_core::random_id().unwrap());
+    let config = dir.join("jwtkeep.toml");
+    fs::write(
+        &config,
+        format!("store = \"{url}\"\nstore_prefix = \"{prefix}\"\n"),
+    )
+    .unwrap();
+    (config.to_str().unwrap().to_owned(), prefix)
+}
+
+/// `jwtkeep ARGS --config CONFIG` in `dir`.
+fn with_config(dir: &Path, config: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut all = args.to_vec();
+    all.extend(["--config", config]);
+    jwtkeep_in(dir, &all, stdin)
+}
+
+/// Two services on a real three-master Redis Cluster (started by the store
+/// crate's `cluster.sh`): initialised once, a logout through one is refused
+/// by the other.
+#[test]
+fn two_services_share_a_redis_cluster() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../jwtkeep-store/tests/store/cluster.sh"
+    );
+    let mut cluster = Command::new("bash")
+        .arg(script)
+        .arg(std::process::id().to_string())
+        .arg(dir.path().join("cluster"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    std::io::BufReader::new(cluster.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let url = url.trim().to_owned();
+    assert!(url.starts_with("redis-cluster://"), "{url:?}");
+    let (config, _) = shared_store_config(dir.path(), &url);
+    let config = config.as_str();
+    let run = |args: &[&str], stdin: Option<&[u8]>| with_config(dir.path(), config, args, stdin);
+    let out = run(&["store", "init"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("initialised the store: redis cluster"),
+        "{}",
+        stdout(&out)
+    );
+    let password = "a clustered passphrase 77";
+    let line = format!("{password}\n");
+    assert_eq!(
+        code(&run(&["user", "add", "alice"], Some(line.as_bytes()))),
+        0
+    );
+    let master = TextEncoding::Base64Url.encode(jwtkeep_core::Secret::random(32).unwrap().expose());
+    let envs = [("JWTKEEP_MASTER_KEY", master.as_str())];
+    // Instances behind one name share its issuer.
+    let args = ["--config", config, "--issuer", "http://jwtkeep.test"];
+    let (a, a_addr, _) = start_serve_with(dir.path(), &args, &envs);
+    let (b, b_addr, _) = start_serve_with(dir.path(), &args, &envs);
+    let token = access_token(&a_addr, "alice", password);
+    let auth = format!("Bearer {token}");
+    let me = |addr: &str| {
+        http_with(
+            addr,
+            "GET",
+            "/v1/auth/me",
+            &[("Authorization", &auth)],
+            None,
+        )
+    };
+    assert!(me(&b_addr).starts_with("HTTP/1.1 200"), "{}", me(&b_addr));
+    let out = http_with(
+        &a_addr,
+        "POST",
+        "/v1/auth/logout",
+        &[("Authorization", &auth)],
+        None,
+    );
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while !me(&b_addr).starts_with("HTTP/1.1 401") {
+        assert!(std::time::Instant::now() < deadline, "{}", me(&b_addr));
+    }
+    stop(a);
+    stop(b);
+    // The cluster's script stops its nodes once this test process is gone.
+    std::mem::forget(cluster);
+}
+
 #[test]
 fn a_shared_store_is_initialised_once_by_its_operator() {
     let dir = tempfile::tempdir().unwrap();
-    let prefix = format!("jwtkeep-test:{}:", jwtkeep_core::random_id().unwrap());
-    let config = dir.path().join("jwtkeep.toml");
-    fs::write(
-        &config,
-        format!("store = \"redis://127.0.0.1:6379/0\"\nstore_prefix = \"{prefix}\"\n"),
-    )
-    .unwrap();
-    let config = config.to_str().unwrap();
-    let run = |args: &[&str], stdin: Option<&[u8]>| {
-        let mut all = args.to_vec();
-        all.extend(["--config", config]);
-        jwtkeep_in(dir.path(), &all, stdin)
-    };
+    let (config, prefix) = shared_store_config(dir.path(), "redis://127.0.0.1:6379/0");
+    let config = config.as_str();
+    let run = |args: &[&str], stdin: Option<&[u8]>| with_config(dir.path(), config, args, stdin);
     // A Redis store nobody initialised: refused, with the command that does it.
     assert_usage_error(&run(&["user", "list"], None), "jwtkeep store init");
     let out = run(&["store", "init"], None);

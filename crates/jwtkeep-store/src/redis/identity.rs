@@ -63,16 +63,17 @@ impl RedisStore {
         let mut cursor: u64 = 0;
         for _ in 0..SCAN_STEPS {
             let pattern = pattern.clone();
+            let slot_key = own[0].clone();
             let (next, found): (u64, Vec<String>) = self
                 .run(|mut c| async move {
-                    redis::cmd("SCAN")
-                        .arg(cursor)
+                    let mut scan = redis::cmd("SCAN");
+                    scan.arg(cursor)
                         .arg("MATCH")
                         .arg(pattern)
                         .arg("COUNT")
-                        .arg(1000)
-                        .query_async(&mut c)
-                        .await
+                        .arg(1000);
+                    // On a cluster: the node holding the deployment's slot.
+                    c.query_at(scan, &slot_key).await
                 })
                 .await?;
             if found.iter().any(|key| !own.contains(key)) {

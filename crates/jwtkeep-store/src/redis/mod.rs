@@ -7,6 +7,7 @@
 //! within `op_timeout` with [`StoreError::Unavailable`].
 
 mod clients;
+mod conn;
 mod events;
 mod families;
 mod identity;
@@ -18,8 +19,10 @@ mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManagerConfig;
 use redis::{IntoConnectionInfo as _, ProtocolVersion, Script};
+
+use conn::Conn;
 use tokio::sync::Notify;
 
 use crate::traits::{Result, Store};
@@ -28,7 +31,8 @@ use crate::StoreError;
 /// Where and how to reach Redis.
 #[derive(Clone)]
 pub struct RedisConfig {
-    /// `redis://host:port/db` (credentials in the URL are never printed).
+    /// `redis://host:port/db`, or a cluster's `redis-cluster://host:port[,host:port...]`
+    /// (credentials in the URL are never printed).
     pub url: String,
     /// Prefix of every key, so several deployments (or tests) share one Redis.
     pub prefix: String,
@@ -74,7 +78,7 @@ impl RedisConfig {
 /// A store on Redis. Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: Conn,
     prefix: Arc<str>,
     op_timeout: Duration,
     notify: Arc<Notify>,
@@ -151,60 +155,118 @@ fn redis_err(e: &redis::RedisError) -> StoreError {
     unavailable(format!("{:?}: {}", e.kind(), e.category()))
 }
 
+/// The nodes of a `redis-cluster://[user:pass@]host:port[,host:port...]`
+/// URL as `redis://` URLs (each with the credentials), or `None` for any
+/// other URL. A cluster has one database: a path is refused.
+fn cluster_nodes(url: &str) -> Result<Option<Vec<String>>> {
+    let Some(rest) = url.strip_prefix("redis-cluster://") else {
+        return Ok(None);
+    };
+    let bad = |why: &str| StoreError::invalid("Redis Cluster URL", why);
+    let (credentials, hosts) = match rest.rsplit_once('@') {
+        Some((credentials, hosts)) => (format!("{credentials}@"), hosts),
+        None => (String::new(), rest),
+    };
+    let hosts = hosts.strip_suffix('/').unwrap_or(hosts);
+    if hosts.contains(['/', '?', '#']) {
+        return Err(bad(
+            "a cluster has one database: give host:port[,host:port...] and nothing after",
+        ));
+    }
+    let nodes: Vec<String> = hosts
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(|h| format!("redis://{credentials}{h}"))
+        .collect();
+    if nodes.is_empty() {
+        return Err(bad(
+            "name at least one node: redis-cluster://host:port[,host:port...]",
+        ));
+    }
+    Ok(Some(nodes))
+}
+
 fn corrupt(what: &str) -> StoreError {
     StoreError::corrupt(format!("a Redis record is malformed: {what}"))
 }
 
 impl RedisStore {
-    /// Connects to Redis (over RESP3, which carries the pub/sub announcements
-    /// on the same connection) and subscribes to the revocation channel.
+    /// Connects to Redis, or to a Redis Cluster for a `redis-cluster://`
+    /// URL (over RESP3, which carries the pub/sub announcements on the same
+    /// connection), and subscribes to the revocation and key channels. On a
+    /// cluster the prefix becomes a hash tag (`{jwtkeep:}`), so that every
+    /// key of the deployment is in one slot.
     pub async fn open(config: RedisConfig) -> Result<RedisStore> {
-        let info = config
-            .url
-            .as_str()
-            .into_connection_info()
-            .map_err(|e| StoreError::invalid("Redis URL", format!("{:?}", e.kind())))?;
-        let settings = info
-            .redis_settings()
-            .clone()
-            .set_protocol(ProtocolVersion::RESP3);
-        let client =
-            redis::Client::open(info.set_redis_settings(settings)).map_err(|e| redis_err(&e))?;
+        let cluster_nodes = cluster_nodes(&config.url)?;
+        let prefix = match &cluster_nodes {
+            Some(_) if !config.prefix.contains('{') => format!("{{{}}}", config.prefix),
+            _ => config.prefix.clone(),
+        };
         let notify = Arc::new(Notify::new());
         let keys_notify = Arc::new(Notify::new());
         let (wake, wake_keys) = (Arc::clone(&notify), Arc::clone(&keys_notify));
-        let keys_channel = format!("{}keys", config.prefix);
-        let manager_config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(config.op_timeout))
-            .set_response_timeout(Some(config.op_timeout))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_millis(500))
-            .set_automatic_resubscription()
-            .set_push_sender(move |info: redis::PushInfo| {
-                let message = info.kind == redis::PushKind::Message;
-                let about_keys = message
-                    && matches!(info.data.first(),
-                        Some(redis::Value::BulkString(channel)) if channel == keys_channel.as_bytes());
-                if about_keys {
+        let keys_channel = format!("{prefix}keys");
+        let push = move |info: redis::PushInfo| {
+            let message = info.kind == redis::PushKind::Message;
+            let about_keys = message
+                && matches!(info.data.first(),
+                    Some(redis::Value::BulkString(channel)) if channel == keys_channel.as_bytes());
+            if about_keys {
+                wake_keys.notify_waiters();
+            } else {
+                wake.notify_waiters();
+                if !message {
+                    // A reconnection, say: announcements may have been missed.
                     wake_keys.notify_waiters();
-                } else {
-                    wake.notify_waiters();
-                    if !message {
-                        // A reconnection, say: announcements may have been missed.
-                        wake_keys.notify_waiters();
-                    }
                 }
-                Ok::<(), redis::aio::SendError>(())
-            });
-        let mut conn = tokio::time::timeout(
-            config.op_timeout,
-            client.get_connection_manager_with_config(manager_config),
-        )
-        .await
-        .map_err(|_| unavailable("no answer in time"))?
-        .map_err(|e| redis_err(&e))?;
+            }
+            Ok::<(), redis::aio::SendError>(())
+        };
+        let connecting = async {
+            match &cluster_nodes {
+                Some(nodes) => {
+                    let client = redis::cluster::ClusterClientBuilder::new(nodes.clone())
+                        .use_protocol(ProtocolVersion::RESP3)
+                        .connection_timeout(config.op_timeout)
+                        .response_timeout(config.op_timeout)
+                        .retries(2)
+                        .push_sender(push)
+                        .build()?;
+                    client.get_async_connection().await.map(Conn::Cluster)
+                }
+                None => {
+                    let info = config.url.as_str().into_connection_info()?;
+                    let settings = info
+                        .redis_settings()
+                        .clone()
+                        .set_protocol(ProtocolVersion::RESP3);
+                    let client = redis::Client::open(info.set_redis_settings(settings))?;
+                    let manager_config = ConnectionManagerConfig::new()
+                        .set_connection_timeout(Some(config.op_timeout))
+                        .set_response_timeout(Some(config.op_timeout))
+                        .set_number_of_retries(2)
+                        .set_max_delay(Duration::from_millis(500))
+                        .set_automatic_resubscription()
+                        .set_push_sender(push);
+                    client
+                        .get_connection_manager_with_config(manager_config)
+                        .await
+                        .map(Conn::Single)
+                }
+            }
+        };
+        let mut conn = tokio::time::timeout(config.op_timeout, connecting)
+            .await
+            .map_err(|_| unavailable("no answer in time"))?
+            .map_err(|e| match e.kind() {
+                redis::ErrorKind::InvalidClientConfig => {
+                    StoreError::invalid("Redis URL", format!("{:?}", e.kind()))
+                }
+                _ => redis_err(&e),
+            })?;
         for channel in ["revocations", "keys"] {
-            let channel = format!("{}{channel}", config.prefix);
+            let channel = format!("{prefix}{channel}");
             tokio::time::timeout(config.op_timeout, conn.subscribe(&channel))
                 .await
                 .map_err(|_| unavailable("no answer in time"))?
@@ -212,7 +274,7 @@ impl RedisStore {
         }
         Ok(RedisStore {
             conn,
-            prefix: config.prefix.into(),
+            prefix: prefix.into(),
             op_timeout: config.op_timeout,
             notify,
             keys_notify,
@@ -234,7 +296,7 @@ impl RedisStore {
     /// Runs one operation within the timeout; a timeout or a connection error is `Unavailable`.
     async fn run<T, F, Fut>(&self, op: F) -> Result<T>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(Conn) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
         match tokio::time::timeout(self.op_timeout, op(self.conn.clone())).await {
@@ -264,6 +326,29 @@ impl Store for RedisStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn cluster_urls_name_their_nodes_with_the_credentials() {
+        assert_eq!(cluster_nodes("redis://127.0.0.1:6379/0").unwrap(), None);
+        assert_eq!(
+            cluster_nodes("redis-cluster://u:p@10.0.0.1:7000, 10.0.0.2:7000/").unwrap(),
+            Some(vec![
+                "redis://u:p@10.0.0.1:7000".to_owned(),
+                "redis://u:p@10.0.0.2:7000".to_owned()
+            ])
+        );
+        for bad in [
+            "redis-cluster://",
+            "redis-cluster://h:1/2",
+            "redis-cluster://h:1?x=y",
+        ] {
+            assert!(
+                matches!(cluster_nodes(bad), Err(StoreError::Invalid { .. })),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn debug_never_shows_the_urls_credentials() {

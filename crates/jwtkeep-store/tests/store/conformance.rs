@@ -1,6 +1,7 @@
-//! One conformance suite, run unchanged against a real SQLite file and the
-//! real Redis on 127.0.0.1:6379 (a unique key prefix per test, so tests run
-//! in parallel). No mocks.
+//! One conformance suite, run unchanged against a real SQLite file, the
+//! real Redis on 127.0.0.1:6379 and a real three-master Redis Cluster the
+//! tests start (a unique key prefix per test, so tests run in parallel).
+//! No mocks.
 
 pub mod suite;
 
@@ -28,6 +29,17 @@ pub async fn redis() -> Fixture<RedisStore> {
     let store = RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").prefix(prefix))
         .await
         .expect("Redis must answer on 127.0.0.1:6379 (.ci/run starts one)");
+    Fixture { store, _dir: None }
+}
+
+/// A store on the test's Redis Cluster (three masters on loopback ports),
+/// under a prefix of its own.
+pub async fn redis_cluster() -> Fixture<RedisStore> {
+    let prefix = format!("jwtkeep-test:{}:", jwtkeep_core::random_id().unwrap());
+    let url = crate::redis_cluster::cluster_url();
+    let store = RedisStore::open(RedisConfig::new(url).prefix(prefix))
+        .await
+        .unwrap();
     Fixture { store, _dir: None }
 }
 
@@ -60,6 +72,15 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let f = crate::conformance::redis().await;
+                    crate::conformance::suite::$name(f.store.clone()).await;
+                }
+            )*
+        }
+        mod on_redis_cluster {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let f = crate::conformance::redis_cluster().await;
                     crate::conformance::suite::$name(f.store.clone()).await;
                 }
             )*
