@@ -31,6 +31,8 @@ mod families;
 mod identity;
 mod keys;
 mod maintenance;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod ratelimit;
 #[cfg(feature = "redis")]
 mod redis;
@@ -55,6 +57,8 @@ pub use families::{
 pub use identity::Initialised;
 pub use keys::{KeyRecord, MasterKey, SealError};
 pub use maintenance::Purger;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresConfig, PostgresStore};
 pub use ratelimit::RateDecision;
 #[cfg(feature = "redis")]
 pub use redis::{RedisConfig, RedisStore};

@@ -13,6 +13,7 @@
 )]
 
 mod conformance;
+mod postgres;
 mod redis_cluster;
 mod redis_failure;
 mod redis_server;

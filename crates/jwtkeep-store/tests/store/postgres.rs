@@ -1,0 +1,128 @@
+//! What only the PostgreSQL store promises so far, against the real
+//! PostgreSQL on 127.0.0.1:5432 (database `test`; a schema of its own per
+//! test, dropped at the end): versioned migrations applied once however
+//! many instances start together, an identity made with the schema and
+//! kept, a newer schema refused, and a database that does not answer
+//! reported as unavailable within the operation's timeout.
+
+use std::time::{Duration, Instant};
+
+use jwtkeep_store::{PostgresConfig, PostgresStore, StoreError};
+
+pub(crate) const URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A schema name of its own, and a guard that drops it.
+pub(crate) struct Schema(pub(crate) String);
+
+impl Schema {
+    pub(crate) fn new() -> Schema {
+        let id = jwtkeep_core::random_id().unwrap().to_ascii_lowercase();
+        Schema(format!("t_{}", id.replace('-', "_")))
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "test",
+                "-q",
+                "-c",
+            ])
+            .arg(format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0))
+            .output();
+    }
+}
+
+async fn open(schema: &Schema) -> Result<PostgresStore, StoreError> {
+    PostgresStore::open(PostgresConfig::new(URL).schema(schema.0.as_str())).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_run_once_however_many_instances_start_together() {
+    let schema = Schema::new();
+    let mut starting = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let name = schema.0.clone();
+        starting
+            .spawn(async move { PostgresStore::open(PostgresConfig::new(URL).schema(name)).await });
+    }
+    let mut identities = Vec::new();
+    while let Some(opened) = starting.join_next().await {
+        let store = opened
+            .unwrap()
+            .expect("PostgreSQL must answer on 127.0.0.1:5432 (.ci/run starts one)");
+        identities.push(store.identity_value().await.unwrap().unwrap());
+    }
+    identities.dedup();
+    assert_eq!(identities.len(), 1, "one identity, made once");
+    assert_eq!(identities[0].len(), 22);
+    // Opened again later: the same schema, the same identity.
+    let again = open(&schema).await.unwrap();
+    assert_eq!(
+        again.identity_value().await.unwrap(),
+        Some(identities[0].clone())
+    );
+    again.ping().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_from_a_newer_jwtkeep_is_refused() {
+    let schema = Schema::new();
+    open(&schema).await.unwrap();
+    let bumped = std::process::Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "test",
+            "-q",
+            "-c",
+        ])
+        .arg(format!("INSERT INTO {}.migrations VALUES (99)", schema.0))
+        .status()
+        .unwrap();
+    assert!(bumped.success());
+    let err = open(&schema).await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("upgrade jwtkeep"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_settings_are_refused_and_a_silent_database_is_unavailable_in_time() {
+    for bad in ["x-y", "1abc", "a;drop table users"] {
+        let config = PostgresConfig::new(URL).schema(bad);
+        assert!(
+            matches!(
+                PostgresStore::open(config).await,
+                Err(StoreError::Invalid { .. })
+            ),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        PostgresStore::open(PostgresConfig::new("mysql://nope")).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    // A listener that accepts and never answers: the open gives up in time.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let mut config = PostgresConfig::new(format!("postgres://postgres@127.0.0.1:{port}/test"));
+    config.op_timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    let err = PostgresStore::open(config).await.unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(silent);
+}
