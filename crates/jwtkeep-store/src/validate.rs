@@ -84,3 +84,15 @@ pub(crate) fn new_id() -> Result<String, StoreError> {
         reason: e.to_string(),
     })
 }
+
+/// A store URL as it may be shown: its user and password
+/// (`scheme://user:pass@host`) replaced by `<credentials>`.
+pub(crate) fn redacted_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://<credentials>@{host}"),
+            None => url.to_owned(),
+        },
+        None => "<unparsed>".to_owned(),
+    }
+}

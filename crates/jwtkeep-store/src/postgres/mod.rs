@@ -40,15 +40,8 @@ pub struct PostgresConfig {
 impl std::fmt::Debug for PostgresConfig {
     /// The URL's password is never shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = match self.url.split_once("://") {
-            Some((scheme, rest)) => match rest.rsplit_once('@') {
-                Some((_, host)) => format!("{scheme}://<credentials>@{host}"),
-                None => self.url.clone(),
-            },
-            None => "<unparsed>".to_owned(),
-        };
         f.debug_struct("PostgresConfig")
-            .field("url", &url)
+            .field("url", &crate::validate::redacted_url(&self.url))
             .field("schema", &self.schema)
             .field("op_timeout", &self.op_timeout)
             .field("pool_size", &self.pool_size)

@@ -43,15 +43,8 @@ pub struct RedisConfig {
 impl std::fmt::Debug for RedisConfig {
     /// The URL's user and password (`redis://user:pass@host`) are never shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = match self.url.split_once("://") {
-            Some((scheme, rest)) => match rest.rsplit_once('@') {
-                Some((_, host)) => format!("{scheme}://<credentials>@{host}"),
-                None => self.url.clone(),
-            },
-            None => "<unparsed>".to_owned(),
-        };
         f.debug_struct("RedisConfig")
-            .field("url", &url)
+            .field("url", &crate::validate::redacted_url(&self.url))
             .field("prefix", &self.prefix)
             .field("op_timeout", &self.op_timeout)
             .finish()
