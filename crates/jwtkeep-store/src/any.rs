@@ -12,8 +12,8 @@ use crate::traits::{
 };
 use crate::{
     Changes, Client, ClientSecretHash, Event, EventQuery, Family, Initialised, KeyRecord,
-    NewFamily, PasswordHash, RateDecision, RedisStore, Revocation, RevocationSnapshot, Revoked,
-    RotateOutcome, Scopes, SqliteStore, TokenFacts, User,
+    NewFamily, PasswordHash, PostgresStore, RateDecision, RedisStore, Revocation,
+    RevocationSnapshot, Revoked, RotateOutcome, Scopes, SqliteStore, TokenFacts, User,
 };
 
 /// One of the backends, chosen at run time. Cheap to clone.
@@ -22,8 +22,10 @@ use crate::{
 pub enum AnyStore {
     /// The embedded default.
     Sqlite(SqliteStore),
-    /// Shared state on Redis.
+    /// Shared state on Redis (one server or a cluster).
     Redis(RedisStore),
+    /// Shared, durable state on PostgreSQL.
+    Postgres(PostgresStore),
 }
 
 impl From<SqliteStore> for AnyStore {
@@ -38,12 +40,19 @@ impl From<RedisStore> for AnyStore {
     }
 }
 
+impl From<PostgresStore> for AnyStore {
+    fn from(store: PostgresStore) -> AnyStore {
+        AnyStore::Postgres(store)
+    }
+}
+
 /// Calls the same method on whichever backend `self` holds.
 macro_rules! dispatch {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {
             AnyStore::Sqlite($store) => $call,
             AnyStore::Redis($store) => $call,
+            AnyStore::Postgres($store) => $call,
         }
     };
 }

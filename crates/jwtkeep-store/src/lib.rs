@@ -1,11 +1,15 @@
-//! The state of the jwtkeep token service, behind one trait family with two
+//! The state of the jwtkeep token service, behind one trait family with three
 //! backends that pass the same conformance suite:
 //!
 //! - [`SqliteStore`]: the embedded default, one file created 0600, WAL,
 //!   versioned migrations, no set-up;
-//! - [`RedisStore`]: for several instances, with a key prefix, TTLs equal to
-//!   the remaining token lifetime, Lua scripts for every read-modify-write,
-//!   and a pub/sub channel that tells every instance of a revocation at once.
+//! - [`RedisStore`]: for several instances, on one Redis or a Redis Cluster,
+//!   with a key prefix, TTLs equal to the remaining token lifetime, Lua
+//!   scripts for every read-modify-write, and a pub/sub channel that tells
+//!   every instance of a revocation at once;
+//! - [`PostgresStore`]: durable shared state, a schema per deployment,
+//!   versioned migrations, races settled by the database, and `LISTEN` /
+//!   `NOTIFY` telling every instance of a revocation at once.
 //!
 //! What is kept: revocations ([`Revocations`]), refresh-token families
 //! ([`Families`]), users ([`Users`]), rate-limit windows ([`RateLimits`]),
@@ -20,9 +24,12 @@
 
 // Without both backends (a feed follower's build), helpers the backends
 // share go unused.
-#![cfg_attr(not(all(feature = "sqlite", feature = "redis")), allow(dead_code))]
+#![cfg_attr(
+    not(all(feature = "sqlite", feature = "redis", feature = "postgres")),
+    allow(dead_code)
+)]
 
-#[cfg(all(feature = "sqlite", feature = "redis"))]
+#[cfg(all(feature = "sqlite", feature = "redis", feature = "postgres"))]
 mod any;
 mod clients;
 mod error;
@@ -46,7 +53,7 @@ mod users;
 mod validate;
 mod view;
 
-#[cfg(all(feature = "sqlite", feature = "redis"))]
+#[cfg(all(feature = "sqlite", feature = "redis", feature = "postgres"))]
 pub use any::AnyStore;
 pub use clients::{Client, ClientSecretHash};
 pub use error::StoreError;

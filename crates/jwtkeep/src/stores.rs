@@ -10,7 +10,8 @@ use clap::Args;
 use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
 use jwtkeep_store::{
-    AnyStore, MasterKey, RedisConfig, RedisStore, RevocationFeed as _, SqliteStore,
+    AnyStore, MasterKey, PostgresConfig, PostgresStore, RedisConfig, RedisStore,
+    RevocationFeed as _, SqliteStore,
 };
 
 use crate::settings::Settings;
@@ -22,9 +23,9 @@ pub(crate) struct StoreArgs {
     /// Directory for the SQLite store and the master key (created 0700) [default: jwtkeep-data].
     #[arg(long, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
-    /// Shared state in Redis instead of SQLite: redis://HOST:PORT/DB, or a cluster's
-    /// redis-cluster://HOST:PORT[,HOST:PORT...] (or set JWTKEEP_STORE; a URL with a
-    /// password is accepted only from there or the config file).
+    /// Shared state instead of SQLite: PostgreSQL (postgres://USER@HOST:PORT/DB), Redis
+    /// (redis://HOST:PORT/DB) or a Redis Cluster (redis-cluster://HOST:PORT[,HOST:PORT...]);
+    /// or set JWTKEEP_STORE (a URL with a password is accepted only from there or the config file).
     #[arg(long, value_name = "URL")]
     pub(crate) store: Option<String>,
     /// A TOML configuration file (unknown keys are refused); JWTKEEP_* variables override it.
@@ -97,6 +98,17 @@ impl Settings {
     /// Opens the store as [`Settings::open`] does, whatever its identity (for `jwtkeep store init`).
     pub(crate) async fn open_uninitialised(&self) -> Result<Opened> {
         match self.redis_url()? {
+            Some(url) if POSTGRES_SCHEMES.iter().any(|s| url.starts_with(s)) => {
+                let schema = schema_of(self.store_prefix.as_deref().unwrap_or("jwtkeep"))?;
+                let config = PostgresConfig::new(url).schema(schema.as_str());
+                let store = PostgresStore::open(config)
+                    .await
+                    .context("cannot open the PostgreSQL store: is it running, and are the URL and the user's rights right?")?;
+                Ok(Opened {
+                    store: store.into(),
+                    description: format!("store: postgres, schema {schema}"),
+                })
+            }
             Some(url) => {
                 let mut config = RedisConfig::new(url);
                 if let Some(prefix) = &self.store_prefix {
@@ -144,11 +156,29 @@ impl Settings {
 fn checked(url: &str) -> Result<&str> {
     if !["redis://", "rediss://", "redis-cluster://"]
         .iter()
+        .chain(POSTGRES_SCHEMES.iter())
         .any(|scheme| url.starts_with(scheme))
     {
-        bail!("the store URL must start with redis://, rediss:// or redis-cluster:// (SQLite, the default, needs no flag)");
+        bail!("the store URL must start with redis://, rediss://, redis-cluster:// or postgres:// (SQLite, the default, needs no flag)");
     }
     Ok(url)
+}
+
+/// The URL schemes of a PostgreSQL store.
+const POSTGRES_SCHEMES: [&str; 2] = ["postgres://", "postgresql://"];
+
+/// The PostgreSQL schema a store prefix names: its letters, digits and `_`
+/// (`jwtkeep:` → `jwtkeep`).
+fn schema_of(prefix: &str) -> Result<String> {
+    let schema: String = prefix
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if schema.is_empty() || schema.starts_with(|c: char| c.is_ascii_digit()) {
+        bail!("store_prefix {prefix:?} names no PostgreSQL schema: use letters, digits and _, starting with a letter");
+    }
+    Ok(schema)
 }
 /// The environment variable that may hold the master key instead of the file.
 const MASTER_KEY_VAR: &str = "JWTKEEP_MASTER_KEY";
@@ -189,7 +219,7 @@ pub(crate) fn master_key(data_dir: &Path, shared_store: bool) -> Result<MasterKe
         return parse_master(&text, MASTER_KEY_VAR);
     }
     if shared_store {
-        bail!("--store redis:// shares signing keys between instances: give every instance the same master key in {MASTER_KEY_VAR} (32 bytes, base64url; `jwtkeep gen secret --bytes 32`)");
+        bail!("a shared store (--store postgres:// or redis://) shares signing keys between instances: give every instance the same master key in {MASTER_KEY_VAR} (32 bytes, base64url; `jwtkeep gen secret --bytes 32`)");
     }
     let path = data_dir.join("master.key");
     if !path.exists() {

@@ -2334,6 +2334,85 @@ fn two_services_share_a_redis_cluster() {
     std::mem::forget(cluster);
 }
 
+/// `jwtkeep serve` on PostgreSQL, as an operator sets it up: the schema is
+/// made (with its identity) on first use, so `store init` finds it done;
+/// users added beside it log in through it; a logout through one service
+/// is refused by another.
+#[test]
+fn services_share_a_postgresql_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, prefix) =
+        shared_store_config(dir.path(), "postgres://postgres@127.0.0.1:5432/test");
+    let schema: String = prefix
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let config = config.as_str();
+    let run = |args: &[&str], stdin: Option<&[u8]>| with_config(dir.path(), config, args, stdin);
+    let out = run(&["store", "init"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("is initialised already"),
+        "{}",
+        stdout(&out)
+    );
+    let password = "a durable passphrase 515";
+    let line = format!("{password}\n");
+    assert_eq!(
+        code(&run(&["user", "add", "alice"], Some(line.as_bytes()))),
+        0
+    );
+    let master = TextEncoding::Base64Url.encode(jwtkeep_core::Secret::random(32).unwrap().expose());
+    let envs = [("JWTKEEP_MASTER_KEY", master.as_str())];
+    let args = ["--config", config, "--issuer", "http://jwtkeep.test"];
+    let (a, a_addr, _) = start_serve_with(dir.path(), &args, &envs);
+    let (b, b_addr, _) = start_serve_with(dir.path(), &args, &envs);
+    let token = access_token(&a_addr, "alice", password);
+    let auth = format!("Bearer {token}");
+    let me = |addr: &str| {
+        http_with(
+            addr,
+            "GET",
+            "/v1/auth/me",
+            &[("Authorization", &auth)],
+            None,
+        )
+    };
+    assert!(me(&b_addr).starts_with("HTTP/1.1 200"), "{}", me(&b_addr));
+    let ready = http_get(&b_addr, "/readyz");
+    assert!(ready.contains(r#""store":"postgres""#), "{ready}");
+    let out = http_with(
+        &a_addr,
+        "POST",
+        "/v1/auth/logout",
+        &[("Authorization", &auth)],
+        None,
+    );
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while !me(&b_addr).starts_with("HTTP/1.1 401") {
+        assert!(std::time::Instant::now() < deadline, "{}", me(&b_addr));
+    }
+    stop(a);
+    stop(b);
+    let dropped = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "test",
+            "-q",
+            "-c",
+        ])
+        .arg(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .status()
+        .unwrap();
+    assert!(dropped.success());
+}
+
 #[test]
 fn a_shared_store_is_initialised_once_by_its_operator() {
     let dir = tempfile::tempdir().unwrap();

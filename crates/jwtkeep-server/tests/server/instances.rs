@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_server::{create_user, Config, Control, EventLog, Service};
-use jwtkeep_store::{Identity as _, MasterKey, RedisConfig, RedisStore};
+use jwtkeep_store::{MasterKey, RedisConfig, RedisStore};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use zeroize::Zeroizing;
@@ -61,10 +61,10 @@ pub(crate) async fn login(addr: SocketAddr, username: &str) -> Value {
     body
 }
 
-pub(crate) struct Instance {
+pub(crate) struct Instance<S: jwtkeep_store::Store = RedisStore> {
     pub(crate) addr: SocketAddr,
     pub(crate) log: Arc<Mutex<Vec<Value>>>,
-    pub(crate) control: Control<RedisStore>,
+    pub(crate) control: Control<S>,
 }
 
 /// An instance whose key check runs every `key_check` (the test runs the
@@ -89,7 +89,17 @@ pub(crate) async fn start_on(
     let store = RedisStore::open(RedisConfig::new(url).prefix(prefix))
         .await
         .expect("Redis must answer on 127.0.0.1:6379 (.ci/run starts one)");
-    // What `jwtkeep store init` does; the second instance finds it done.
+    serve_store(store, master, clock, key_check).await
+}
+
+/// An instance on `store` (initialised as `jwtkeep store init` does; a
+/// second instance finds it done), serving on a port of its own.
+pub(crate) async fn serve_store<S: jwtkeep_store::Store>(
+    store: S,
+    master: &jwtkeep_core::Secret,
+    clock: Arc<AtomicI64>,
+    key_check: Duration,
+) -> Instance<S> {
     store.initialise(false, T0).await.unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&log);

@@ -23,6 +23,7 @@ mod https;
 mod instances;
 mod limits;
 mod machine;
+mod postgres;
 mod rotation;
 mod sessions;
 mod wipe;

@@ -12,7 +12,11 @@
 //! so instances starting together apply each once. The store's identity is
 //! written with the schema.
 
+mod families;
+mod keys;
+mod revocations;
 mod schema;
+mod users;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,8 +24,8 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Timeouts};
 use tokio::sync::Notify;
 
-use crate::traits::Result;
-use crate::StoreError;
+use crate::traits::{Result, Store};
+use crate::{StoreError, TaskGuard};
 
 /// Where and how to reach PostgreSQL.
 #[derive(Clone)]
@@ -72,9 +76,13 @@ impl PostgresConfig {
 pub struct PostgresStore {
     pool: Pool,
     schema: Arc<str>,
+    /// The `NOTIFY` channel of revocations and key changes: the schema's name.
+    channel: Arc<str>,
     op_timeout: Duration,
     notify: Arc<Notify>,
     keys_notify: Arc<Notify>,
+    /// The `LISTEN` connection's task, ended with the last clone.
+    _listener: Arc<TaskGuard>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -99,6 +107,10 @@ fn pg_err(e: &tokio_postgres::Error) -> StoreError {
         Some(code) => unavailable(format!("SQLSTATE {}", code.code())),
         None => unavailable("the connection failed or timed out"),
     }
+}
+
+fn is_unique_violation(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
 }
 
 /// Whether `schema` is a plain identifier (so that it can be written into SQL).
@@ -137,6 +149,7 @@ impl PostgresStore {
         ))
         .connect_timeout(config.op_timeout)
         .application_name("jwtkeep");
+        let listener_config = pg.clone();
         let manager = Manager::from_config(
             pg,
             tokio_postgres::NoTls,
@@ -154,19 +167,28 @@ impl PostgresStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(unavailable)?;
+        let (notify, keys_notify) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let listener = TaskGuard::spawn(listen(
+            listener_config,
+            config.schema.clone(),
+            Arc::clone(&notify),
+            Arc::clone(&keys_notify),
+        ));
         let store = PostgresStore {
             pool,
+            channel: config.schema.clone().into(),
             schema: config.schema.into(),
             op_timeout: config.op_timeout,
-            notify: Arc::new(Notify::new()),
-            keys_notify: Arc::new(Notify::new()),
+            notify,
+            keys_notify,
+            _listener: Arc::new(listener),
         };
         store.migrate().await?;
         Ok(store)
     }
 
     /// A pooled connection, within the operation timeout.
-    async fn client(&self) -> Result<deadpool_postgres::Object> {
+    async fn conn(&self) -> Result<deadpool_postgres::Object> {
         self.pool.get().await.map_err(|e| match e {
             deadpool_postgres::PoolError::Backend(e) => pg_err(&e),
             other => unavailable(other),
@@ -176,7 +198,7 @@ impl PostgresStore {
     /// Creates the schema if absent and applies the migrations it lacks, one
     /// instance at a time; a schema from a newer jwtkeep is refused.
     async fn migrate(&self) -> Result<()> {
-        let mut client = self.client().await?;
+        let mut client = self.conn().await?;
         let tx = client.transaction().await.map_err(|e| pg_err(&e))?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
@@ -225,22 +247,12 @@ impl PostgresStore {
 
     /// The schema's identity.
     pub async fn identity_value(&self) -> Result<Option<String>> {
-        let client = self.client().await?;
+        let client = self.conn().await?;
         let row = client
             .query_opt("SELECT value FROM identity WHERE id = 1", &[])
             .await
             .map_err(|e| pg_err(&e))?;
         Ok(row.map(|r| r.get(0)))
-    }
-
-    /// Whether the database answers.
-    pub async fn ping(&self) -> Result<()> {
-        let client = self.client().await?;
-        client
-            .query_one("SELECT 1", &[])
-            .await
-            .map(drop)
-            .map_err(|e| pg_err(&e))
     }
 
     /// The schema the store lives in.
@@ -252,10 +264,72 @@ impl PostgresStore {
     pub fn op_timeout(&self) -> Duration {
         self.op_timeout
     }
+}
 
-    /// Woken when this store learns of a revocation or of changed keys.
-    pub fn notifiers(&self) -> (Arc<Notify>, Arc<Notify>) {
-        (Arc::clone(&self.notify), Arc::clone(&self.keys_notify))
+/// Follows the channel on a connection of its own (`LISTEN`), waking
+/// `notify` for revocations and `keys_notify` for key changes. When the
+/// connection drops it wakes both (announcements may have been missed) and
+/// connects again, every second at most.
+async fn listen(
+    config: tokio_postgres::Config,
+    channel: String,
+    notify: Arc<Notify>,
+    keys_notify: Arc<Notify>,
+) {
+    loop {
+        if let Ok((client, mut connection)) = config.connect(tokio_postgres::NoTls).await {
+            let messages = async {
+                while let Some(message) =
+                    std::future::poll_fn(|cx| connection.poll_message(cx)).await
+                {
+                    match message {
+                        Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                            if n.payload() == keys::KEYS {
+                                keys_notify.notify_waiters();
+                            } else {
+                                notify.notify_waiters();
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+            };
+            let subscribe = async {
+                if client
+                    .batch_execute(&format!("LISTEN \"{channel}\""))
+                    .await
+                    .is_ok()
+                {
+                    // Listening from now: whatever came before is read by the next sync.
+                    notify.notify_waiters();
+                    keys_notify.notify_waiters();
+                }
+                std::future::pending::<()>().await;
+            };
+            tokio::select! {
+                () = messages => {}
+                () = subscribe => {}
+            }
+        }
+        notify.notify_waiters();
+        keys_notify.notify_waiters();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let client = self.conn().await?;
+        client
+            .query_one("SELECT 1", &[])
+            .await
+            .map(drop)
+            .map_err(|e| pg_err(&e))
     }
 }
 

@@ -11,6 +11,7 @@ use jwtkeep_store::{RedisConfig, RedisStore, SqliteStore};
 pub struct Fixture<S> {
     pub store: S,
     _dir: Option<tempfile::TempDir>,
+    _schema: Option<crate::postgres::Schema>,
 }
 
 pub async fn sqlite() -> Fixture<SqliteStore> {
@@ -21,6 +22,7 @@ pub async fn sqlite() -> Fixture<SqliteStore> {
     Fixture {
         store,
         _dir: Some(dir),
+        _schema: None,
     }
 }
 
@@ -29,7 +31,11 @@ pub async fn redis() -> Fixture<RedisStore> {
     let store = RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").prefix(prefix))
         .await
         .expect("Redis must answer on 127.0.0.1:6379 (.ci/run starts one)");
-    Fixture { store, _dir: None }
+    Fixture {
+        store,
+        _dir: None,
+        _schema: None,
+    }
 }
 
 /// A store on the test's Redis Cluster (three masters on loopback ports),
@@ -40,7 +46,26 @@ pub async fn redis_cluster() -> Fixture<RedisStore> {
     let store = RedisStore::open(RedisConfig::new(url).prefix(prefix))
         .await
         .unwrap();
-    Fixture { store, _dir: None }
+    Fixture {
+        store,
+        _dir: None,
+        _schema: None,
+    }
+}
+
+/// A store on the real PostgreSQL on 127.0.0.1:5432, in a schema of its
+/// own (dropped with the fixture).
+pub async fn postgres() -> Fixture<jwtkeep_store::PostgresStore> {
+    let schema = crate::postgres::Schema::new();
+    let config = jwtkeep_store::PostgresConfig::new(crate::postgres::URL).schema(schema.0.as_str());
+    let store = jwtkeep_store::PostgresStore::open(config)
+        .await
+        .expect("PostgreSQL must answer on 127.0.0.1:5432 (.ci/run starts one)");
+    Fixture {
+        store,
+        _dir: None,
+        _schema: Some(schema),
+    }
 }
 
 /// Runs each named test of `suite` against both backends, and against
@@ -72,6 +97,15 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let f = crate::conformance::redis().await;
+                    crate::conformance::suite::$name(f.store.clone()).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let f = crate::conformance::postgres().await;
                     crate::conformance::suite::$name(f.store.clone()).await;
                 }
             )*

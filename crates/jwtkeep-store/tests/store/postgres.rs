@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use jwtkeep_store::{PostgresConfig, PostgresStore, StoreError};
+use jwtkeep_store::{PostgresConfig, PostgresStore, Store as _, StoreError};
 
 pub(crate) const URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -125,4 +125,52 @@ async fn bad_settings_are_refused_and_a_silent_database_is_unavailable_in_time()
         started.elapsed()
     );
     drop(silent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_instance_hears_of_revocations_and_keys_through_listen_notify() {
+    use jwtkeep_store::{Revocation, RevocationFeed as _, Revocations as _, SigningKeys as _};
+    let schema = Schema::new();
+    let (a, b) = (open(&schema).await.unwrap(), open(&schema).await.unwrap());
+    let (b_revocations, b_keys) = (b.notifier(), b.keys_notifier());
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    // B's LISTEN connection comes up on its own: until then A's revocations
+    // reach B's view only by its polls. Revoked again until B hears one.
+    let mut heard = false;
+    for _ in 0..20 {
+        let waiting = b_revocations.notified();
+        let subject = format!("s-{}", jwtkeep_core::random_id().unwrap());
+        a.revoke(
+            Revocation::Subject {
+                subject,
+                before: now,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        if tokio::time::timeout(Duration::from_millis(250), waiting)
+            .await
+            .is_ok()
+        {
+            heard = true;
+            break;
+        }
+    }
+    assert!(heard, "B never heard of A's revocations");
+    // Listening now: A's key announcement reaches B's key notifier.
+    let waiting = b_keys.notified();
+    a.announce_keys().await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_secs(2), waiting)
+            .await
+            .is_ok(),
+        "B never heard of A's keys"
+    );
 }
