@@ -24,6 +24,9 @@ use serde_json::Value;
 mod audit;
 #[path = "cli/gate.rs"]
 mod gate;
+/// The store tests' psql helper, shared by path.
+#[path = "../../jwtkeep-store/tests/store/pg_schema.rs"]
+mod pg_schema;
 #[path = "cli/probe.rs"]
 mod probe;
 #[path = "cli/scan.rs"]
@@ -2258,6 +2261,60 @@ fn with_config(dir: &Path, config: &str, args: &[&str], stdin: Option<&[u8]>) ->
     jwtkeep_in(dir, &all, stdin)
 }
 
+/// With the shared store of `config`: alice added beside it, two services
+/// (one issuer) started on it, a login through one accepted by the other
+/// (whose /readyz names `backend`, when given), and a logout through the
+/// first refused by the second within 2 s. Both are stopped.
+fn two_services_share(dir: &Path, config: &str, password: &str, backend: Option<&str>) {
+    let line = format!("{password}\n");
+    let out = with_config(
+        dir,
+        config,
+        &["user", "add", "alice"],
+        Some(line.as_bytes()),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let master = TextEncoding::Base64Url.encode(jwtkeep_core::Secret::random(32).unwrap().expose());
+    let envs = [("JWTKEEP_MASTER_KEY", master.as_str())];
+    // Instances behind one name share its issuer.
+    let args = ["--config", config, "--issuer", "http://jwtkeep.test"];
+    let (a, a_addr, _) = start_serve_with(dir, &args, &envs);
+    let (b, b_addr, _) = start_serve_with(dir, &args, &envs);
+    let token = access_token(&a_addr, "alice", password);
+    let auth = format!("Bearer {token}");
+    let me = |addr: &str| {
+        http_with(
+            addr,
+            "GET",
+            "/v1/auth/me",
+            &[("Authorization", &auth)],
+            None,
+        )
+    };
+    assert!(me(&b_addr).starts_with("HTTP/1.1 200"), "{}", me(&b_addr));
+    if let Some(backend) = backend {
+        let ready = http_get(&b_addr, "/readyz");
+        assert!(
+            ready.contains(&format!(r#""store":"{backend}""#)),
+            "{ready}"
+        );
+    }
+    let out = http_with(
+        &a_addr,
+        "POST",
+        "/v1/auth/logout",
+        &[("Authorization", &auth)],
+        None,
+    );
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while !me(&b_addr).starts_with("HTTP/1.1 401") {
+        assert!(std::time::Instant::now() < deadline, "{}", me(&b_addr));
+    }
+    stop(a);
+    stop(b);
+}
+
 /// Two services on a real three-master Redis Cluster (started by the store
 /// crate's `cluster.sh`): initialised once, a logout through one is refused
 /// by the other.
@@ -2292,44 +2349,7 @@ fn two_services_share_a_redis_cluster() {
         "{}",
         stdout(&out)
     );
-    let password = "a clustered passphrase 77";
-    let line = format!("{password}\n");
-    assert_eq!(
-        code(&run(&["user", "add", "alice"], Some(line.as_bytes()))),
-        0
-    );
-    let master = TextEncoding::Base64Url.encode(jwtkeep_core::Secret::random(32).unwrap().expose());
-    let envs = [("JWTKEEP_MASTER_KEY", master.as_str())];
-    // Instances behind one name share its issuer.
-    let args = ["--config", config, "--issuer", "http://jwtkeep.test"];
-    let (a, a_addr, _) = start_serve_with(dir.path(), &args, &envs);
-    let (b, b_addr, _) = start_serve_with(dir.path(), &args, &envs);
-    let token = access_token(&a_addr, "alice", password);
-    let auth = format!("Bearer {token}");
-    let me = |addr: &str| {
-        http_with(
-            addr,
-            "GET",
-            "/v1/auth/me",
-            &[("Authorization", &auth)],
-            None,
-        )
-    };
-    assert!(me(&b_addr).starts_with("HTTP/1.1 200"), "{}", me(&b_addr));
-    let out = http_with(
-        &a_addr,
-        "POST",
-        "/v1/auth/logout",
-        &[("Authorization", &auth)],
-        None,
-    );
-    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while !me(&b_addr).starts_with("HTTP/1.1 401") {
-        assert!(std::time::Instant::now() < deadline, "{}", me(&b_addr));
-    }
-    stop(a);
-    stop(b);
+    two_services_share(dir.path(), config, "a clustered passphrase 77", None);
     // The cluster's script stops its nodes once this test process is gone.
     std::mem::forget(cluster);
 }
@@ -2357,60 +2377,15 @@ fn services_share_a_postgresql_store() {
         "{}",
         stdout(&out)
     );
-    let password = "a durable passphrase 515";
-    let line = format!("{password}\n");
-    assert_eq!(
-        code(&run(&["user", "add", "alice"], Some(line.as_bytes()))),
-        0
+    two_services_share(
+        dir.path(),
+        config,
+        "a durable passphrase 515",
+        Some("postgres"),
     );
-    let master = TextEncoding::Base64Url.encode(jwtkeep_core::Secret::random(32).unwrap().expose());
-    let envs = [("JWTKEEP_MASTER_KEY", master.as_str())];
-    let args = ["--config", config, "--issuer", "http://jwtkeep.test"];
-    let (a, a_addr, _) = start_serve_with(dir.path(), &args, &envs);
-    let (b, b_addr, _) = start_serve_with(dir.path(), &args, &envs);
-    let token = access_token(&a_addr, "alice", password);
-    let auth = format!("Bearer {token}");
-    let me = |addr: &str| {
-        http_with(
-            addr,
-            "GET",
-            "/v1/auth/me",
-            &[("Authorization", &auth)],
-            None,
-        )
-    };
-    assert!(me(&b_addr).starts_with("HTTP/1.1 200"), "{}", me(&b_addr));
-    let ready = http_get(&b_addr, "/readyz");
-    assert!(ready.contains(r#""store":"postgres""#), "{ready}");
-    let out = http_with(
-        &a_addr,
-        "POST",
-        "/v1/auth/logout",
-        &[("Authorization", &auth)],
-        None,
-    );
-    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while !me(&b_addr).starts_with("HTTP/1.1 401") {
-        assert!(std::time::Instant::now() < deadline, "{}", me(&b_addr));
-    }
-    stop(a);
-    stop(b);
-    let dropped = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "test",
-            "-q",
-            "-c",
-        ])
-        .arg(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        .status()
-        .unwrap();
-    assert!(dropped.success());
+    assert!(pg_schema::psql(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )));
 }
 
 #[test]

@@ -217,8 +217,17 @@ async fn instances_sharing_redis_see_each_others_revocations_and_rotate_once() {
         "B refused it after {refused_after:?}"
     );
 
-    // The next keys fall due: both instances run their scheduled key work at
-    // the same moment, twice; the store's lock lets one publish each key.
+    assert_each_key_rotates_once(&a, &b, &clock).await;
+}
+
+/// The next keys fall due: both instances run their scheduled key work at
+/// the same moment, twice; the store's lock lets one publish each key, and
+/// both serve it.
+pub(crate) async fn assert_each_key_rotates_once<S: jwtkeep_store::Store>(
+    a: &Instance<S>,
+    b: &Instance<S>,
+    clock: &AtomicI64,
+) {
     clock.store(T0 + 900, Ordering::SeqCst);
     for _ in 0..2 {
         let (ra, rb) = tokio::join!(a.control.maintain_keys(), b.control.maintain_keys());

@@ -4,44 +4,26 @@
 //! percentile of 100 tries (the other learns of it by LISTEN/NOTIFY), and
 //! when keys fall due each is rotated exactly once.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jwtkeep_server::create_user;
 use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_store::{MasterKey, PostgresConfig, PostgresStore};
-use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::instances::{http, login, serve_store};
+use crate::instances::{assert_each_key_rotates_once, http, login, serve_store};
 
 const T0: i64 = 1_800_000_000;
 
-/// A schema of the test's own, dropped at the end.
-struct Schema(String);
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "test",
-                "-q",
-                "-c",
-            ])
-            .arg(format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0))
-            .output();
-    }
-}
+/// The store tests' schema guard and psql helper, shared by path.
+#[path = "../../../jwtkeep-store/tests/store/pg_schema.rs"]
+mod pg_schema;
+use pg_schema::Schema;
 
 async fn store(schema: &Schema) -> PostgresStore {
-    let config =
-        PostgresConfig::new("postgres://postgres@127.0.0.1:5432/test").schema(schema.0.as_str());
+    let config = PostgresConfig::new(pg_schema::URL).schema(schema.0.as_str());
     PostgresStore::open(config)
         .await
         .expect("PostgreSQL must answer on 127.0.0.1:5432 (.ci/run starts one)")
@@ -49,8 +31,7 @@ async fn store(schema: &Schema) -> PostgresStore {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_on_postgres_see_each_others_logouts_at_once_and_rotate_once() {
-    let id = jwtkeep_core::random_id().unwrap().to_ascii_lowercase();
-    let schema = Schema(format!("t_{}", id.replace('-', "_")));
+    let schema = Schema::new();
     let (_, master) = MasterKey::generate().unwrap();
     let clock = Arc::new(AtomicI64::new(T0));
     let hour = Duration::from_secs(3600);
@@ -114,28 +95,5 @@ async fn instances_on_postgres_see_each_others_logouts_at_once_and_rotate_once()
         delays[49]
     );
 
-    // The next keys fall due: both instances run their key work together,
-    // twice; the store's lock lets one rotate each purpose.
-    clock.store(T0 + 900, Ordering::SeqCst);
-    for _ in 0..2 {
-        let (ra, rb) = tokio::join!(a.control.maintain_keys(), b.control.maintain_keys());
-        ra.unwrap();
-        rb.unwrap();
-    }
-    let rotations = |log: &Arc<std::sync::Mutex<Vec<Value>>>| {
-        log.lock()
-            .unwrap()
-            .iter()
-            .filter(|e| e["event"] == "key.rotated")
-            .map(|e| e["details"]["purpose"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
-    let mut all = rotations(&a.log);
-    all.extend(rotations(&b.log));
-    all.sort();
-    assert_eq!(
-        all,
-        ["access", "confirm", "refresh"],
-        "each purpose rotated exactly once"
-    );
+    assert_each_key_rotates_once(&a, &b, &clock).await;
 }

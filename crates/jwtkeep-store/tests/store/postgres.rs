@@ -9,35 +9,7 @@ use std::time::{Duration, Instant};
 
 use jwtkeep_store::{PostgresConfig, PostgresStore, Store as _, StoreError};
 
-pub(crate) const URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-/// A schema name of its own, and a guard that drops it.
-pub(crate) struct Schema(pub(crate) String);
-
-impl Schema {
-    pub(crate) fn new() -> Schema {
-        let id = jwtkeep_core::random_id().unwrap().to_ascii_lowercase();
-        Schema(format!("t_{}", id.replace('-', "_")))
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "test",
-                "-q",
-                "-c",
-            ])
-            .arg(format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0))
-            .output();
-    }
-}
+pub(crate) use crate::pg_schema::{psql, Schema, URL};
 
 async fn open(schema: &Schema) -> Result<PostgresStore, StoreError> {
     PostgresStore::open(PostgresConfig::new(URL).schema(schema.0.as_str())).await
@@ -75,21 +47,10 @@ async fn migrations_run_once_however_many_instances_start_together() {
 async fn a_schema_from_a_newer_jwtkeep_is_refused() {
     let schema = Schema::new();
     open(&schema).await.unwrap();
-    let bumped = std::process::Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "test",
-            "-q",
-            "-c",
-        ])
-        .arg(format!("INSERT INTO {}.migrations VALUES (99)", schema.0))
-        .status()
-        .unwrap();
-    assert!(bumped.success());
+    assert!(psql(&format!(
+        "INSERT INTO {}.migrations VALUES (99)",
+        schema.0
+    )));
     let err = open(&schema).await.unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("upgrade jwtkeep"), "{err}");
