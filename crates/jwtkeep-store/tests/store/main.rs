@@ -13,6 +13,7 @@
 )]
 
 mod conformance;
+mod crash;
 mod pg_schema;
 mod postgres;
 mod redis_cluster;

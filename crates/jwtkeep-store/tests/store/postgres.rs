@@ -135,3 +135,28 @@ async fn another_instance_hears_of_revocations_and_keys_through_listen_notify() 
         "B never heard of A's keys"
     );
 }
+
+/// The child half of the crash test on PostgreSQL (see `crash.rs`).
+#[test]
+#[ignore = "run by acknowledged_writes_survive_sigkill as a child process"]
+fn crash_child() {
+    let Ok(schema) = std::env::var("JWTKEEP_CRASH_SCHEMA") else {
+        return;
+    };
+    crate::crash::child_writes(|| async move {
+        let config = PostgresConfig::new(URL).schema(schema);
+        PostgresStore::open(config).await.unwrap()
+    });
+}
+
+/// An instance killed with SIGKILL mid-writes loses nothing it acknowledged.
+#[tokio::test]
+async fn acknowledged_writes_survive_sigkill() {
+    let schema = Schema::new();
+    let acked = crate::crash::kill_child_mid_writes(
+        "postgres::crash_child",
+        ("JWTKEEP_CRASH_SCHEMA", schema.0.as_str()),
+    );
+    let store = open(&schema).await.unwrap();
+    crate::crash::assert_nothing_acknowledged_was_lost(&store, &acked).await;
+}

@@ -1,15 +1,12 @@
 //! What only the SQLite backend promises: the file's permissions, its schema
 //! versions, and that a process killed mid-write loses nothing it acknowledged.
 
-use std::io::{BufRead as _, BufReader};
 use std::os::unix::fs::PermissionsExt as _;
-use std::process::{Command, Stdio};
 
 use crate::conformance::suite::facts;
 use jwtkeep_store::{
     Clients as _, Families as _, FamilyLimits, Identity as _, NewFamily, PasswordHash, Revocation,
-    RevocationFeed as _, Revocations as _, Revoked, RotateOutcome, SqliteStore, StoreError,
-    Users as _,
+    RevocationFeed as _, Revocations as _, Revoked, SqliteStore, StoreError, Users as _,
 };
 
 fn now() -> i64 {
@@ -187,108 +184,26 @@ async fn garbage_in_place_of_a_database_is_reported_not_panicked() {
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
 }
 
-/// The child half of the crash test: revokes and rotates until killed,
-/// printing each acknowledged write.
+/// The child half of the crash test (see `crash.rs`).
 #[test]
 #[ignore = "run by acknowledged_writes_survive_sigkill as a child process"]
 fn crash_child() {
     let Ok(path) = std::env::var("JWTKEEP_CRASH_DB") else {
         return;
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
-        let store = SqliteStore::open(&path).await.unwrap();
-        let t = now();
-        store
-            .create_family(NewFamily {
-                id: "fam".into(),
-                subject: "u".into(),
-                jti: "r0".into(),
-                now: t,
-                limits: FamilyLimits::default(),
-            })
-            .await
-            .unwrap();
-        for i in 0u64.. {
-            store
-                .revoke(
-                    Revocation::Token {
-                        issuer: "i".into(),
-                        jti: format!("j{i}"),
-                        exp: t + 3600,
-                    },
-                    t,
-                )
-                .await
-                .unwrap();
-            println!("ack revoke j{i}");
-            let out = store
-                .rotate_family("fam", &format!("r{i}"), &format!("r{}", i + 1), t)
-                .await
-                .unwrap();
-            assert!(matches!(out, RotateOutcome::Rotated { .. }));
-            println!("ack rotate r{}", i + 1);
-        }
-    });
+    crate::crash::child_writes(|| async move { SqliteStore::open(&path).await.unwrap() });
 }
 
 #[tokio::test]
 async fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.db");
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "sqlite::crash_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("JWTKEEP_CRASH_DB", &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut acked_revokes = Vec::new();
-    let mut last_rotation = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(jti) = line.strip_prefix("ack revoke ") {
-            acked_revokes.push(jti.to_owned());
-        } else if let Some(jti) = line.strip_prefix("ack rotate ") {
-            last_rotation = Some(jti.to_owned());
-        }
-        if acked_revokes.len() == 150 {
-            // SIGKILL, in the middle of the stream of writes.
-            child.kill().unwrap();
-            break;
-        }
-    }
-    child.wait().unwrap();
-    assert_eq!(acked_revokes.len(), 150, "the child stopped early");
-
-    let store = SqliteStore::open(&path).await.unwrap();
-    let t = now();
-    for jti in &acked_revokes {
-        assert_eq!(
-            store.is_revoked(facts("i", jti, "u", t), t).await.unwrap(),
-            Some(Revoked::Token),
-            "acknowledged revocation {jti} was lost"
-        );
-    }
-    // The family is at the last acknowledged rotation or one past it (written, not yet printed).
-    let family = store.family("fam").await.unwrap().unwrap();
-    let last: u64 = last_rotation.unwrap()[1..].parse().unwrap();
-    let current: u64 = family.current_jti[1..].parse().unwrap();
-    assert!(
-        current == last || current == last + 1,
-        "current r{current}, last acked r{last}"
+    let acked = crate::crash::kill_child_mid_writes(
+        "sqlite::crash_child",
+        ("JWTKEEP_CRASH_DB", path.to_str().unwrap()),
     );
+    let store = SqliteStore::open(&path).await.unwrap();
+    crate::crash::assert_nothing_acknowledged_was_lost(&store, &acked).await;
     drop(store);
     let integrity: String = rusqlite::Connection::open(&path)
         .unwrap()
