@@ -4,9 +4,11 @@
 //! - revocation propagation between two processes over Redis (p50 / p99):
 //!   this process revokes, a child process's view sees it;
 //! - refresh-token rotations per second and rate-limit hits per second on
-//!   each backend, with one client and with 8 concurrent clients.
+//!   each backend (SQLite, Redis, PostgreSQL), with one client and with 8
+//!   concurrent clients.
 //!
-//! Run: `cd bench && cargo bench --bench store` (needs Redis on 127.0.0.1:6379).
+//! Run: `cd bench && cargo bench --bench store` (needs Redis on 127.0.0.1:6379
+//! and PostgreSQL on 127.0.0.1:5432 with a database `test`).
 
 use std::hint::black_box;
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -14,8 +16,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jwtkeep_store::{
-    FamilyLimits, NewFamily, RedisConfig, RedisStore, Revocation, RevocationView, Revocations as _,
-    SqliteStore, Store, TokenFacts, ViewSync,
+    FamilyLimits, NewFamily, PostgresConfig, PostgresStore, RedisConfig, RedisStore, Revocation,
+    RevocationView, Revocations as _, SqliteStore, Store, TokenFacts, ViewSync,
 };
 
 fn unix_now() -> i64 {
@@ -242,4 +244,22 @@ async fn main() {
         jwtkeep_core::random_id().unwrap()
     );
     backend_rows("redis", redis_store(&prefix).await).await;
+    // PostgreSQL on 127.0.0.1:5432, database `test`, in a schema of its own.
+    let schema = format!(
+        "bench_{}",
+        jwtkeep_core::random_id()
+            .unwrap()
+            .to_ascii_lowercase()
+            .replace('-', "_")
+    );
+    let config =
+        PostgresConfig::new("postgres://postgres@127.0.0.1:5432/test").schema(schema.as_str());
+    let postgres = PostgresStore::open(config)
+        .await
+        .expect("PostgreSQL on 127.0.0.1:5432, database test");
+    backend_rows("postgres", postgres).await;
+    let _ = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-c"])
+        .arg(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .output();
 }

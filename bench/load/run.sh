@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Load benchmark on loopback, everything in one run: GET /v1/auth/me,
-# introspection and refresh of `jwtkeep serve` on its SQLite store and on
-# Redis, and of the Node reference (express + jsonwebtoken + redis, written
+# introspection and refresh of `jwtkeep serve` on its SQLite store, on
+# Redis and on PostgreSQL, and of the Node reference (express + jsonwebtoken + redis, written
 # the way the JWT guides write it, keys parsed once) in its best form
 # (node:cluster, two workers) and its one-process form. wrk from Debian
 # drives them, 2 threads and 32 connections each: /me and introspection with
 # one access token; refresh over CHAINS (64) independent refresh chains, so
 # every request is a real rotation and no connection waits for a chain.
 # Every answer is checked.
-#   bash bench/load/run.sh        (ROUNDS=3, DUR=5s, CHAINS=64 by default; needs Redis on 6379)
+#   bash bench/load/run.sh        (ROUNDS=3, DUR=5s, CHAINS=64 by default; needs Redis on
+#   6379 and PostgreSQL on 5432 with a database `test`)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 chains=${CHAINS:-64}
@@ -73,25 +74,30 @@ record() { # server endpoint wrk-output
 }
 
 declare -A base=([sqlite]=http://127.0.0.1:18081 [redis]=http://127.0.0.1:18082
-  [reference]=http://127.0.0.1:18083 [reference_one]=http://127.0.0.1:18084)
-declare -A me=([sqlite]=/v1/auth/me [redis]=/v1/auth/me [reference]=/me [reference_one]=/me)
+  [reference]=http://127.0.0.1:18083 [reference_one]=http://127.0.0.1:18084
+  [postgres]=http://127.0.0.1:18085)
+declare -A me=([sqlite]=/v1/auth/me [redis]=/v1/auth/me [postgres]=/v1/auth/me
+  [reference]=/me [reference_one]=/me)
 declare -A introspect=([sqlite]=/oauth2/introspect [redis]=/oauth2/introspect
-  [reference]=/introspect [reference_one]=/introspect)
+  [postgres]=/oauth2/introspect [reference]=/introspect [reference_one]=/introspect)
 declare -A refresh=([sqlite]=/v1/auth/refresh [redis]=/v1/auth/refresh
-  [reference]=/refresh [reference_one]=/refresh)
+  [postgres]=/v1/auth/refresh [reference]=/refresh [reference_one]=/refresh)
 
 start_jwtkeep sqlite 18081
 master=$("$bin" gen secret --bytes 32)
 start_jwtkeep redis 18082 JWTKEEP_MASTER_KEY="$master" JWTKEEP_STORE=redis://127.0.0.1:6379/0 JWTKEEP_STORE_PREFIX="jwtkeep-load-$RANDOM$RANDOM:"
+pg_schema="load_$RANDOM$RANDOM"
+start_jwtkeep postgres 18085 JWTKEEP_MASTER_KEY="$master" JWTKEEP_STORE=postgres://postgres@127.0.0.1:5432/test JWTKEEP_STORE_PREFIX="$pg_schema"
+trap 'cleanup; psql -h 127.0.0.1 -U postgres -d test -qc "DROP SCHEMA IF EXISTS $pg_schema CASCADE" >/dev/null 2>&1 || true' EXIT
 start_reference reference 18083 2
 start_reference reference_one 18084 1
 
 # Rounds in rotating order, so that a slow stretch of this shared machine
 # does not land on one server only; the medians over rounds are reported.
-order=(sqlite redis reference reference_one)
+order=(sqlite redis postgres reference reference_one)
 for round in $(seq 1 "$rounds"); do
-  for i in 0 1 2 3; do
-    name=${order[$(( (i + round) % 4 ))]}
+  for i in 0 1 2 3 4; do
+    name=${order[$(( (i + round) % 5 ))]}
     tokens "$name" "${base[$name]}"
     record "$name" me "$(TOKEN="$ACCESS" wrk -t2 -c32 -d"$dur" -s "$here/me.lua" "${base[$name]}${me[$name]}")"
     record "$name" introspect "$(TOKEN="$ACCESS" AUTH="$AUTH" wrk -t2 -c32 -d"$dur" -s "$here/introspect.lua" "${base[$name]}${introspect[$name]}")"
@@ -106,7 +112,7 @@ record sqlite login "$(LOGIN="$login" wrk -t2 -c4 -d"$dur" -s "$here/login.lua" 
 python3 - "$work/results" "$rounds" "$dur" "$chains" <<'PY'
 import statistics, sys
 rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.strip()]
-label = {"sqlite": "jwtkeep, SQLite", "redis": "jwtkeep, Redis",
+label = {"sqlite": "jwtkeep, SQLite", "redis": "jwtkeep, Redis", "postgres": "jwtkeep, PostgreSQL",
          "reference": "Node, best form (cluster x2)", "reference_one": "Node, one process"}
 endpoints = ["me", "introspect", "refresh"]
 print(f"Medians of {sys.argv[2]} rounds of {sys.argv[3]} per server and endpoint; "
@@ -114,7 +120,7 @@ print(f"Medians of {sys.argv[2]} rounds of {sys.argv[3]} per server and endpoint
 print("| server | endpoint | requests/s | p50 | p99 | wrong answers (all rounds) |")
 print("|---|---|---|---|---|---|")
 med, quart = {}, {}
-for server in ["sqlite", "redis", "reference", "reference_one"]:
+for server in ["sqlite", "redis", "postgres", "reference", "reference_one"]:
     for endpoint in endpoints:
         got = [r for r in rows if r[0] == server and r[1] == endpoint]
         rps = [float(r[2]) for r in got]
@@ -134,6 +140,8 @@ for endpoint in endpoints:
     ref = med[("reference", endpoint)]
     worst = lambda server: quart[(server, endpoint)][0] / quart[("reference", endpoint)][1]
     print(f"- {endpoint}: jwtkeep on SQLite {med[('sqlite', endpoint)] / ref:.2f}×, "
-          f"on Redis {med[('redis', endpoint)] / ref:.2f}× the best Node form's throughput "
-          f"(jwtkeep's lower quartile over Node's upper: {worst('sqlite'):.2f}×, {worst('redis'):.2f}×)")
+          f"on Redis {med[('redis', endpoint)] / ref:.2f}×, "
+          f"on PostgreSQL {med[('postgres', endpoint)] / ref:.2f}× the best Node form's throughput "
+          f"(jwtkeep's lower quartile over Node's upper: {worst('sqlite'):.2f}×, "
+          f"{worst('redis'):.2f}×, {worst('postgres'):.2f}×)")
 PY

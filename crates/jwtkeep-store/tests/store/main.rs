@@ -15,6 +15,7 @@
 mod conformance;
 mod crash;
 mod pg_schema;
+mod pg_server;
 mod postgres;
 mod redis_cluster;
 mod redis_failure;

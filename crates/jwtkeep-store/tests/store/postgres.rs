@@ -160,3 +160,91 @@ async fn acknowledged_writes_survive_sigkill() {
     let store = open(&schema).await.unwrap();
     crate::crash::assert_nothing_acknowledged_was_lost(&store, &acked).await;
 }
+
+/// A private PostgreSQL stopped at once (as a crash) and started again
+/// while a writer revokes without pause: every revocation acknowledged
+/// before, during and after is there; while it is down the writes fail as
+/// unavailable within the timeout; and the store writes again by itself,
+/// with no reopening.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_postgresql_loses_nothing_acknowledged_and_the_store_recovers() {
+    use jwtkeep_store::{Revocation, Revocations as _, Revoked};
+    let server = crate::pg_server::PgServer::start();
+    let mut config = PostgresConfig::new(server.url());
+    config.op_timeout = Duration::from_millis(500);
+    let store = PostgresStore::open(config).await.unwrap();
+    let t = crate::conformance::suite::now();
+    // (acknowledged, failed) as the writer goes.
+    let (progress, mut seen) = tokio::sync::watch::channel((0usize, 0usize));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (store, stop) = (store.clone(), std::sync::Arc::clone(&stop));
+        tokio::spawn(async move {
+            let (mut acked, mut failed) = (Vec::new(), 0usize);
+            for i in 0u64.. {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let token = Revocation::Token {
+                    issuer: "i".into(),
+                    jti: format!("j{i}"),
+                    exp: t + 3600,
+                };
+                match store.revoke(token, t).await {
+                    Ok(()) => acked.push(format!("j{i}")),
+                    Err(StoreError::Unavailable { .. }) => failed += 1,
+                    Err(other) => panic!("{other:?}"),
+                }
+                progress.send_replace((acked.len(), failed));
+            }
+            acked
+        })
+    };
+    let within = |secs| Duration::from_secs(secs);
+    let before = tokio::time::timeout(within(10), seen.wait_for(|s| s.0 >= 50))
+        .await
+        .expect("no writes before the restart")
+        .unwrap()
+        .0;
+    let server = tokio::task::spawn_blocking(move || {
+        server.stop();
+        server
+    })
+    .await
+    .unwrap();
+    let started = Instant::now();
+    tokio::time::timeout(within(10), seen.wait_for(|s| s.1 >= 3))
+        .await
+        .expect("writes to a stopped database did not fail")
+        .unwrap();
+    assert!(
+        started.elapsed() < within(5),
+        "failing took {:?}",
+        started.elapsed()
+    );
+    let server = tokio::task::spawn_blocking(move || {
+        server.start_again();
+        server
+    })
+    .await
+    .unwrap();
+    let down = seen.borrow().0;
+    tokio::time::timeout(within(15), seen.wait_for(|s| s.0 >= down + 50))
+        .await
+        .expect("the store did not write again after the restart")
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let acked = writer.await.unwrap();
+    assert!(acked.len() >= before + 50);
+    for jti in &acked {
+        assert_eq!(
+            store
+                .is_revoked(crate::conformance::suite::facts("i", jti, "u", t), t)
+                .await
+                .unwrap(),
+            Some(Revoked::Token),
+            "acknowledged revocation {jti} was lost"
+        );
+    }
+    drop(server);
+}
