@@ -38,6 +38,17 @@ struct Held {
     read_at: i64,
 }
 
+/// What the cache can say of a name and secret.
+pub(crate) enum Cached {
+    /// The secret is the held client's, read less than [`CLIENT_TTL_SECS`] ago: its name.
+    Fresh(String),
+    /// The secret is the held client's, but the record is older: read it
+    /// again (the secret was right when it was read: not a guess to count).
+    Stale,
+    /// Not held, or another secret: a check against the store, counted.
+    Unknown,
+}
+
 /// Clients read from the store, by the name they were asked under; and the
 /// (name, address) pairs and addresses a limit refused, until when.
 #[derive(Default)]
@@ -50,14 +61,22 @@ impl ClientCache {
     /// The stored name of the client asked for as `name`, if it is held,
     /// was read less than [`CLIENT_TTL_SECS`] before `now`, and `secret` is
     /// its secret (compared in constant time).
-    pub(crate) fn authenticate(&self, name: &str, secret: &str, now: i64) -> Option<String> {
+    pub(crate) fn authenticate(&self, name: &str, secret: &str, now: i64) -> Cached {
         let held = self
             .held
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let client = held.get(name)?;
-        let fresh = (0..CLIENT_TTL_SECS).contains(&now.saturating_sub(client.read_at));
-        (fresh && client.secret_hash.matches(secret)).then(|| client.name.clone())
+        let Some(client) = held.get(name) else {
+            return Cached::Unknown;
+        };
+        if !client.secret_hash.matches(secret) {
+            return Cached::Unknown;
+        }
+        if (0..CLIENT_TTL_SECS).contains(&now.saturating_sub(client.read_at)) {
+            Cached::Fresh(client.name.clone())
+        } else {
+            Cached::Stale
+        }
     }
 
     /// Whether `name` from `address` was refused by a limit that has not
@@ -162,17 +181,23 @@ pub(crate) async fn authenticate_client<S: Store>(
     if let Some(retry_after_secs) = state.clients.refused(&account, from, now) {
         return Err(ApiError::RateLimited { retry_after_secs });
     }
-    if let Some(stored) = state.clients.authenticate(name, secret, now) {
-        return Ok(stored);
-    }
-    let attempt = Attempt::client_auth(&account, address.clone());
-    if let Err(e) = attempt.count(state, now).await {
-        if let ApiError::RateLimited { retry_after_secs } = e {
-            let until = now.saturating_add(retry_after_secs);
-            state.clients.refuse(&account, from, until);
+    let attempt = match state.clients.authenticate(name, secret, now) {
+        Cached::Fresh(stored) => return Ok(stored),
+        // Many requests at once when a held record expires: none of them a
+        // guess, none of them a write.
+        Cached::Stale => None,
+        Cached::Unknown => {
+            let attempt = Attempt::client_auth(&account, address.clone());
+            if let Err(e) = attempt.count(state, now).await {
+                if let ApiError::RateLimited { retry_after_secs } = e {
+                    let until = now.saturating_add(retry_after_secs);
+                    state.clients.refuse(&account, from, until);
+                }
+                return Err(e);
+            }
+            Some(attempt)
         }
-        return Err(e);
-    }
+    };
     let found = state.store.client(name).await?;
     state.clients.remember(
         name,
@@ -181,7 +206,9 @@ pub(crate) async fn authenticate_client<S: Store>(
     );
     match found {
         Some(c) if c.secret_hash.matches(secret) => {
-            attempt.succeeded(state, now).await;
+            if let Some(attempt) = attempt {
+                attempt.succeeded(state, now).await;
+            }
             Ok(c.name)
         }
         found => {
