@@ -164,8 +164,8 @@ async fn acknowledged_writes_survive_sigkill() {
 /// A private PostgreSQL stopped at once (as a crash) and started again
 /// while a writer revokes without pause: every revocation acknowledged
 /// before, during and after is there; while it is down the writes fail as
-/// unavailable within the timeout; and the store writes again by itself,
-/// with no reopening.
+/// unavailable within the timeout and the service's revocation view fails
+/// closed; and both recover by themselves, with no reopening.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_postgresql_loses_nothing_acknowledged_and_the_store_recovers() {
     use jwtkeep_store::{Revocation, Revocations as _, Revoked};
@@ -174,6 +174,20 @@ async fn a_restarted_postgresql_loses_nothing_acknowledged_and_the_store_recover
     config.op_timeout = Duration::from_millis(500);
     let store = PostgresStore::open(config).await.unwrap();
     let t = crate::conformance::suite::now();
+    // The view verification consults, kept in sync as the service keeps it.
+    let view = jwtkeep_store::RevocationView::new(Duration::from_secs(1));
+    let _sync = jwtkeep_store::ViewSync::spawn(
+        store.clone(),
+        view.clone(),
+        Duration::from_millis(100),
+        crate::conformance::suite::now,
+    );
+    let mut view_syncs = view.syncs();
+    tokio::time::timeout(Duration::from_secs(5), view_syncs.changed())
+        .await
+        .expect("the view never synced")
+        .unwrap();
+    assert!(view.usable().is_ok());
     // (acknowledged, failed) as the writer goes.
     let (progress, mut seen) = tokio::sync::watch::channel((0usize, 0usize));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -222,6 +236,12 @@ async fn a_restarted_postgresql_loses_nothing_acknowledged_and_the_store_recover
         "failing took {:?}",
         started.elapsed()
     );
+    // Past its staleness bound the view refuses to answer: verification fails closed.
+    let stale_from = Instant::now();
+    while view.usable().is_ok() {
+        assert!(stale_from.elapsed() < within(5), "the view kept answering");
+        let _ = tokio::time::timeout(Duration::from_millis(50), view_syncs.changed()).await;
+    }
     let server = tokio::task::spawn_blocking(move || {
         server.start_again();
         server
@@ -233,6 +253,15 @@ async fn a_restarted_postgresql_loses_nothing_acknowledged_and_the_store_recover
         .await
         .expect("the store did not write again after the restart")
         .unwrap();
+    // The view catches up by itself and answers again.
+    let recovering = Instant::now();
+    while view.usable().is_err() {
+        assert!(
+            recovering.elapsed() < within(10),
+            "the view did not recover"
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(200), view_syncs.changed()).await;
+    }
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let acked = writer.await.unwrap();
     assert!(acked.len() >= before + 50);
