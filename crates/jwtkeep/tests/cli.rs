@@ -1227,7 +1227,7 @@ fn http_body(response: &str) -> Value {
 
 /// Starts `jwtkeep serve` in `dir` on a free port; the child, its address
 /// and the lines it wrote to stderr before saying it listens.
-fn start_serve(dir: &Path) -> (std::process::Child, String, Vec<String>) {
+fn start_serve(dir: &Path) -> (Running, String, Vec<String>) {
     start_serve_with(dir, &[], &[])
 }
 
@@ -1236,7 +1236,7 @@ fn start_serve_with(
     dir: &Path,
     args: &[&str],
     envs: &[(&str, &str)],
-) -> (std::process::Child, String, Vec<String>) {
+) -> (Running, String, Vec<String>) {
     let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
     all.extend_from_slice(args);
     start_listening(dir, &all, envs)
@@ -1258,7 +1258,7 @@ fn start_listening(
     dir: &Path,
     args: &[&str],
     envs: &[(&str, &str)],
-) -> (std::process::Child, String, Vec<String>) {
+) -> (Running, String, Vec<String>) {
     use std::io::BufRead as _;
     let mut child = Command::new(env!("CARGO_BIN_EXE_jwtkeep"))
         .args(args)
@@ -1287,10 +1287,39 @@ fn start_listening(
     };
     // The rest (the event log) is drained so that the service never blocks on it.
     std::thread::spawn(move || for _ in lines {});
-    (child, addr, seen)
+    (Running(Some(child)), addr, seen)
 }
 
-fn stop(mut child: std::process::Child) {
+/// A process the test started (a service, a gate): stopped with SIGTERM by
+/// [`stop`], which checks that it exits cleanly; killed when dropped
+/// otherwise, so that a failing test leaves no process behind.
+pub(crate) struct Running(Option<std::process::Child>);
+
+impl std::ops::Deref for Running {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        self.0.as_ref().expect("a running process")
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().expect("a running process")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Stops `running` with SIGTERM; it must exit 0.
+fn stop(mut running: Running) {
+    let mut child = running.0.take().expect("a running process");
     let pid = child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])

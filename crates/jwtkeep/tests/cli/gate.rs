@@ -46,7 +46,7 @@ fn status(answer: &str) -> u16 {
 
 /// A service (whose issuer is its own address) with alice and the client
 /// "gate", and a gate following it: (service, its address, gate, its address).
-fn service_and_gate(dir: &Path) -> (std::process::Child, String, std::process::Child, String) {
+fn service_and_gate(dir: &Path) -> (Running, String, Running, String) {
     service_and_gate_with(dir, &[], "")
 }
 
@@ -56,7 +56,7 @@ fn service_and_gate_with(
     dir: &Path,
     envs: &[(&str, &str)],
     rules: &str,
-) -> (std::process::Child, String, std::process::Child, String) {
+) -> (Running, String, Running, String) {
     let out = jwtkeep_in(
         dir,
         &["user", "add", "alice"],

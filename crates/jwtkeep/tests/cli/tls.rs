@@ -60,7 +60,7 @@ fn curl(dir: &Path, args: &[&str]) -> (i32, String) {
 }
 
 /// Starts `jwtkeep serve` over TLS in `dir` (with alice): the child and its address.
-fn serve_tls(dir: &Path, extra: &[&str]) -> (std::process::Child, String) {
+fn serve_tls(dir: &Path, extra: &[&str]) -> (Running, String) {
     let line = format!("{PASSWORD}\n");
     let out = jwtkeep_in(dir, &["user", "add", "alice"], Some(line.as_bytes()));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
