@@ -270,9 +270,14 @@ pub async fn revoke_user<S: Store>(store: &S, subject: &str, now: i64) -> Result
     store.revoke_families_of(subject, "admin", now).await
 }
 
-/// Refuses every token of `subject` issued before `now + 1` (`iat` is in
-/// whole seconds: one issued this very second must die too).
-async fn cut_off_subject<S: Store>(store: &S, subject: &str, now: i64) -> Result<(), StoreError> {
+/// Refuses every token of `subject` (a user, or a client's machine tokens)
+/// issued before `now + 1` (`iat` is in whole seconds: one issued this very
+/// second must die too); shared with the CLI.
+pub async fn cut_off_subject<S: Store>(
+    store: &S,
+    subject: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     store
         .revoke(
             Revocation::Subject {
@@ -288,16 +293,20 @@ async fn cut_off_subject<S: Store>(store: &S, subject: &str, now: i64) -> Result
 /// administrator: nobody could then administer the service without the
 /// command line and its files. (Two administrators removing each other at
 /// the same instant can still both succeed; the check reads the users once.)
-async fn ensure_not_last_administrator<S: Store>(store: &S, id: &str) -> Result<(), UserError> {
+/// The user as read, if there is one.
+async fn ensure_not_last_administrator<S: Store>(
+    store: &S,
+    id: &str,
+) -> Result<Option<User>, UserError> {
     let target = store.user_by_id(id).await.map_err(UserError::Store)?;
-    if target.is_some_and(|u| u.admin && !u.disabled) {
+    if target.as_ref().is_some_and(|u| u.admin && !u.disabled) {
         // Only then are the users read, to count the enabled administrators.
         let users = store.list_users(100_000).await.map_err(UserError::Store)?;
         if users.iter().filter(|u| u.admin && !u.disabled).count() <= 1 {
             return Err(UserError::LastAdministrator);
         }
     }
-    Ok(())
+    Ok(target)
 }
 
 /// Disables (ending every session) or enables the user `id`; shared with
@@ -405,13 +414,7 @@ pub(crate) async fn password<S: Store>(
 /// sessions go in one store step. The last enabled administrator cannot be
 /// deleted. The number of sessions ended.
 pub async fn delete_user<S: Store>(store: &S, id: &str, now: i64) -> Result<u64, UserError> {
-    ensure_not_last_administrator(store, id).await?;
-    if store
-        .user_by_id(id)
-        .await
-        .map_err(UserError::Store)?
-        .is_none()
-    {
+    if ensure_not_last_administrator(store, id).await?.is_none() {
         return Err(UserError::NoSuchUser);
     }
     cut_off_subject(store, id, now)

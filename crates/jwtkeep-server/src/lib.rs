@@ -41,8 +41,8 @@ use axum::Router;
 use jwtkeep_store::{MasterKey, RevocationView, Store, StoreStatus, TaskGuard, ViewSync};
 
 pub use admin::{
-    create_user, delete_user, reset_password, revoke_user, set_user_disabled, set_user_scopes,
-    UserError,
+    create_user, cut_off_subject, delete_user, reset_password, revoke_user, set_user_disabled,
+    set_user_scopes, UserError,
 };
 pub use cookies::{ACCESS_COOKIE, REFRESH_COOKIE};
 

@@ -11,8 +11,8 @@ use jwtkeep_core::encoding::TextEncoding;
 use jwtkeep_core::Secret;
 use jwtkeep_server::passwords::PasswordPool;
 use jwtkeep_server::{
-    create_user, delete_user, reset_password, revoke_user, set_user_disabled, set_user_scopes,
-    Config, KeyService, Purpose, Rotated, RotationMode, PURPOSES,
+    create_user, cut_off_subject, delete_user, reset_password, revoke_user, set_user_disabled,
+    set_user_scopes, Config, KeyService, Purpose, Rotated, RotationMode, PURPOSES,
 };
 use jwtkeep_store::{
     AnyStore, ClientSecretHash, Clients as _, Identity as _, Initialised, Revocation,
@@ -411,16 +411,7 @@ impl ClientOp<'_> {
                 // Its machine tokens (`sub` = its name) are cut off first, so
                 // that a failure leaves a client without tokens, not tokens
                 // without a client.
-                let now = clock::now_unix();
-                store
-                    .revoke(
-                        Revocation::Subject {
-                            subject: client.name.clone(),
-                            before: now.saturating_add(1),
-                        },
-                        now,
-                    )
-                    .await?;
+                cut_off_subject(&store, &client.name, clock::now_unix()).await?;
                 store.delete_client(&client.name).await?;
                 Ok(Vec::new())
             }
