@@ -22,6 +22,28 @@ pub const MAX_INSPECT_BYTES: usize = 64 * 1024;
 /// A lifetime longer than this is flagged.
 pub const LONG_LIFETIME_SECS: i64 = 24 * 3600;
 
+/// `2026-11-22T15:04:05Z` for a Unix time (proleptic Gregorian, UTC).
+pub fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Days to civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// A token decoded without any verification.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unverified {

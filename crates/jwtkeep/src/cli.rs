@@ -351,7 +351,7 @@ pub(crate) enum FailOn {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Walks the tree the way git sees it (.gitignore honoured, .git skipped) and checks\nJS/TS, Python, Go, Java/Kotlin, Ruby and Rust code for the none algorithm, hard-coded\nand fallback secrets (judged by `jwtkeep check`'s rules and the bundled list), decoding\nwithout verifying, verifying without an algorithms allow-list, expiry turned off,\nlifetimes over a day, sensitive claims, tokens in localStorage, express-jwt without\nisRevoked and tokens or secrets passed to loggers; any text file for committed JWTs\nand private keys; .env, docker-compose and Kubernetes files for weak secrets; and\n.env, *.pem and *.key files that git tracks or does not ignore.\n\nSuppress one finding with a comment on its line or the line above:\n  jwtkeep:ignore RULE-ID the reason\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nExamples:\n  jwtkeep scan\n  jwtkeep scan services/api --fail-on high\n  jwtkeep scan --format sarif > jwtkeep.sarif\n  jwtkeep scan --format json > baseline.json && jwtkeep scan --baseline baseline.json\n  jwtkeep scan --list-rules"
+    after_help = "Walks the tree the way git sees it (.gitignore honoured, .git skipped) and checks\nJS/TS, Python, Go, Java/Kotlin, Ruby and Rust code. Files that use a JWT library (or set\ncookies) are parsed, and literals are followed through names, members, concatenation,\nconversions and environment defaults to the key of the library's sign, verify, encode,\ndecode and key calls: hard-coded, fallback and predictable secrets are reported where\nthe literal is. Also: the none algorithm and mixed HS/RS algorithm lists, decoding\nwithout verifying and unverified claims deciding access, verifying without an algorithms\nallow-list, signing without expiry, expiry turned off, lifetimes over a day, sensitive\nclaims, tokens in localStorage or in cookies without HttpOnly/Secure/SameSite,\nexpress-jwt without isRevoked, tokens or secrets passed to loggers; committed JWTs\n(algorithm, issuer, expiry, and for HMAC tokens whether the secret is on the bundled\nlist, in a --wordlist or set elsewhere in the tree: then the token is forgeable) and\nprivate keys in any text file; weak secrets in .env, docker-compose and Kubernetes files;\n.env, *.pem and *.key files that git tracks or does not ignore. Test code (test\ndirectories and test files) is checked for committed tokens and keys only.\n\nSuppress one finding with a comment on its line or the line above:\n  jwtkeep:ignore RULE-ID the reason\n\nExit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nExamples:\n  jwtkeep scan\n  jwtkeep scan services/api --fail-on high\n  jwtkeep scan --wordlist leaked-secrets.txt\n  jwtkeep scan --format sarif > jwtkeep.sarif\n  jwtkeep scan --format json > baseline.json && jwtkeep scan --baseline baseline.json\n  jwtkeep scan --list-rules"
 )]
 pub(crate) struct ScanArgs {
     /// The directory (or file) to scan.
@@ -372,6 +372,12 @@ pub(crate) struct ScanArgs {
     /// Threads for the walk [default: all cores].
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<std::num::NonZeroUsize>,
+    /// A file of candidate secrets, one per line, tried on committed HMAC tokens (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) wordlist: Vec<PathBuf>,
+    /// Judge committed tokens' expiry as of this Unix time.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub(crate) now: Option<i64>,
     /// List the rules (with --json: their patterns too) instead of scanning.
     #[arg(long)]
     pub(crate) list_rules: bool,

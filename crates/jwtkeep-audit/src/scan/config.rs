@@ -3,6 +3,7 @@
 //! secrets by their very name.
 
 use std::path::Path;
+use zeroize::Zeroizing;
 
 use base64::Engine as _;
 use jwtkeep_core::strength::{check, FindingCode, InputEncoding, Severity};
@@ -141,7 +142,14 @@ impl ConfigPatterns {
     }
 
     /// Weak secrets set in a configuration file of `kind`.
-    pub(crate) fn weak_settings(&self, kind: ConfigKind, text: &[u8]) -> Vec<WeakSetting> {
+    /// Every value set (references to elsewhere left out) goes to `values`
+    /// with its offset, for the committed-token triage.
+    pub(crate) fn weak_settings(
+        &self,
+        kind: ConfigKind,
+        text: &[u8],
+        values: &mut Vec<(usize, Zeroizing<Vec<u8>>)>,
+    ) -> Vec<WeakSetting> {
         let mut out = Vec::new();
         let patterns: &[&Regex] = match kind {
             ConfigKind::Env | ConfigKind::EnvTemplate => &[&self.env_line],
@@ -176,7 +184,11 @@ impl ConfigPatterns {
                 {
                     continue;
                 }
-                if let Judgement::Weak { reason, known } = judge(&value) {
+                let judgement = judge(&value);
+                if !matches!(judgement, Judgement::Reference) {
+                    values.push((whole.start(), Zeroizing::new(value.clone().into_bytes())));
+                }
+                if let Judgement::Weak { reason, known } = judgement {
                     out.push(WeakSetting {
                         offset: whole.start(),
                         name,
@@ -257,21 +269,21 @@ mod tests {
     fn finds_weak_secrets_in_env_compose_and_kubernetes_files() {
         let p = ConfigPatterns::new().unwrap();
         let env = b"PORT=3000\nJWT_SECRET=supersecretkey\nexport REFRESH_SECRET='myapp-refresh-2024'\nAPI_SECRET=Jq3v9Xw2Lk8Rt5Zp1Mn7Bc4Hf6Gd0Sy2Ae9Ux3Wi5Ko8\n";
-        let found = p.weak_settings(ConfigKind::Env, env);
+        let found = p.weak_settings(ConfigKind::Env, env, &mut Vec::new());
         let names: Vec<&str> = found.iter().map(|w| w.name.as_str()).collect();
         assert_eq!(names, ["JWT_SECRET", "REFRESH_SECRET"]);
         assert!(found[0].known && !found[1].known);
 
         let compose = b"services:\n  api:\n    environment:\n      - JWT_SECRET=changeme\n      JWT_REFRESH_SECRET: \"${REFRESH}\"\n      SESSION_SECRET: 'secret123'\n";
         let names: Vec<String> = p
-            .weak_settings(ConfigKind::Yaml, compose)
+            .weak_settings(ConfigKind::Yaml, compose, &mut Vec::new())
             .into_iter()
             .map(|w| w.name)
             .collect();
         assert_eq!(names, ["JWT_SECRET", "SESSION_SECRET"]);
 
         let k8s = b"apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\ndata:\n  jwt-secret: c3VwZXJzZWNyZXRrZXk=\n  other: eA==\n---\nspec:\n  containers:\n    - env:\n        - name: JWT_SECRET\n          value: \"password1\"\n";
-        let found = p.weak_settings(ConfigKind::Yaml, k8s);
+        let found = p.weak_settings(ConfigKind::Yaml, k8s, &mut Vec::new());
         let names: Vec<&str> = found.iter().map(|w| w.name.as_str()).collect();
         assert_eq!(names, ["jwt-secret", "JWT_SECRET"]);
         assert!(found[0].known, "base64 of supersecretkey, decoded");
@@ -283,7 +295,7 @@ mod tests {
         let example =
             b"JWT_SECRET=changeme\nJWT_SECRET=<your secret>\nREFRESH_SECRET=supersecretkey\n";
         let names: Vec<String> = p
-            .weak_settings(ConfigKind::EnvTemplate, example)
+            .weak_settings(ConfigKind::EnvTemplate, example, &mut Vec::new())
             .into_iter()
             .map(|w| w.name)
             .collect();

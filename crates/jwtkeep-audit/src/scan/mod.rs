@@ -8,9 +8,12 @@
 //! closer.
 
 mod config;
+mod flow;
 mod lifetime;
 mod rules;
 mod sarif;
+mod syntax;
+mod triage;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -23,9 +26,11 @@ use sha2::Digest as _;
 
 pub use rules::{patterns_of, rule, Lang, RuleInfo, RULES};
 pub use sarif::sarif;
+pub use triage::{Triage, MAX_SEARCHED_TOKENS};
 
 use config::{ConfigKind, ConfigPatterns, Judgement};
 use rules::{Check, Pattern, PATTERNS};
+use syntax::{Family, Grammar};
 
 /// Files larger than this are skipped (minified bundles, data dumps).
 pub const MAX_FILE_BYTES: u64 = 8 << 20;
@@ -135,6 +140,40 @@ struct LangRules {
 pub struct Scanner {
     langs: Vec<(Lang, LangRules)>,
     config: ConfigPatterns,
+    /// Per language family: what a file must mention to be parsed.
+    selectors: Vec<(Family, Regex)>,
+    /// How committed tokens are judged.
+    triage: Triage,
+}
+
+/// What a file must mention to be parsed: a JWT library, or (where a rule
+/// looks at them) cookies. Files without a match keep the pattern pass only.
+const SELECTORS: &[(Family, &str)] = &[
+    (Family::Js, r"(?i)jwt|jsonwebtoken|jose|cookie"),
+    (Family::Python, r"(?i)jwt|jose|set_cookie"),
+    (Family::Go, r"(?i)jwt|http\.Cookie"),
+    (Family::Jvm, r"(?i)jwt|SecretKeySpec|MACSigner"),
+    (Family::Ruby, r"(?i)jwt"),
+    (Family::Rust, r"(?i)jwt|jsonwebtoken"),
+];
+
+/// Rules that still apply in test code: what is committed stays committed.
+const RULES_IN_TESTS: &[&str] = &[
+    "jwt-committed-token",
+    "private-key-committed",
+    "secret-file-not-ignored",
+    "weak-secret-in-config",
+];
+
+/// What one file yielded (no `Debug`: it holds secrets).
+#[derive(Default)]
+pub(crate) struct FileResult {
+    pub(crate) findings: Vec<Finding>,
+    /// Secrets set in the file (literals that reached a JWT key, values in
+    /// configuration files), for the committed-token triage.
+    pub(crate) secrets: Vec<triage::SecretAt>,
+    /// The committed tokens behind its `jwt-committed-token` findings.
+    pub(crate) tokens: Vec<triage::TokenAt>,
 }
 
 fn builder_options(b: &mut RegexBuilder) -> &mut RegexBuilder {
@@ -168,10 +207,28 @@ impl Scanner {
                 .collect::<Result<Vec<_>, regex::Error>>()?;
             langs.push((lang, LangRules { set, regexes }));
         }
+        let selectors = SELECTORS
+            .iter()
+            .map(|(family, re)| {
+                Ok((
+                    *family,
+                    builder_options(&mut RegexBuilder::new(re)).build()?,
+                ))
+            })
+            .collect::<Result<Vec<_>, regex::Error>>()?;
         Ok(Scanner {
             langs,
             config: ConfigPatterns::new()?,
+            selectors,
+            triage: Triage::default(),
         })
+    }
+
+    /// Judges committed tokens with these settings (the time, wordlists).
+    #[must_use]
+    pub fn with_triage(mut self, triage: Triage) -> Scanner {
+        self.triage = triage;
+        self
     }
 
     fn rules_for(&self, lang: Lang) -> Option<&LangRules> {
@@ -179,8 +236,30 @@ impl Scanner {
     }
 
     /// Scans one file's text; `path` is how findings name it.
+    /// Committed tokens are judged against the secrets of this file only.
     pub fn scan_text(&self, path: &str, text: &[u8]) -> Vec<Finding> {
+        let mut file = self.scan_file(path, text);
+        triage::apply(
+            &mut file.findings,
+            &file.tokens,
+            &file.secrets,
+            &self.triage,
+            1,
+        );
+        file.findings
+    }
+
+    /// Whether a file of `family` is worth parsing.
+    fn selected(&self, family: Family, text: &[u8]) -> bool {
+        self.selectors
+            .iter()
+            .any(|(f, re)| *f == family && re.is_match(text))
+    }
+
+    /// Scans one file: its findings, and the secrets that reached a key.
+    pub(crate) fn scan_file(&self, path: &str, text: &[u8]) -> FileResult {
         let mut file = FileScan::new(path, text);
+        let mut secrets: Vec<(usize, zeroize::Zeroizing<Vec<u8>>)> = Vec::new();
         let as_path = Path::new(path);
         if let Some(rules) = self.rules_for(Lang::of(as_path)) {
             for index in rules.set.matches(text).iter() {
@@ -191,7 +270,7 @@ impl Scanner {
         }
         if let Some(kind) = config::kind_of(as_path) {
             if kind != ConfigKind::KeyFile {
-                for weak in self.config.weak_settings(kind, text) {
+                for weak in self.config.weak_settings(kind, text, &mut secrets) {
                     let severity = if weak.known {
                         Severity::Critical
                     } else if kind == ConfigKind::EnvTemplate {
@@ -208,7 +287,42 @@ impl Scanner {
                 }
             }
         }
-        file.finish()
+        if let Some(grammar) = Grammar::of(as_path) {
+            if self.selected(grammar.family(), text) {
+                if let Some(module) = syntax::parse(grammar, text) {
+                    let flow = flow::Flow::new(&module, grammar.family(), text);
+                    let mut hits = Vec::new();
+                    flow.secrets(&mut hits, &mut secrets);
+                    flow.expiry(&mut hits);
+                    flow.algorithms(&mut hits);
+                    flow.cookies(&mut hits);
+                    flow.unverified_claims(&mut hits);
+                    file.refine(&module, hits);
+                }
+            }
+        }
+        let tokens = file.tokens();
+        let secrets = if is_test_path(path) {
+            Vec::new()
+        } else {
+            secrets
+                .into_iter()
+                .map(|(offset, secret)| triage::SecretAt {
+                    path: path.to_owned(),
+                    line: file.locate(offset).0,
+                    secret,
+                })
+                .collect()
+        };
+        let mut findings = file.finish();
+        if is_test_path(path) {
+            findings.retain(|f| RULES_IN_TESTS.contains(&f.rule.id));
+        }
+        FileResult {
+            findings,
+            secrets,
+            tokens,
+        }
     }
 
     /// Scans the tree at `root` on `threads` threads, honouring `.gitignore`
@@ -226,6 +340,8 @@ impl Scanner {
             source,
         })?;
         let findings = Mutex::new(Vec::new());
+        let tokens = Mutex::new(Vec::new());
+        let secrets = Mutex::new(Vec::new());
         let walked_secret_files = Mutex::new(HashSet::new());
         let (files, bytes, skipped) = (&progress.files, &progress.bytes, AtomicU64::new(0));
         let walker = ignore::WalkBuilder::new(root)
@@ -259,7 +375,10 @@ impl Scanner {
                 }
                 files.fetch_add(1, Ordering::Relaxed);
                 bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-                let mut found = self.scan_text(&rel, &text);
+                let file = self.scan_file(&rel, &text);
+                let mut found = file.findings;
+                lock(&tokens).extend(file.tokens);
+                lock(&secrets).extend(file.secrets);
                 if let Some(git) = git {
                     if secret_file(Path::new(&rel), &text) {
                         let how = if git.tracked.contains(&rel) {
@@ -295,6 +414,9 @@ impl Scanner {
                 }
             }
         }
+        let tokens = tokens.into_inner().unwrap_or_else(|e| e.into_inner());
+        let secrets = secrets.into_inner().unwrap_or_else(|e| e.into_inner());
+        triage::apply(&mut findings, &tokens, &secrets, &self.triage, threads);
         findings.sort_by(|a, b| {
             (&a.path, a.line, a.column, a.rule.id).cmp(&(&b.path, b.line, b.column, b.rule.id))
         });
@@ -364,7 +486,8 @@ struct FileScan<'t> {
     path: &'t str,
     text: &'t [u8],
     line_starts: Option<Vec<usize>>,
-    findings: Vec<Finding>,
+    /// Each finding, with the byte offset it is at.
+    findings: Vec<(usize, Finding)>,
 }
 
 impl<'t> FileScan<'t> {
@@ -420,7 +543,7 @@ impl<'t> FileScan<'t> {
         let (line, column, line_text) = self.locate(offset);
         let suppressed = suppression(line_text, rule.id)
             .or_else(|| suppression(self.line_text(line - 1), rule.id));
-        self.findings.push(Finding {
+        let finding = Finding {
             rule,
             severity,
             path: self.path.to_owned(),
@@ -429,7 +552,33 @@ impl<'t> FileScan<'t> {
             message,
             fingerprint: fingerprint(rule.id, self.path, &String::from_utf8_lossy(line_text)),
             suppressed,
+        };
+        self.findings.push((offset, finding));
+    }
+
+    /// Adds what the parse found. Pattern findings inside comments go (a
+    /// commented-out call is not code), except for committed tokens and keys;
+    /// a pattern finding on a line where the dataflow found the same rule
+    /// gives way to the dataflow's, which says where the value goes.
+    fn refine(&mut self, module: &syntax::Module, hits: Vec<flow::Hit>) {
+        self.findings.retain(|(offset, f)| {
+            matches!(f.rule.id, "jwt-committed-token" | "private-key-committed")
+                || !module.in_comment(*offset)
         });
+        for hit in hits {
+            let Some(rule) = rules::rule(hit.rule) else {
+                continue;
+            };
+            let (line, _, _) = self.locate(hit.at);
+            self.findings
+                .retain(|(_, f)| !(f.rule.id == rule.id && f.line == line));
+            self.push(
+                hit.rule,
+                hit.severity.unwrap_or(rule.severity),
+                hit.at,
+                hit.message,
+            );
+        }
     }
 
     fn apply(&mut self, regex: &Regex, pattern: &'static Pattern) {
@@ -451,14 +600,64 @@ impl<'t> FileScan<'t> {
         }
     }
 
-    fn finish(mut self) -> Vec<Finding> {
+    /// The tokens behind the committed-token findings.
+    fn tokens(&self) -> Vec<triage::TokenAt> {
         self.findings
-            .sort_by(|a, b| (a.line, a.column, a.rule.id).cmp(&(b.line, b.column, b.rule.id)));
-        // Two patterns of one rule may find the same place.
-        self.findings
-            .dedup_by(|a, b| a.rule.id == b.rule.id && a.line == b.line && a.column == b.column);
-        self.findings
+            .iter()
+            .filter(|(_, f)| f.rule.id == "jwt-committed-token")
+            .filter_map(|(offset, f)| {
+                Some(triage::TokenAt {
+                    path: f.path.clone(),
+                    line: f.line,
+                    column: f.column,
+                    token: triage::token_at(self.text, *offset)?,
+                })
+            })
+            .collect()
     }
+
+    fn finish(self) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = self.findings.into_iter().map(|(_, f)| f).collect();
+        findings.sort_by(|a, b| (a.line, a.column, a.rule.id).cmp(&(b.line, b.column, b.rule.id)));
+        // Two patterns of one rule may find the same place.
+        findings
+            .dedup_by(|a, b| a.rule.id == b.rule.id && a.line == b.line && a.column == b.column);
+        findings
+    }
+}
+
+/// Whether a path is test code: a test directory, or a test file by its
+/// language's naming convention. Test code signs with test secrets and
+/// exercises the dangerous calls on purpose.
+fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut parts = lower.split('/');
+    let file = parts.next_back().unwrap_or_default();
+    let in_test_dir = parts.any(|d| {
+        matches!(
+            d,
+            "test"
+                | "tests"
+                | "__tests__"
+                | "spec"
+                | "specs"
+                | "testdata"
+                | "fixtures"
+                | "__fixtures__"
+                | "__mocks__"
+                | "e2e"
+                | "testing"
+        )
+    });
+    let stem = file.split('.').next().unwrap_or_default();
+    in_test_dir
+        || stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_spec")
+        || stem.ends_with("test") && path.rsplit('/').next().is_some_and(|f| f.contains("Test"))
+        || file.contains(".test.")
+        || file.contains(".spec.")
+        || stem == "conftest"
 }
 
 /// Whether `line` carries `jwtkeep:ignore RULE reason` for `rule`; the reason.

@@ -170,6 +170,13 @@ pub static RULES: &[RuleInfo] = &[
         fix: "fail at start-up when the variable is missing instead of falling back",
     },
     RuleInfo {
+        id: "jwt-predictable-secret",
+        severity: Severity::High,
+        title: "a JWT secret is built from predictable parts",
+        reason: "an app name, a host or an environment name plus a constant is guessable by anyone who knows the app",
+        fix: "use a random secret of its own (jwtkeep gen secret), read whole from the environment or a secret store",
+    },
+    RuleInfo {
         id: "jwt-decode-without-verify",
         severity: Severity::High,
         title: "a token is decoded without checking its signature",
@@ -191,6 +198,20 @@ pub static RULES: &[RuleInfo] = &[
         fix: "keep exp validation on; give tokens a short lifetime and refresh them",
     },
     RuleInfo {
+        id: "jwt-no-expiry",
+        severity: Severity::High,
+        title: "a token is signed with no expiry",
+        reason: "a token without exp is valid forever: one leak is permanent",
+        fix: "give every token an exp (expiresIn: '15m', \"exp\": now + 15 minutes, ExpiresAt, setExpiration) and refresh it",
+    },
+    RuleInfo {
+        id: "jwt-mixed-algorithms",
+        severity: Severity::High,
+        title: "an algorithms allow-list mixes HMAC and public-key algorithms",
+        reason: "with one key for both, a public key can be used as an HMAC secret: anyone holding it forges tokens (RS/HS confusion)",
+        fix: "allow only the one algorithm the key is for; use separate keys and verifiers per algorithm",
+    },
+    RuleInfo {
         id: "jwt-long-lifetime",
         severity: Severity::Medium,
         title: "tokens live longer than a day",
@@ -210,6 +231,20 @@ pub static RULES: &[RuleInfo] = &[
         title: "a token is kept in localStorage or sessionStorage",
         reason: "any script on the page (one XSS) can read and send it away",
         fix: "keep tokens in HttpOnly, Secure, SameSite cookies (jwtkeep serve --cookies)",
+    },
+    RuleInfo {
+        id: "jwt-insecure-cookie",
+        severity: Severity::Medium,
+        title: "a token is put in a cookie without HttpOnly, Secure or SameSite",
+        reason: "without HttpOnly any script (one XSS) reads it, without Secure it travels in clear text, without SameSite other sites send it (CSRF)",
+        fix: "set httpOnly, secure and sameSite ('strict' or 'lax') on every token cookie; never set tokens through document.cookie",
+    },
+    RuleInfo {
+        id: "jwt-unverified-claims",
+        severity: Severity::Critical,
+        title: "claims of a token decoded without verification decide access",
+        reason: "anyone can write a token with any role or scope: without the signature check the claims are only what the caller says",
+        fix: "verify the token (signature, algorithm, exp, iss, aud) and read the claims from the verified result",
     },
     RuleInfo {
         id: "jwt-express-not-revoked",
@@ -728,6 +763,16 @@ pub(crate) static PATTERNS: &[Pattern] = &[
     },
 ];
 
+/// Rules found only by the dataflow over parsed files (no pattern of their own).
+#[cfg(test)]
+pub(crate) const FLOW_RULES: &[&str] = &[
+    "jwt-predictable-secret",
+    "jwt-no-expiry",
+    "jwt-mixed-algorithms",
+    "jwt-insecure-cookie",
+    "jwt-unverified-claims",
+];
+
 /// The `SECRETISH` name pattern, for configuration files.
 pub(crate) fn secretish() -> &'static str {
     SECRETISH
@@ -744,7 +789,8 @@ mod tests {
         }
         for r in RULES {
             let has_pattern = PATTERNS.iter().any(|p| p.rule == r.id);
-            let file_rule = matches!(r.id, "secret-file-not-ignored" | "weak-secret-in-config");
+            let file_rule = matches!(r.id, "secret-file-not-ignored" | "weak-secret-in-config")
+                || FLOW_RULES.contains(&r.id);
             assert!(has_pattern || file_rule, "{} has no pattern", r.id);
         }
     }

@@ -105,14 +105,15 @@ fn express_jwt_and_passport_rules_need_their_library() {
 
 #[test]
 fn a_strong_literal_secret_is_still_hard_coded_but_not_critical() {
-    let code = "jwt.sign(p, 'Jq3v9Xw2Lk8Rt5Zp1Mn7Bc4Hf6Gd0Sy2Ae9Ux3Wi5Ko8');\n";
+    let code =
+        "jwt.sign(p, 'Jq3v9Xw2Lk8Rt5Zp1Mn7Bc4Hf6Gd0Sy2Ae9Ux3Wi5Ko8', { expiresIn: '15m' });\n";
     assert_eq!(found("a.js", code), ["jwt-hardcoded-secret@1"]);
     assert_eq!(
         severity_of("a.js", code, "jwt-hardcoded-secret"),
         Severity::High
     );
     // A reference to the environment is not a secret.
-    assert!(found("a.js", "jwt.sign(p, `${SECRET}`);\n").is_empty());
+    assert!(found("a.js", "jwt.sign(p, `${SECRET}`, { expiresIn: 60 });\n").is_empty());
 }
 
 #[test]
@@ -147,7 +148,11 @@ print("token:", token)
 #[test]
 fn authlib_takes_the_key_third() {
     let code = "from authlib.jose import jwt\ns = jwt.encode({'alg': 'HS256'}, payload, 'secret')\nt = jwt.encode(header, {'sub': '1'}, key)\n";
-    assert_eq!(found("a.py", code), ["jwt-hardcoded-secret@2"]);
+    // The third call's payload has no exp.
+    assert_eq!(
+        found("a.py", code),
+        ["jwt-hardcoded-secret@2", "jwt-no-expiry@3"]
+    );
 }
 
 #[test]
@@ -315,7 +320,7 @@ fn sarif_lists_every_rule_and_marks_suppressions() {
     let report = Report {
         findings: scanner().scan_text(
             "a.js",
-            b"jwt.decode(t); // jwtkeep:ignore jwt-decode-without-verify reading kid\njwt.sign(p, 'secret');\n",
+            b"jwt.decode(t); // jwtkeep:ignore jwt-decode-without-verify reading kid\njwt.sign(p, 'secret', { expiresIn: 60 });\n",
         ),
         ..Report::default()
     };

@@ -36,6 +36,8 @@ pub enum Source {
     Wordlist,
     /// A mutation of a word the user gave as a hint.
     Hint,
+    /// A secret written in the scanned tree.
+    Tree,
 }
 
 impl Source {
@@ -46,6 +48,7 @@ impl Source {
             Source::Bundled => "bundled",
             Source::Wordlist => "wordlist",
             Source::Hint => "hint",
+            Source::Tree => "tree",
         }
     }
 }

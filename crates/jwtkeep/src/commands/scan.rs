@@ -7,7 +7,9 @@ use std::process::Command;
 use std::sync::atomic::Ordering;
 
 use anyhow::{Context as _, Result};
-use jwtkeep_audit::scan::{patterns_of, sarif, GitFiles, Report, ScanProgress, Scanner, RULES};
+use jwtkeep_audit::scan::{
+    patterns_of, sarif, GitFiles, Report, ScanProgress, Scanner, Triage, RULES,
+};
 use jwtkeep_core::strength::Severity;
 use serde_json::{json, Value};
 
@@ -177,7 +179,20 @@ pub(crate) fn run(args: &ScanArgs) -> Result<Outcome> {
         );
     }
     let known = args.baseline.as_deref().map(baseline).transpose()?;
-    let scanner = Scanner::new()?;
+    let mut wordlists = Vec::new();
+    for path in &args.wordlist {
+        let words = std::fs::read(path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read the wordlist {}: {e}: give a readable file of candidate secrets, one per line",
+                path.display()
+            )
+        })?;
+        wordlists.push(zeroize::Zeroizing::new(words));
+    }
+    let scanner = Scanner::new()?.with_triage(Triage {
+        now: Some(args.now.unwrap_or_else(crate::clock::now_unix)),
+        wordlists,
+    });
     let git_dir = if root.is_dir() {
         root.as_path()
     } else {
