@@ -43,9 +43,13 @@ pub(crate) type TreeSecret = (usize, zeroize::Zeroizing<Vec<u8>>);
 /// What a value can be.
 #[derive(Debug)]
 enum Val {
-    Lit { text: String, at: usize },
+    Lit {
+        text: String,
+        at: usize,
+    },
     Env(String),
-    Concat(Vec<Val>),
+    /// Parts joined, and where the first literal written in the join itself is.
+    Concat(Vec<Val>, Option<usize>),
     Alt(Vec<Val>),
     Unknown,
 }
@@ -254,7 +258,13 @@ impl<'m> Flow<'m> {
                 text: text.clone(),
                 at: *at,
             },
-            Expr::Concat(parts) => Val::Concat(parts.iter().map(|p| self.value(p, h)).collect()),
+            Expr::Concat(parts) => {
+                let written = parts.iter().find_map(|p| match p {
+                    Expr::Str { at, .. } => Some(*at),
+                    _ => None,
+                });
+                Val::Concat(parts.iter().map(|p| self.value(p, h)).collect(), written)
+            }
             Expr::Path(p, _) => {
                 if let Some(var) = Self::env_path(p) {
                     return Val::Env(var.to_owned());
@@ -373,8 +383,20 @@ impl<'m> Flow<'m> {
                     parts.extend(recv().map(|r| self.value(r, h)));
                 }
                 parts.extend(call.args.iter().map(|a| self.value(&a.value, h)));
-                Val::Concat(parts)
+                let written = match recv().or_else(first) {
+                    Some(Expr::Str { at, .. }) => Some(*at),
+                    _ => None,
+                };
+                Val::Concat(parts, written)
             }
+            // A function of this file: what it returns.
+            _ if call.recv.is_none() => match self.by_path.get(path) {
+                Some(values) => match values.as_slice() {
+                    [f @ Expr::Func(_)] => self.value(f, h),
+                    _ => Val::Unknown,
+                },
+                None => Val::Unknown,
+            },
             _ => Val::Unknown,
         }
     }
@@ -1057,12 +1079,12 @@ fn classify(val: &Val, beside_env: bool, out: &mut Vec<(Kind, usize, String)>) {
             let env = beside_env
                 || branches
                     .iter()
-                    .any(|b| matches!(b, Val::Env(_) | Val::Unknown | Val::Concat(_)));
+                    .any(|b| matches!(b, Val::Env(_) | Val::Unknown | Val::Concat(..)));
             for b in branches {
                 classify(b, env, out);
             }
         }
-        Val::Concat(parts) => {
+        Val::Concat(parts, written) => {
             let mut text = String::new();
             let mut first_at = None;
             let mut envs = Vec::new();
@@ -1077,7 +1099,9 @@ fn classify(val: &Val, beside_env: bool, out: &mut Vec<(Kind, usize, String)>) {
                     _ => return,
                 }
             }
-            let Some(at) = first_at else { return };
+            let Some(at) = written.or(first_at) else {
+                return;
+            };
             if envs.is_empty() {
                 out.push((
                     if beside_env {

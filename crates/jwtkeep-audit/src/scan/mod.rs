@@ -556,8 +556,9 @@ impl<'t> FileScan<'t> {
         self.findings.push((offset, finding));
     }
 
-    /// Adds what the parse found. Pattern findings inside comments go (a
-    /// commented-out call is not code), except for committed tokens and keys;
+    /// Adds what the parse found. Pattern findings inside comments and
+    /// multi-line strings go (a commented-out call, an example in a
+    /// docstring, is not code), except for committed tokens and keys;
     /// a pattern finding on a line where the dataflow found the same rule
     /// gives way to the dataflow's, which says where the value goes.
     fn refine(&mut self, module: &syntax::Module, hits: Vec<flow::Hit>) {
@@ -618,6 +619,15 @@ impl<'t> FileScan<'t> {
 
     fn finish(self) -> Vec<Finding> {
         let mut findings: Vec<Finding> = self.findings.into_iter().map(|(_, f)| f).collect();
+        // With the signature check off, a missing algorithms list is moot.
+        let unverified: HashSet<usize> = findings
+            .iter()
+            .filter(|f| f.rule.id == "jwt-decode-without-verify")
+            .map(|f| f.line)
+            .collect();
+        findings.retain(|f| {
+            !(f.rule.id == "jwt-verify-without-algorithms" && unverified.contains(&f.line))
+        });
         findings.sort_by(|a, b| (a.line, a.column, a.rule.id).cmp(&(b.line, b.column, b.rule.id)));
         // Two patterns of one rule may find the same place.
         findings

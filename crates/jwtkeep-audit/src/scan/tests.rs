@@ -135,8 +135,8 @@ print("token:", token)
             "jwt-hardcoded-secret@3",
             "jwt-long-lifetime@4",
             "jwt-none-alg@5",
+            // With the signature off, the missing algorithms list is moot.
             "jwt-decode-without-verify@6",
-            "jwt-verify-without-algorithms@6",
             "jwt-secret-fallback@7",
             "jwt-verify-without-algorithms@8",
             "jwt-expiry-disabled@9",
@@ -343,4 +343,122 @@ fn sarif_lists_every_rule_and_marks_suppressions() {
         2
     );
     assert_eq!(run["originalUriBaseIds"]["SRCROOT"]["uri"], "file:///repo/");
+}
+
+/// An HS256 token signed with `secret`, its claims as given.
+fn hs256(secret: &[u8], claims: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let input = format!(
+        "{}.{}",
+        b64(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(claims.as_bytes())
+    );
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
+    let tag = aws_lc_rs::hmac::sign(&key, input.as_bytes());
+    format!("{input}.{}", b64(tag.as_ref()))
+}
+
+fn triaged(files: &[(&str, String)], wordlist: &str) -> Vec<Finding> {
+    let dir = std::env::temp_dir().join(format!("jwtkeep-triage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text)
+            .or_else(|_| {
+                std::fs::create_dir_all(&dir)?;
+                std::fs::write(dir.join(name), text)
+            })
+            .unwrap();
+    }
+    let scanner = Scanner::new().unwrap().with_triage(Triage {
+        now: Some(1_800_000_000),
+        wordlists: vec![zeroize::Zeroizing::new(wordlist.as_bytes().to_vec())],
+    });
+    let report = scanner
+        .scan_tree(&dir, None, 2, &ScanProgress::default())
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    report
+        .findings
+        .into_iter()
+        .filter(|f| f.rule.id == "jwt-committed-token")
+        .collect()
+}
+
+#[test]
+fn committed_tokens_are_forgeable_when_their_secret_is_known() {
+    let live = r#"{"sub":"1","iss":"https://api.example.com","exp":2000000000}"#;
+    let expired = r#"{"sub":"1","exp":1600000000}"#;
+    let bundled = hs256(b"secret", live);
+    let in_tree = hs256(b"Vx9qLr2T8mWz4KpYb7NcQ3sHd6Fj1Ga5", r#"{"sub":"2"}"#);
+    let in_wordlist = hs256(b"acme-2024-signing", live);
+    let unknown = hs256(b"zq-unknown-8w7e6r5t4y3u2i1o", live);
+    let old_unknown = hs256(b"zq-unknown-8w7e6r5t4y3u2i1o", expired);
+    let old_bundled = hs256(b"secret", expired);
+    let found = triaged(
+        &[
+            ("a.md", format!("Bearer {bundled}\n")),
+            (
+                ".env",
+                "JWT_SECRET=Vx9qLr2T8mWz4KpYb7NcQ3sHd6Fj1Ga5\n".to_owned(),
+            ),
+            ("b.http", format!("Authorization: Bearer {in_tree}\n")),
+            (
+                "c.txt",
+                format!("{in_wordlist}\n{unknown}\n{old_unknown}\n{old_bundled}\n"),
+            ),
+        ],
+        "alpha\nacme-2024-signing\n",
+    );
+    let by = |path: &str, line: usize| {
+        found
+            .iter()
+            .find(|f| f.path == path && f.line == line)
+            .unwrap_or_else(|| panic!("no finding at {path}:{line}"))
+    };
+    let a = by("a.md", 1);
+    assert_eq!(a.severity, Severity::Critical);
+    assert!(a.message.contains("forgeable"), "{}", a.message);
+    assert!(a.message.contains("bundled list"));
+    assert!(a.message.contains(r#"issuer "https://api.example.com""#));
+    assert!(a.message.contains("live until 2033-05-18T03:33:20Z"));
+    let b = by("b.http", 1);
+    assert_eq!(b.severity, Severity::Critical);
+    assert!(
+        b.message.contains("written in this tree (.env:1)"),
+        "{}",
+        b.message
+    );
+    assert!(b.message.contains("no expiry"));
+    let c = by("c.txt", 1);
+    assert!(c.message.contains("in your wordlist"), "{}", c.message);
+    assert_eq!(by("c.txt", 2).severity, Severity::High);
+    assert!(by("c.txt", 2).message.contains("not on the bundled list"));
+    let old = by("c.txt", 3);
+    assert_eq!(old.severity, Severity::Medium);
+    assert!(old.message.contains("expired 2020-09-13T12:26:40Z"));
+    // Expired, but the secret is known: new tokens can be signed.
+    let old_known = by("c.txt", 4);
+    assert_eq!(old_known.severity, Severity::Critical);
+    assert!(old_known.message.contains("sign new tokens"));
+    // Never a token, nor a secret, in a message.
+    for f in &found {
+        for t in [&bundled, &in_tree, &in_wordlist, &unknown] {
+            let signature = t.rsplit('.').next().unwrap();
+            assert!(!f.message.contains(signature), "{}", f.message);
+        }
+        assert!(!f.message.contains("Vx9qLr2T8mWz4KpYb7NcQ3sHd6Fj1Ga5"));
+        assert!(!f.message.contains("acme-2024-signing"));
+    }
+}
+
+#[test]
+fn deeply_nested_code_in_a_parsed_file_is_no_crash() {
+    let depth = 100_000;
+    let code = format!(
+        "const jwt = require('jsonwebtoken');\nconst x = {}1{};\njwt.sign(p, 'secret', {{ expiresIn: 60 }});\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    assert!(found("deep.js", &code).contains(&"jwt-hardcoded-secret@3".to_owned()));
 }

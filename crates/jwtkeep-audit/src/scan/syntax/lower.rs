@@ -100,14 +100,15 @@ pub(crate) struct Module {
     pub(crate) calls: Vec<Call>,
     /// Every member or subscript read as a path, and where.
     pub(crate) reads: Vec<(String, usize)>,
-    /// Byte ranges of comments.
+    /// Byte ranges of comments and of multi-line string literals
+    /// (docstrings, examples): text, not code.
     pub(crate) comments: Vec<(usize, usize)>,
     /// Rust and Go struct types declared here, with their field names.
     pub(crate) structs: Vec<(String, Vec<String>)>,
 }
 
 impl Module {
-    /// Whether byte `offset` is inside a comment.
+    /// Whether byte `offset` is inside a comment or a multi-line string.
     pub(crate) fn in_comment(&self, offset: usize) -> bool {
         let i = self.comments.partition_point(|&(start, _)| start <= offset);
         i > 0
@@ -195,6 +196,21 @@ impl<'t> Lower<'t> {
             "comment" | "line_comment" | "block_comment" | "multiline_comment" => {
                 module.comments.push((node.start_byte(), node.end_byte()));
                 false
+            }
+            "string"
+            | "string_literal"
+            | "template_string"
+            | "raw_string_literal"
+            | "interpreted_string_literal"
+            | "multiline_string_literal" => {
+                // Multi-line strings are documentation and examples (docstrings,
+                // text blocks); a one-line string may be a key in code
+                // (`"verify_signature": False`).
+                if node.start_position().row != node.end_position().row {
+                    module.comments.push((node.start_byte(), node.end_byte()));
+                }
+                // Interpolations hold code.
+                true
             }
             "call_expression"
             | "new_expression"
@@ -299,6 +315,20 @@ impl<'t> Lower<'t> {
                     for (n, v) in names.into_iter().zip(values) {
                         bind(n, self.expr(v, 0));
                     }
+                }
+            }
+            // A named function: calls to it stand for what it returns.
+            "function_declaration"
+            | "function_definition"
+            | "function_item"
+            | "method_declaration"
+            | "method" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    module.bindings.push(Binding {
+                        path: self.text(name).to_owned(),
+                        value: self.func(node, 0),
+                        at,
+                    });
                 }
             }
             // Kotlin: `val a = x`.
@@ -530,7 +560,9 @@ impl<'t> Lower<'t> {
                 text: self.text(node).trim_start_matches(':').to_owned(),
                 at,
             },
-            "true" | "false" | "boolean_literal" => Expr::Bool(self.text(node) == "true"),
+            "true" | "false" | "boolean_literal" => {
+                Expr::Bool(self.text(node).eq_ignore_ascii_case("true"))
+            }
             "number"
             | "integer"
             | "float"

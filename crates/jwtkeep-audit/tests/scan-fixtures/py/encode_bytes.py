@@ -1,0 +1,4 @@
+import jwt
+key = "bytes-secret-value".encode("utf-8")  # jwtkeep:expect jwt-hardcoded-secret
+def verify(token):
+    return jwt.decode(token, key=key, algorithms=["HS256"])

@@ -1,0 +1,3 @@
+def login_response(resp, token):
+    resp.set_cookie("access_token", token, httponly=True, secure=True, samesite="Strict")
+    return resp
