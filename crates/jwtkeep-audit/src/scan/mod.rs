@@ -96,6 +96,8 @@ pub struct Report {
     pub bytes: u64,
     /// Files skipped as binary or larger than [`MAX_FILE_BYTES`].
     pub skipped: u64,
+    /// Files parsed for the dataflow (the rest had the pattern pass only).
+    pub parsed: u64,
 }
 
 impl Report {
@@ -174,6 +176,8 @@ pub(crate) struct FileResult {
     pub(crate) secrets: Vec<triage::SecretAt>,
     /// The committed tokens behind its `jwt-committed-token` findings.
     pub(crate) tokens: Vec<triage::TokenAt>,
+    /// Whether it was parsed.
+    pub(crate) parsed: bool,
 }
 
 fn builder_options(b: &mut RegexBuilder) -> &mut RegexBuilder {
@@ -260,6 +264,7 @@ impl Scanner {
     pub(crate) fn scan_file(&self, path: &str, text: &[u8]) -> FileResult {
         let mut file = FileScan::new(path, text);
         let mut secrets: Vec<(usize, zeroize::Zeroizing<Vec<u8>>)> = Vec::new();
+        let mut parsed = false;
         let as_path = Path::new(path);
         if let Some(rules) = self.rules_for(Lang::of(as_path)) {
             for index in rules.set.matches(text).iter() {
@@ -290,6 +295,7 @@ impl Scanner {
         if let Some(grammar) = Grammar::of(as_path) {
             if self.selected(grammar.family(), text) {
                 if let Some(module) = syntax::parse(grammar, text) {
+                    parsed = true;
                     let flow = flow::Flow::new(&module, grammar.family(), text);
                     let mut hits = Vec::new();
                     flow.secrets(&mut hits, &mut secrets);
@@ -322,6 +328,7 @@ impl Scanner {
             findings,
             secrets,
             tokens,
+            parsed,
         }
     }
 
@@ -344,6 +351,7 @@ impl Scanner {
         let secrets = Mutex::new(Vec::new());
         let walked_secret_files = Mutex::new(HashSet::new());
         let (files, bytes, skipped) = (&progress.files, &progress.bytes, AtomicU64::new(0));
+        let parsed = AtomicU64::new(0);
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
             .git_global(false)
@@ -376,6 +384,9 @@ impl Scanner {
                 files.fetch_add(1, Ordering::Relaxed);
                 bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
                 let file = self.scan_file(&rel, &text);
+                if file.parsed {
+                    parsed.fetch_add(1, Ordering::Relaxed);
+                }
                 let mut found = file.findings;
                 lock(&tokens).extend(file.tokens);
                 lock(&secrets).extend(file.secrets);
@@ -425,6 +436,7 @@ impl Scanner {
             files: files.load(Ordering::Relaxed),
             bytes: bytes.load(Ordering::Relaxed),
             skipped: skipped.into_inner(),
+            parsed: parsed.into_inner(),
         })
     }
 }
@@ -932,5 +944,7 @@ fn human_duration(secs: u64) -> String {
     }
 }
 
+#[cfg(test)]
+mod fixtures;
 #[cfg(test)]
 mod tests;

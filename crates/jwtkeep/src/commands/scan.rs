@@ -255,6 +255,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<Outcome> {
                 "files": report.files,
                 "bytes": report.bytes,
                 "skipped": report.skipped,
+                "parsed": report.parsed,
                 "baselined": baselined,
                 "git": git.is_some(),
             }))?;

@@ -238,3 +238,96 @@ fn bad_input_is_a_one_line_usage_error() {
         "cannot read the baseline",
     );
 }
+
+fn token_finding(doc: &Value) -> &Value {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "jwt-committed-token")
+        .unwrap()
+}
+
+#[test]
+fn a_committed_token_signed_with_a_secret_in_the_tree_is_forgeable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    let secret = "Vx9qLr2T8mWz4KpYb7NcQ3sHd6Fj1Ga5";
+    write(d, "deploy/jwt.secret", secret);
+    let mut perms = fs::metadata(d.join("deploy/jwt.secret"))
+        .unwrap()
+        .permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
+    fs::set_permissions(d.join("deploy/jwt.secret"), perms).unwrap();
+    let signed = jwtkeep_in(
+        d,
+        &[
+            "token",
+            "sign",
+            "--secret-file",
+            "deploy/jwt.secret",
+            "--secret-encoding",
+            "raw",
+            "--alg",
+            "HS256",
+            "--sub",
+            "u1",
+            "--iss",
+            "https://api.example.com",
+            "--exp",
+            "1h",
+        ],
+        None,
+    );
+    assert_eq!(code(&signed), 0, "{}", stderr(&signed));
+    let token = stdout(&signed).trim().to_owned();
+    fs::remove_file(d.join("deploy/jwt.secret")).unwrap();
+    // The secret is set in the repository's .env (committed: an ignored file
+    // is not in the repository and tells its readers nothing); the token is in the docs.
+    write(d, ".env", &format!("JWT_SECRET={secret}\n"));
+    write(
+        d,
+        "docs/api.md",
+        &format!("curl -H 'Authorization: Bearer {token}'\n"),
+    );
+    git(d, &["add", "-A"]);
+    let (exit, doc) = scan_json(d, &[]);
+    assert_eq!(exit, 1);
+    let finding = token_finding(&doc);
+    assert_eq!(finding["severity"], "critical");
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("forgeable"), "{message}");
+    assert!(message.contains("(.env:1)"), "{message}");
+    assert!(
+        message.contains("issuer \"https://api.example.com\""),
+        "{message}"
+    );
+    assert!(!message.contains(secret) && !message.contains(token.rsplit('.').next().unwrap()));
+
+    // Judged at a time after its expiry: still critical, the secret is known.
+    let (_, later) = scan_json(d, &["--now", "4102444800"]);
+    let message = token_finding(&later)["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("expired") && message.contains("sign new tokens"),
+        "{message}"
+    );
+
+    // Without the secret in the tree, a live token is high and says it was searched.
+    fs::remove_file(d.join(".env")).unwrap();
+    git(d, &["rm", "-q", "--cached", ".env"]);
+    let (_, doc) = scan_json(d, &[]);
+    assert_eq!(token_finding(&doc)["severity"], "high");
+    // A wordlist holding it makes it forgeable again.
+    write(d, "words.txt", &format!("alpha\n{secret}\n"));
+    let (_, doc) = scan_json(d, &["--wordlist", "words.txt"]);
+    let f = token_finding(&doc);
+    assert!(f["message"].as_str().unwrap().contains("in your wordlist"));
+    assert_usage_error(
+        &jwtkeep_in(d, &["scan", "--wordlist", "missing.txt"], None),
+        "cannot read the wordlist",
+    );
+}

@@ -8,19 +8,18 @@
 //! marked line with the marked rule is a true positive; any other finding is
 //! a false positive; a mark without its finding is a miss.
 //!
-//! `cargo test -p jwtkeep-audit --test scan_fixtures -- --nocapture` prints the table.
+//! `cargo test -p jwtkeep-audit --lib fixtures -- --nocapture` prints the table.
 
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,
-    clippy::print_stdout,
     clippy::cast_precision_loss
 )]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use jwtkeep_audit::scan::{ScanProgress, Scanner, Triage};
+use super::{ScanProgress, Scanner, Triage};
 
 const MARK: &str = "jwtkeep:expect";
 
