@@ -40,8 +40,7 @@ pub(crate) struct Hit {
 /// A literal that reached a key, and where: kept for the committed-token triage.
 pub(crate) type TreeSecret = (usize, zeroize::Zeroizing<Vec<u8>>);
 
-/// What a value can be.
-#[derive(Debug)]
+/// What a value can be (no `Debug`: literals may be secrets).
 enum Val {
     Lit {
         text: String,

@@ -9,8 +9,9 @@ use tree_sitter::{Node, Tree};
 
 use super::{Grammar, MAX_DEPTH};
 
-/// An expression, reduced to what the dataflow follows.
-#[derive(Clone, Debug)]
+/// An expression, reduced to what the dataflow follows. Its `Debug` never
+/// shows a literal's text: literals may be secrets.
+#[derive(Clone)]
 pub(crate) enum Expr {
     /// A string literal without interpolation: its text as written between
     /// the quotes, and the byte offset of the literal.
@@ -52,6 +53,36 @@ pub(crate) enum Expr {
     Func(Vec<Expr>),
     /// Anything else.
     Other,
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expr::Str { at, .. } => write!(f, "Str([redacted] at {at})"),
+            Expr::Concat(parts) => f.debug_tuple("Concat").field(parts).finish(),
+            Expr::Path(p, at) => f.debug_tuple("Path").field(p).field(at).finish(),
+            Expr::Member(o, n) => f.debug_tuple("Member").field(o).field(n).finish(),
+            Expr::Either(a, b) => f.debug_tuple("Either").field(a).field(b).finish(),
+            Expr::Call(c) => c.fmt(f),
+            Expr::Object {
+                ty,
+                pairs,
+                items,
+                at,
+            } => f
+                .debug_struct("Object")
+                .field("ty", ty)
+                .field("pairs", pairs)
+                .field("items", items)
+                .field("at", at)
+                .finish(),
+            Expr::List(items, at) => f.debug_tuple("List").field(items).field(at).finish(),
+            Expr::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+            Expr::Num(n) => f.debug_tuple("Num").field(n).finish(),
+            Expr::Func(r) => f.debug_tuple("Func").field(r).finish(),
+            Expr::Other => f.write_str("Other"),
+        }
+    }
 }
 
 /// A call, a method call or a constructor.
