@@ -50,7 +50,28 @@ enum Val {
     /// Parts joined, and where the first literal written in the join itself is.
     Concat(Vec<Val>, Option<usize>),
     Alt(Vec<Val>),
+    /// What another file gives: `name` (a dotted path, empty for the whole
+    /// module) of the module written `module` (empty: this file's package).
+    Import {
+        module: String,
+        name: String,
+    },
     Unknown,
+}
+
+/// A key argument that names a value of another file, to be followed there.
+#[derive(Clone)]
+pub(crate) struct Imported {
+    /// The file whose code names it.
+    pub(crate) from: String,
+    /// The module as written in that file (empty: the file's own package).
+    pub(crate) module: String,
+    /// The dotted name in that module.
+    pub(crate) name: String,
+    /// Whether an environment value stands beside it (a literal is a fallback).
+    pub(crate) beside_env: bool,
+    /// The call it reaches, and where: `jwt.sign (src/auth.js:12)`.
+    pub(crate) reaches: String,
 }
 
 /// A key argument and the call it is given to.
@@ -103,6 +124,15 @@ pub(crate) struct Flow<'m> {
     text: &'m [u8],
     by_path: HashMap<&'m str, Vec<&'m Expr>>,
     by_last: HashMap<&'m str, HashSet<&'m str>>,
+}
+
+/// `a.b` joined to `c`: `a.b.c`; either may be empty.
+pub(crate) fn join_path(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_owned(),
+        (_, true) => a.to_owned(),
+        _ => format!("{a}.{b}"),
+    }
 }
 
 fn last(path: &str) -> &str {
@@ -247,6 +277,49 @@ impl<'m> Flow<'m> {
         .find_map(|p| path.strip_prefix(p))
     }
 
+    /// `config.jwt.secret` where `config` names an import: that module's
+    /// `jwt.secret` (or the imported name's).
+    fn imported(&self, path: &str, h: usize) -> Option<Val> {
+        let (head, rest) = path.split_once('.')?;
+        let bound = self.by_path.get(head)?;
+        let [Expr::Call(call)] = bound.as_slice() else {
+            return None;
+        };
+        if !matches!(call.name.as_str(), "import" | "require") {
+            return None;
+        }
+        match self.call_value(call, h) {
+            Val::Import { module, name } => Some(Val::Import {
+                module,
+                name: join_path(&name, rest),
+            }),
+            _ => None,
+        }
+    }
+
+    /// A name bound nowhere in this file: in Go, a package-level name of
+    /// another file of the package; in Java and Kotlin, a class of the same
+    /// package (`Config.SECRET`).
+    fn unbound(&self, path: &str) -> Val {
+        let same_package = match self.family {
+            Family::Go => !self.by_path.contains_key(root(path)),
+            Family::Jvm => {
+                path.contains('.')
+                    && root(path).starts_with(|c: char| c.is_ascii_uppercase())
+                    && !self.by_path.contains_key(root(path))
+            }
+            _ => false,
+        };
+        if same_package {
+            Val::Import {
+                module: String::new(),
+                name: path.to_owned(),
+            }
+        } else {
+            Val::Unknown
+        }
+    }
+
     fn value(&self, e: &'m Expr, hops: usize) -> Val {
         if hops > MAX_HOPS {
             return Val::Unknown;
@@ -268,13 +341,16 @@ impl<'m> Flow<'m> {
                 if let Some(var) = Self::env_path(p) {
                     return Val::Env(var.to_owned());
                 }
+                if let Some(imported) = self.imported(p, h) {
+                    return imported;
+                }
                 let values: Vec<Val> = self
                     .bound(p)
                     .into_iter()
                     .map(|v| self.value(v, h))
                     .collect();
                 match values.len() {
-                    0 => Val::Unknown,
+                    0 => self.unbound(p),
                     1 => values.into_iter().next().unwrap_or(Val::Unknown),
                     _ => Val::Alt(values),
                 }
@@ -285,6 +361,14 @@ impl<'m> Flow<'m> {
                 Expr::Object { pairs, .. } => {
                     member(pairs, &[name.as_str()]).map_or(Val::Unknown, |v| self.value(v, h))
                 }
+                // `const { secret } = require("./config")`.
+                Expr::Call(call) => match self.call_value(call, h) {
+                    Val::Import { module, name: base } => Val::Import {
+                        module,
+                        name: join_path(&base, name),
+                    },
+                    _ => Val::Unknown,
+                },
                 _ => Val::Unknown,
             },
             Expr::Func(returns) => match returns.as_slice() {
@@ -334,7 +418,29 @@ impl<'m> Flow<'m> {
             };
         }
         let recv = || call.recv.as_ref();
+        let text_of = |e: Option<&Expr>| match e {
+            Some(Expr::Str { text, .. }) => Some(text.clone()),
+            _ => None,
+        };
         match name {
+            // An import (see `syntax::lower`), or CommonJS `require("./config")`.
+            "import" if call.recv.is_none() => {
+                match (
+                    text_of(arg(&call.args, usize::MAX, "module")),
+                    text_of(arg(&call.args, usize::MAX, "name")),
+                ) {
+                    (Some(module), name) => Val::Import {
+                        module,
+                        name: name.unwrap_or_default(),
+                    },
+                    (None, _) => Val::Unknown,
+                }
+            }
+            "require" if call.recv.is_none() && self.family == Family::Js => text_of(first())
+                .map_or(Val::Unknown, |module| Val::Import {
+                    module,
+                    name: String::new(),
+                }),
             // `x.unwrap_or("dev")`, `Optional...orElse("dev")`, `getOrDefault("X", "dev")`.
             "unwrap_or" | "unwrap_or_else" | "orElse" | "or" => {
                 let mut alts = Vec::new();
@@ -394,9 +500,18 @@ impl<'m> Flow<'m> {
                     [f @ Expr::Func(_)] => self.value(f, h),
                     _ => Val::Unknown,
                 },
+                // Or of another file: `config.JWTKey()`, Go's `jwtKey()`.
+                None if !path.is_empty() => {
+                    self.imported(path, h).unwrap_or_else(|| self.unbound(path))
+                }
                 None => Val::Unknown,
             },
-            _ => Val::Unknown,
+            _ => match &call.recv {
+                Some(Expr::Path(p, _)) => self
+                    .imported(&format!("{p}.{name}"), h)
+                    .unwrap_or(Val::Unknown),
+                _ => Val::Unknown,
+            },
         }
     }
 
@@ -556,56 +671,163 @@ impl<'m> Flow<'m> {
         out
     }
 
-    /// The secret findings, and the literals that reached a key.
-    pub(crate) fn secrets(&self, hits: &mut Vec<Hit>, found: &mut Vec<TreeSecret>) {
+    /// The secret findings, the literals that reached a key, and the key
+    /// arguments that name another file's values (for `scan::imports`).
+    pub(crate) fn secrets(
+        &self,
+        path: &str,
+        hits: &mut Vec<Hit>,
+        found: &mut Vec<TreeSecret>,
+        imports: &mut Vec<Imported>,
+    ) {
         let mut reported: HashSet<usize> = HashSet::new();
         for sink in self.sinks() {
             let val = self.value(sink.key, 0);
-            let mut out = Vec::new();
-            classify(&val, false, &mut out);
-            for (kind, at, text) in out {
-                if !reported.insert(at) {
-                    continue;
-                }
-                if text.contains("PUBLIC KEY") || text.contains("-----BEGIN") {
-                    continue;
-                }
-                let judgement = config::judge(&text);
-                if matches!(judgement, Judgement::Reference) {
-                    continue;
-                }
-                if kind != Kind::Predictable && !text.is_empty() {
-                    found.push((at, zeroize::Zeroizing::new(text.clone().into_bytes())));
-                }
-                let line = self.line(sink.at);
-                let (rule, base) = match kind {
-                    Kind::Hardcoded => (
-                        "jwt-hardcoded-secret",
-                        format!("a JWT secret is written in the source and reaches {} (line {line})", sink.label),
-                    ),
-                    Kind::Fallback => (
-                        "jwt-secret-fallback",
-                        format!("a JWT secret falls back to a literal when the environment lacks it; it reaches {} (line {line})", sink.label),
-                    ),
-                    Kind::Predictable => (
-                        "jwt-predictable-secret",
-                        format!("a JWT secret is built from an environment value that is not secret and a literal; it reaches {} (line {line})", sink.label),
-                    ),
-                };
-                let (severity, message) = match judgement {
-                    Judgement::Weak { reason, .. } if kind != Kind::Predictable => (
-                        Some(Severity::Critical),
-                        format!("{base}, and it is weak: {reason}"),
-                    ),
-                    _ => (None, base),
-                };
-                hits.push(Hit {
-                    rule,
-                    severity,
-                    at,
-                    message,
+            let line = self.line(sink.at);
+            let here = format!("{} (line {line})", sink.label);
+            self.judge(&val, false, &here, &mut reported, hits, found);
+            let there = format!("{} ({path}:{line})", sink.label);
+            collect_imports(&val, false, &mut |module, name, beside_env| {
+                imports.push(Imported {
+                    from: path.to_owned(),
+                    module,
+                    name,
+                    beside_env,
+                    reaches: there.clone(),
                 });
+            });
+        }
+    }
+
+    /// What this file gives under the name another file imported, judged as
+    /// a key (`path` is this file's); the values it names in turn from
+    /// further files go to `next`.
+    pub(crate) fn exported(
+        &self,
+        path: &str,
+        imported: &Imported,
+        hits: &mut Vec<Hit>,
+        found: &mut Vec<TreeSecret>,
+        next: &mut Vec<Imported>,
+    ) {
+        let name = imported.name.as_str();
+        let candidates: Vec<String> = match (self.family, name.split_once('.')) {
+            (Family::Js, _) if name == "default" || name.starts_with("default.") => {
+                let rest = name.strip_prefix("default").unwrap_or_default();
+                vec![name.to_owned(), format!("module.exports{rest}")]
             }
+            (Family::Js, _) => vec![
+                name.to_owned(),
+                format!("module.exports.{name}"),
+                format!("exports.{name}"),
+            ],
+            _ => vec![name.to_owned()],
+        };
+        // Only what the module itself binds: a function's local of the same
+        // name is not what was imported.
+        let Some(target) = candidates.into_iter().find(|c| self.exports(c)) else {
+            return;
+        };
+        let val = self.value(&Expr::Path(target, 0), 0);
+        let mut reported = HashSet::new();
+        self.judge(
+            &val,
+            imported.beside_env,
+            &imported.reaches,
+            &mut reported,
+            hits,
+            found,
+        );
+        collect_imports(
+            &val,
+            imported.beside_env,
+            &mut |module, name, beside_env| {
+                next.push(Imported {
+                    from: path.to_owned(),
+                    module,
+                    name,
+                    beside_env,
+                    reaches: imported.reaches.clone(),
+                });
+            },
+        );
+    }
+
+    /// Whether `path` names what the module binds outside its functions:
+    /// a top-level name, a member of one (`module.exports.jwt.secret`), or a
+    /// class attribute reached through an instance (`settings.JWT_SECRET`).
+    fn exports(&self, path: &str) -> bool {
+        let top = |p: &str| self.module.bindings.iter().any(|b| b.top && b.path == p);
+        if top(path) {
+            return true;
+        }
+        let Some((head, _)) = path.rsplit_once('.') else {
+            return false;
+        };
+        if self.exports(head) && !self.bound_exact(path).is_empty() {
+            return true;
+        }
+        top(root(path))
+            && self
+                .by_last
+                .get(last(path))
+                .is_some_and(|paths| paths.len() == 1 && paths.iter().all(|p| top(p)))
+    }
+
+    /// Judges the literals of a value that reaches a key (`reaches`: the
+    /// call and where), once per literal.
+    fn judge(
+        &self,
+        val: &Val,
+        beside_env: bool,
+        reaches: &str,
+        reported: &mut HashSet<usize>,
+        hits: &mut Vec<Hit>,
+        found: &mut Vec<TreeSecret>,
+    ) {
+        let mut out = Vec::new();
+        classify(val, beside_env, &mut out);
+        for (kind, at, text) in out {
+            if !reported.insert(at) {
+                continue;
+            }
+            if text.contains("PUBLIC KEY") || text.contains("-----BEGIN") {
+                continue;
+            }
+            let judgement = config::judge(&text);
+            if matches!(judgement, Judgement::Reference) {
+                continue;
+            }
+            if kind != Kind::Predictable && !text.is_empty() {
+                found.push((at, zeroize::Zeroizing::new(text.clone().into_bytes())));
+            }
+            let (rule, base) = match kind {
+                Kind::Hardcoded => (
+                    "jwt-hardcoded-secret",
+                    format!("a JWT secret is written in the source and reaches {reaches}"),
+                ),
+                Kind::Fallback => (
+                    "jwt-secret-fallback",
+                    format!("a JWT secret falls back to a literal when the environment lacks it; it reaches {reaches}"),
+                ),
+                Kind::Predictable => (
+                    "jwt-predictable-secret",
+                    format!("a JWT secret is built from an environment value that is not secret and a literal; it reaches {reaches}"),
+                ),
+            };
+            let (severity, message) = match judgement {
+                Judgement::Weak { reason, .. } if kind != Kind::Predictable => (
+                    Some(Severity::Critical),
+                    format!("{base}, and it is weak: {reason}"),
+                ),
+                _ => (None, base),
+            };
+            hits.push(Hit {
+                rule,
+                severity,
+                at,
+                message,
+            });
         }
     }
 
@@ -1075,10 +1297,7 @@ fn classify(val: &Val, beside_env: bool, out: &mut Vec<(Kind, usize, String)>) {
             text.clone(),
         )),
         Val::Alt(branches) => {
-            let env = beside_env
-                || branches
-                    .iter()
-                    .any(|b| matches!(b, Val::Env(_) | Val::Unknown | Val::Concat(..)));
+            let env = beside_env || branches.iter().any(not_literal);
             for b in branches {
                 classify(b, env, out);
             }
@@ -1115,6 +1334,34 @@ fn classify(val: &Val, beside_env: bool, out: &mut Vec<(Kind, usize, String)>) {
                 out.push((Kind::Predictable, at, text));
             }
         }
-        Val::Env(_) | Val::Unknown => {}
+        Val::Env(_) | Val::Import { .. } | Val::Unknown => {}
+    }
+}
+
+/// Whether a branch of a choice may hold something other than a literal
+/// written here (so that the literal beside it is a fallback).
+fn not_literal(v: &Val) -> bool {
+    matches!(
+        v,
+        Val::Env(_) | Val::Unknown | Val::Concat(..) | Val::Import { .. }
+    )
+}
+
+/// The other files' values a key's value names: `(module, name, beside_env)`.
+fn collect_imports(val: &Val, beside_env: bool, out: &mut dyn FnMut(String, String, bool)) {
+    match val {
+        Val::Import { module, name } => out(module.clone(), name.clone(), beside_env),
+        Val::Alt(branches) => {
+            let env = beside_env
+                || branches
+                    .iter()
+                    .any(|b| matches!(b, Val::Env(_) | Val::Unknown | Val::Concat(..)));
+            for b in branches {
+                collect_imports(b, env, out);
+            }
+        }
+        // Joined to other parts, an imported value is part of a larger
+        // secret: judged where the parts meet, not followed.
+        Val::Concat(..) | Val::Lit { .. } | Val::Env(_) | Val::Unknown => {}
     }
 }

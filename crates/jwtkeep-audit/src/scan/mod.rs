@@ -9,6 +9,7 @@
 
 mod config;
 mod flow;
+mod imports;
 mod lifetime;
 mod rules;
 mod sarif;
@@ -176,6 +177,8 @@ pub(crate) struct FileResult {
     pub(crate) secrets: Vec<triage::SecretAt>,
     /// The committed tokens behind its `jwt-committed-token` findings.
     pub(crate) tokens: Vec<triage::TokenAt>,
+    /// Key arguments that name another file's values.
+    pub(crate) imports: Vec<flow::Imported>,
     /// Whether it was parsed.
     pub(crate) parsed: bool,
 }
@@ -265,6 +268,7 @@ impl Scanner {
         let mut file = FileScan::new(path, text);
         let mut secrets: Vec<(usize, zeroize::Zeroizing<Vec<u8>>)> = Vec::new();
         let mut parsed = false;
+        let mut imports = Vec::new();
         let as_path = Path::new(path);
         if let Some(rules) = self.rules_for(Lang::of(as_path)) {
             for index in rules.set.matches(text).iter() {
@@ -298,7 +302,7 @@ impl Scanner {
                     parsed = true;
                     let flow = flow::Flow::new(&module, grammar.family(), text);
                     let mut hits = Vec::new();
-                    flow.secrets(&mut hits, &mut secrets);
+                    flow.secrets(path, &mut hits, &mut secrets, &mut imports);
                     flow.expiry(&mut hits);
                     flow.algorithms(&mut hits);
                     flow.cookies(&mut hits);
@@ -323,11 +327,13 @@ impl Scanner {
         let mut findings = file.finish();
         if is_test_path(path) {
             findings.retain(|f| RULES_IN_TESTS.contains(&f.rule.id));
+            imports.clear();
         }
         FileResult {
             findings,
             secrets,
             tokens,
+            imports,
             parsed,
         }
     }
@@ -352,6 +358,8 @@ impl Scanner {
         let walked_secret_files = Mutex::new(HashSet::new());
         let (files, bytes, skipped) = (&progress.files, &progress.bytes, AtomicU64::new(0));
         let parsed = AtomicU64::new(0);
+        let code_files = Mutex::new(HashSet::new());
+        let imported = Mutex::new(Vec::new());
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
             .git_global(false)
@@ -388,6 +396,12 @@ impl Scanner {
                     parsed.fetch_add(1, Ordering::Relaxed);
                 }
                 let mut found = file.findings;
+                if Grammar::of(Path::new(&rel)).is_some() {
+                    lock(&code_files).insert(rel.clone());
+                }
+                if !file.imports.is_empty() {
+                    lock(&imported).extend(file.imports);
+                }
                 lock(&tokens).extend(file.tokens);
                 lock(&secrets).extend(file.secrets);
                 if let Some(git) = git {
@@ -426,7 +440,10 @@ impl Scanner {
             }
         }
         let tokens = tokens.into_inner().unwrap_or_else(|e| e.into_inner());
-        let secrets = secrets.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut secrets = secrets.into_inner().unwrap_or_else(|e| e.into_inner());
+        let code_files = code_files.into_inner().unwrap_or_else(|e| e.into_inner());
+        let imported = imported.into_inner().unwrap_or_else(|e| e.into_inner());
+        imports::follow(root, &code_files, imported, &mut findings, &mut secrets);
         triage::apply(&mut findings, &tokens, &secrets, &self.triage, threads);
         findings.sort_by(|a, b| {
             (&a.path, a.line, a.column, a.rule.id).cmp(&(&b.path, b.line, b.column, b.rule.id))

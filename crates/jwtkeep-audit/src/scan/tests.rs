@@ -359,16 +359,14 @@ fn hs256(secret: &[u8], claims: &str) -> String {
     format!("{input}.{}", b64(tag.as_ref()))
 }
 
-fn triaged(files: &[(&str, String)], wordlist: &str) -> Vec<Finding> {
-    let dir = std::env::temp_dir().join(format!("jwtkeep-triage-{}", std::process::id()));
+/// The findings of a tree of `files` (paths may hold directories).
+fn tree_scan(name: &str, files: &[(&str, String)], wordlist: &str) -> Vec<Finding> {
+    let dir = std::env::temp_dir().join(format!("jwtkeep-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text)
-            .or_else(|_| {
-                std::fs::create_dir_all(&dir)?;
-                std::fs::write(dir.join(name), text)
-            })
-            .unwrap();
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
     }
     let scanner = Scanner::new().unwrap().with_triage(Triage {
         now: Some(1_800_000_000),
@@ -378,11 +376,112 @@ fn triaged(files: &[(&str, String)], wordlist: &str) -> Vec<Finding> {
         .scan_tree(&dir, None, 2, &ScanProgress::default())
         .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    report
-        .findings
+    report.findings
+}
+
+fn triaged(files: &[(&str, String)], wordlist: &str) -> Vec<Finding> {
+    tree_scan("triage", files, wordlist)
         .into_iter()
         .filter(|f| f.rule.id == "jwt-committed-token")
         .collect()
+}
+
+#[test]
+fn secrets_are_followed_across_imports_and_reported_where_written() {
+    let files = [
+        // A chain: app.ts <- config/index.ts <- lib/secrets.js.
+        (
+            "web/src/lib/secrets.js",
+            "export const base = 'chained-secret-value';\n".to_owned(),
+        ),
+        (
+            "web/src/config/index.ts",
+            "import { base } from '../lib/secrets.js';\nexport const jwtSecret = base;\n".to_owned(),
+        ),
+        // TypeScript imports written with `.js` name the `.ts` file.
+        ("web/src/keys.ts", "export const k = 'ts-secret';\n".to_owned()),
+        (
+            "web/src/app.ts",
+            "import jwt from 'jsonwebtoken';\nimport { jwtSecret } from './config';\nimport { k } from './keys.js';\njwt.sign({ a: 1 }, jwtSecret, { expiresIn: 60 });\njwt.sign({ a: 1 }, k, { expiresIn: 60 });\n".to_owned(),
+        ),
+        // A cycle ends.
+        ("web/src/a.js", "const { x } = require('./b');\nexports.y = x;\n".to_owned()),
+        ("web/src/b.js", "const { y } = require('./a');\nexports.x = y;\n".to_owned()),
+        (
+            "web/src/cycle.js",
+            "const jwt = require('jsonwebtoken');\nconst { y } = require('./a');\njwt.sign({}, y, { expiresIn: 1 });\n".to_owned(),
+        ),
+        // A function's local of the imported name is not what was imported.
+        (
+            "web/src/local.js",
+            "function f() { const token = 'not-exported'; return token; }\nmodule.exports = { f };\n".to_owned(),
+        ),
+        (
+            "web/src/uses_local.js",
+            "const jwt = require('jsonwebtoken');\nconst { token } = require('./local');\njwt.sign({}, token, { expiresIn: 1 });\n".to_owned(),
+        ),
+        // Only test code signs with it: not reported.
+        ("web/src/only_tests.js", "exports.secret = 'used-by-tests-only';\n".to_owned()),
+        (
+            "web/test/auth.test.js",
+            "const jwt = require('jsonwebtoken');\nconst { secret } = require('../src/only_tests');\njwt.sign({}, secret, { expiresIn: 1 });\n".to_owned(),
+        ),
+        // Python: a submodule imported from its package.
+        ("svc/app/__init__.py", String::new()),
+        ("svc/app/config.py", "SECRET = 'py-chain-secret'\n".to_owned()),
+        (
+            "svc/main.py",
+            "import jwt\nfrom app import config\njwt.encode({'exp': 1}, config.SECRET, algorithm='HS256')\n".to_owned(),
+        ),
+        // Go: a local of another file of the package is not package-level.
+        (
+            "gosvc/auth/key.go",
+            "package auth\n\nfunc f() {\n\tsigningKey := []byte(\"local\")\n\t_ = signingKey\n}\n".to_owned(),
+        ),
+        (
+            "gosvc/auth/sign.go",
+            "package auth\n\nimport \"github.com/golang-jwt/jwt/v5\"\n\nfunc Sign(c jwt.MapClaims) (string, error) {\n\treturn jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(signingKey)\n}\n".to_owned(),
+        ),
+    ];
+    let found = tree_scan("imports", &files, "");
+    let secrets: Vec<(String, usize, &str)> = found
+        .iter()
+        .filter(|f| f.rule.id.contains("secret"))
+        .map(|f| (f.path.clone(), f.line, f.rule.id))
+        .collect();
+    assert_eq!(
+        secrets,
+        [
+            ("svc/app/config.py".to_owned(), 1, "jwt-hardcoded-secret"),
+            ("web/src/keys.ts".to_owned(), 1, "jwt-hardcoded-secret"),
+            (
+                "web/src/lib/secrets.js".to_owned(),
+                1,
+                "jwt-hardcoded-secret"
+            ),
+        ],
+        "{found:#?}"
+    );
+    let chained = found
+        .iter()
+        .find(|f| f.path == "web/src/lib/secrets.js")
+        .unwrap();
+    assert!(
+        chained
+            .message
+            .contains("reaches jwt.sign (web/src/app.ts:4)"),
+        "{}",
+        chained.message
+    );
+    let py = found
+        .iter()
+        .find(|f| f.path == "svc/app/config.py")
+        .unwrap();
+    assert!(
+        py.message.contains("jwt.encode (svc/main.py:3)"),
+        "{}",
+        py.message
+    );
 }
 
 #[test]
@@ -461,4 +560,25 @@ fn deeply_nested_code_in_a_parsed_file_is_no_crash() {
         "]".repeat(depth)
     );
     assert!(found("deep.js", &code).contains(&"jwt-hardcoded-secret@3".to_owned()));
+    // Bindings and functions nested as deep: each is placed (inside a
+    // function or not) without walking back up the tree.
+    let depth = 20_000;
+    let code = format!(
+        "const jwt = require('jsonwebtoken');\n{}1{};\n{}{}\njwt.sign(p, 'secret', {{ expiresIn: 60 }});\n",
+        "x = (".repeat(depth),
+        ")".repeat(depth),
+        "(() => { k = 'v'; ".repeat(depth),
+        "})()".repeat(depth),
+    );
+    assert!(found("deep2.js", &code).contains(&"jwt-hardcoded-secret@4".to_owned()));
+    // What the reduction keeps of a nested file is bounded by the file, not
+    // by the file times its nesting: a function called in place is no name
+    // (its text, copied at every level, took gigabytes).
+    let module = syntax::parse(syntax::Grammar::JavaScript, code.as_bytes()).unwrap();
+    let kept: usize = module.calls.iter().map(|c| c.name.len()).sum();
+    assert!(
+        kept < code.len(),
+        "{kept} bytes of names from {} bytes",
+        code.len()
+    );
 }

@@ -120,6 +120,8 @@ pub(crate) struct Binding {
     pub(crate) value: Expr,
     /// Where the assignment starts.
     pub(crate) at: usize,
+    /// Whether it is outside every function: what other files can import.
+    pub(crate) top: bool,
 }
 
 /// What a file holds, for the dataflow.
@@ -152,17 +154,29 @@ impl Module {
 
 /// Reduces a parsed file.
 pub(crate) fn module(grammar: Grammar, tree: &Tree, text: &[u8]) -> Module {
-    let lower = Lower { grammar, text };
+    let lower = Lower {
+        grammar,
+        text,
+        top: std::cell::Cell::new(true),
+    };
     let mut module = Module::default();
     let mut cursor = tree.walk();
-    // Depth-first, iteratively: source order, and no recursion on the tree's depth.
+    // Depth-first, iteratively: source order, and no recursion on the tree's
+    // depth. For each open node, whether it is a function; with how many
+    // are open, whether a binding is outside every function.
+    let mut open: Vec<bool> = Vec::new();
+    let mut functions = 0usize;
     let mut descend = true;
     loop {
         let node = cursor.node();
         if descend {
+            lower.top.set(functions == 0);
             descend = lower.visit(node, &mut module);
         }
         if descend && cursor.goto_first_child() {
+            let function = is_function(node.kind());
+            open.push(function);
+            functions += usize::from(function);
             continue;
         }
         descend = true;
@@ -174,6 +188,7 @@ pub(crate) fn module(grammar: Grammar, tree: &Tree, text: &[u8]) -> Module {
                 module.comments.sort_unstable();
                 return module;
             }
+            functions -= usize::from(open.pop().unwrap_or(false));
         }
     }
 }
@@ -181,6 +196,8 @@ pub(crate) fn module(grammar: Grammar, tree: &Tree, text: &[u8]) -> Module {
 struct Lower<'t> {
     grammar: Grammar,
     text: &'t [u8],
+    /// Whether the node being visited is outside every function.
+    top: std::cell::Cell<bool>,
 }
 
 const STRING_PIECES: &[&str] = &[
@@ -215,6 +232,17 @@ fn is_subscript(kind: &str) -> bool {
 }
 
 impl<'t> Lower<'t> {
+    /// The text of a node that names something (a type, a key), or `""`
+    /// when it is longer than a name: nodes nest, and copying each one's
+    /// whole text would be quadratic in the nesting.
+    fn short(&self, node: Node<'_>) -> &'t str {
+        if node.byte_range().len() > 128 {
+            ""
+        } else {
+            self.text(node)
+        }
+    }
+
     fn text(&self, node: Node<'_>) -> &'t str {
         std::str::from_utf8(self.text.get(node.byte_range()).unwrap_or_default())
             .unwrap_or_default()
@@ -264,7 +292,11 @@ impl<'t> Lower<'t> {
                 self.structure(node, module);
                 true
             }
-            "import_statement" | "import_from_statement" | "import_spec" | "import_declaration" => {
+            "import_statement"
+            | "import_from_statement"
+            | "import_spec"
+            | "import_declaration"
+            | "use_declaration" => {
                 self.import(node, module);
                 true
             }
@@ -278,12 +310,14 @@ impl<'t> Lower<'t> {
     /// Assignments and declarations.
     fn binding(&self, node: Node<'_>, module: &mut Module) {
         let at = node.start_byte();
+        let top = || self.top.get();
         let mut bind = |target: Node<'_>, value: Expr| {
             for path in self.targets(target) {
                 module.bindings.push(Binding {
                     path,
                     value: value.clone(),
                     at,
+                    top: top(),
                 });
             }
         };
@@ -301,7 +335,7 @@ impl<'t> Lower<'t> {
                 let value = field(node, &["value", "right"]);
                 if let (Some(target), Some(value)) = (target, value) {
                     if target.kind() == "object_pattern" {
-                        self.destructure(target, self.expr(value, 0), module);
+                        self.destructure(target, &self.expr(value, 0), module);
                     } else if matches!(
                         target.kind(),
                         "pattern_list" | "tuple_pattern" | "expression_list"
@@ -359,6 +393,18 @@ impl<'t> Lower<'t> {
                         path: self.text(name).to_owned(),
                         value: self.func(node, 0),
                         at,
+                        top: top(),
+                    });
+                }
+            }
+            // `export default {...}`: what `import config from` gets.
+            "export_statement" => {
+                if let Some(value) = node.child_by_field_name("value") {
+                    module.bindings.push(Binding {
+                        path: "default".to_owned(),
+                        value: self.expr(value, 0),
+                        at,
+                        top: top(),
                     });
                 }
             }
@@ -390,8 +436,14 @@ impl<'t> Lower<'t> {
     }
 
     /// `const { JWT_SECRET = "dev", other } = process.env`.
-    fn destructure(&self, pattern: Node<'_>, source: Expr, module: &mut Module) {
-        let Expr::Path(base, _) = source else { return };
+    /// `const { secret } = require("./config")`: members of a module.
+    fn destructure(&self, pattern: Node<'_>, source: &Expr, module: &mut Module) {
+        let top = self.top.get();
+        let base = match source {
+            Expr::Path(base, _) => Some(base.clone()),
+            Expr::Call(c) if matches!(c.name.as_str(), "require" | "import") => None,
+            _ => return,
+        };
         for child in named(pattern) {
             let (name, default) = match child.kind() {
                 "shorthand_property_identifier_pattern" => (self.text(child), None),
@@ -404,7 +456,10 @@ impl<'t> Lower<'t> {
                 }
                 _ => continue,
             };
-            let member = Expr::Path(format!("{base}.{name}"), child.start_byte());
+            let member = match &base {
+                Some(base) => Expr::Path(format!("{base}.{name}"), child.start_byte()),
+                None => Expr::Member(Box::new(source.clone()), name.to_owned()),
+            };
             let value = match default {
                 Some(d) => Expr::Either(Box::new(member), Box::new(d)),
                 None => member,
@@ -413,29 +468,49 @@ impl<'t> Lower<'t> {
                 path: name.to_owned(),
                 value,
                 at: child.start_byte(),
+                top,
             });
         }
     }
 
-    /// Imports become bindings of the imported name to `import("module")`,
-    /// so that a library is recognised under any alias.
+    /// Imports become bindings of the local name to `import(FROM, module =
+    /// M, name = N)`: `FROM` is what was written (a library is recognised
+    /// under any alias by it), `M` the module and `N` the name imported from
+    /// it (none for a whole module), for following values across files.
     fn import(&self, node: Node<'_>, module: &mut Module) {
         let at = node.start_byte();
-        let mut bind = |name: &str, from: String| {
+        let top = self.top.get();
+        let mut bind = |local: &str, from: String, source: &str, name: Option<&str>| {
+            let text = |t: &str| Expr::Str {
+                text: t.to_owned(),
+                at,
+            };
+            let mut args = vec![
+                Arg {
+                    name: None,
+                    value: text(&from),
+                },
+                Arg {
+                    name: Some("module".to_owned()),
+                    value: text(source),
+                },
+            ];
+            args.extend(name.map(|n| Arg {
+                name: Some("name".to_owned()),
+                value: text(n),
+            }));
             module.bindings.push(Binding {
-                path: name.to_owned(),
+                path: local.to_owned(),
                 value: Expr::Call(Box::new(Call {
                     name: "import".to_owned(),
                     path: Some("import".to_owned()),
                     recv: None,
-                    args: vec![Arg {
-                        name: None,
-                        value: Expr::Str { text: from, at },
-                    }],
+                    args,
                     new: false,
                     at,
                 })),
                 at,
+                top,
             });
         };
         match (self.grammar.family(), node.kind()) {
@@ -447,14 +522,22 @@ impl<'t> Lower<'t> {
                 let mut stack: Vec<Node<'_>> = named(node).collect();
                 while let Some(n) = stack.pop() {
                     match n.kind() {
-                        "identifier" => bind(self.text(n), from.clone()),
+                        // `import config from`: the default export.
+                        "identifier" => bind(self.text(n), from.clone(), &from, Some("default")),
                         "import_specifier" => {
                             let local = field(n, &["alias", "name"]);
+                            let name = n.child_by_field_name("name").map(|m| self.text(m));
                             if let Some(local) = local {
-                                bind(self.text(local), from.clone());
+                                bind(self.text(local), from.clone(), &from, name);
                             }
                         }
-                        "import_clause" | "named_imports" | "namespace_import" => {
+                        // `import * as config from`: the whole module.
+                        "namespace_import" => {
+                            if let Some(local) = named(n).next() {
+                                bind(self.text(local), from.clone(), &from, None);
+                            }
+                        }
+                        "import_clause" | "named_imports" => {
                             stack.extend(named(n));
                         }
                         _ => {}
@@ -478,11 +561,10 @@ impl<'t> Lower<'t> {
                             (t, t.split('.').next().unwrap_or(t))
                         }
                     };
-                    let from = match &base {
-                        Some(b) => format!("{b}.{full}"),
-                        None => full.to_owned(),
-                    };
-                    bind(local, from);
+                    match &base {
+                        Some(b) => bind(local, format!("{b}.{full}"), b, Some(full)),
+                        None => bind(local, full.to_owned(), full, None),
+                    }
                 }
             }
             (super::Family::Go, "import_spec") => {
@@ -501,7 +583,7 @@ impl<'t> Lower<'t> {
                         .trim_end_matches("-go")
                         .replace('-', ""),
                 };
-                bind(&local, from);
+                bind(&local, from.clone(), &from, None);
             }
             (super::Family::Jvm, "import_declaration" | "import") => {
                 let full = self
@@ -513,7 +595,50 @@ impl<'t> Lower<'t> {
                     .trim();
                 if let Some(last) = full.rsplit('.').next() {
                     if last != "*" {
-                        bind(last, full.to_owned());
+                        bind(last, full.to_owned(), full, None);
+                    }
+                }
+            }
+            // `use crate::config::SECRET;`, `use crate::config::{SECRET as KEY, Other};`.
+            (super::Family::Rust, "use_declaration") => {
+                let mut stack: Vec<(Node<'_>, String)> = node
+                    .child_by_field_name("argument")
+                    .map(|a| (a, String::new()))
+                    .into_iter()
+                    .collect();
+                while let Some((n, prefix)) = stack.pop() {
+                    let join = |p: &str| match (prefix.as_str(), p) {
+                        ("", p) => p.to_owned(),
+                        (q, "") => q.to_owned(),
+                        (q, p) => format!("{q}::{p}"),
+                    };
+                    match n.kind() {
+                        "scoped_identifier" | "identifier" => {
+                            let full = join(self.text(n));
+                            if let Some((source, name)) = full.rsplit_once("::") {
+                                bind(name, full.clone(), source, Some(name));
+                            }
+                        }
+                        "use_as_clause" => {
+                            let path = n.child_by_field_name("path").map(|p| join(self.text(p)));
+                            let alias = n.child_by_field_name("alias").map(|a| self.text(a));
+                            if let (Some(full), Some(alias)) = (path, alias) {
+                                if let Some((source, name)) = full.rsplit_once("::") {
+                                    bind(alias, full.clone(), source, Some(name));
+                                }
+                            }
+                        }
+                        "scoped_use_list" => {
+                            let path = n
+                                .child_by_field_name("path")
+                                .map(|p| join(self.text(p)))
+                                .unwrap_or_else(|| prefix.clone());
+                            if let Some(list) = n.child_by_field_name("list") {
+                                stack.extend(named(list).map(|c| (c, path.clone())));
+                            }
+                        }
+                        "use_list" => stack.extend(named(n).map(|c| (c, prefix.clone()))),
+                        _ => {}
                     }
                 }
             }
@@ -788,7 +913,7 @@ impl<'t> Lower<'t> {
             "type_conversion_expression" => {
                 let ty = node.child_by_field_name("type");
                 let operand = node.child_by_field_name("operand");
-                let name = ty.map(|t| self.text(t).to_owned()).unwrap_or_default();
+                let name = ty.map(|t| self.short(t).to_owned()).unwrap_or_default();
                 let args = operand
                     .map(|o| {
                         vec![Arg {
@@ -875,7 +1000,10 @@ impl<'t> Lower<'t> {
         } else {
             match self.expr(callee, d) {
                 Expr::Path(p, _) => (p.clone(), Some(p), None),
-                _ => (self.text(callee).to_owned(), None, None),
+                // A type (`[]byte`) names the call; anything longer (a
+                // function expression called in place) does not: copying
+                // its text at every level of nesting would be quadratic.
+                _ => (self.short(callee).to_owned(), None, None),
             }
         };
         // Kotlin and Rust build objects with plain calls; an upper-case callee is a class.
@@ -909,7 +1037,8 @@ impl<'t> Lower<'t> {
                 "value_argument" => {
                     // Kotlin: `name = value` or `value`.
                     let parts: Vec<_> = named(child).collect();
-                    let is_named = parts.len() == 2 && self.text(child).contains('=');
+                    let is_named = parts.len() == 2
+                        && children(child).any(|c| !c.is_named() && self.text(c) == "=");
                     match (is_named, parts.first(), parts.last()) {
                         (true, Some(n), Some(v)) => out.push(Arg {
                             name: Some(self.text(*n).to_owned()),
@@ -971,7 +1100,7 @@ impl<'t> Lower<'t> {
 
     fn object(&self, node: Node<'_>, d: usize) -> Expr {
         let at = node.start_byte();
-        let ty = field(node, &["type", "name"]).map(|t| self.text(t).to_owned());
+        let ty = field(node, &["type", "name"]).map(|t| self.short(t).to_owned());
         let body = node.child_by_field_name("body").unwrap_or(node);
         let mut pairs = Vec::new();
         let mut items = Vec::new();
@@ -988,7 +1117,7 @@ impl<'t> Lower<'t> {
                         let key = match self.expr(k, d) {
                             Expr::Str { text, .. } => text,
                             Expr::Path(p, _) => p,
-                            _ => self.text(k).to_owned(),
+                            _ => self.short(k).to_owned(),
                         };
                         pairs.push((key, self.expr(v, d)));
                     }
@@ -1053,6 +1182,32 @@ fn is_type(kind: &str) -> bool {
             kind,
             "type_identifier" | "type_annotation" | "type_arguments" | "user_type"
         )
+}
+
+/// Whether a node of this kind is a function, lambda or closure: what it
+/// binds is its own, not its module's.
+fn is_function(kind: &str) -> bool {
+    matches!(
+        kind,
+        "function_declaration"
+            | "function_definition"
+            | "function_item"
+            | "function_expression"
+            | "function"
+            | "generator_function_declaration"
+            | "arrow_function"
+            | "method_declaration"
+            | "method_definition"
+            | "constructor_declaration"
+            | "method"
+            | "singleton_method"
+            | "func_literal"
+            | "lambda"
+            | "lambda_expression"
+            | "lambda_literal"
+            | "anonymous_function"
+            | "closure_expression"
+    )
 }
 
 /// The first of `names` that is a field of `node`: grammars name the same

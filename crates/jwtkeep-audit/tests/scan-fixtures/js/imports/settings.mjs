@@ -1,0 +1,3 @@
+export default {
+  signingKey: 'correct horse battery', // jwtkeep:expect jwt-hardcoded-secret
+};
