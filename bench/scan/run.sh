@@ -22,33 +22,10 @@ trap 'rm -rf "$work"' EXIT
 cores=$(nproc)
 
 (cd "$root" && cargo build --release -p jwtkeep >/dev/null 2>&1)
-if [ ! -x "$here/.venv/bin/semgrep" ]; then
-  python3 -m venv "$here/.venv"
-  "$here/.venv/bin/pip" install -q --disable-pip-version-check semgrep==1.182.0
-fi
-semgrep="$here/.venv/bin/semgrep"
+. "$here/semgrep-env.sh"
 
 "$bin" scan --list-rules --json >"$work/rules.json"
-python3 - "$work/rules.json" "$work/semgrep.yml" <<'EOF'
-import json, sys
-rules = json.load(open(sys.argv[1]))["rules"]
-out = ["rules:"]
-level = {"critical": "ERROR", "high": "ERROR", "medium": "WARNING", "low": "INFO"}
-n = 0
-for r in rules:
-    for p in r["patterns"]:
-        n += 1
-        out.append(f"  - id: {r['id']}-{n}")
-        out.append(f"    message: {json.dumps(r['title'])}")
-        out.append(f"    severity: {level[r['severity']]}")
-        out.append("    languages: [regex]")
-        out.append(f"    pattern-regex: {json.dumps(p['regex'])}")
-        if p["extensions"] and "text" not in p["languages"]:
-            globs = ", ".join(json.dumps('*.' + e) for e in p["extensions"])
-            out.append(f"    paths: {{include: [{globs}]}}")
-open(sys.argv[2], "w").write("\n".join(out) + "\n")
-print(f"{n} semgrep rules from {len(rules)} jwtkeep rules", file=sys.stderr)
-EOF
+python3 "$here/translate.py" "$work/rules.json" "$work/semgrep.yml"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {print b - a}'; }
