@@ -353,7 +353,7 @@ pub(crate) static PATTERNS: &[Pattern] = &[
         rule: "jwt-none-alg",
         langs: &[Java],
         requires: None,
-        regex: r"\bAlgorithm\.none\(\)|\bSignatureAlgorithm\.NONE\b|\bJwts\.unsecured\(\)",
+        regex: r"\bAlgorithm\.none\(\)|\bSignatureAlgorithm\.NONE\b|\bJwts\.unsecured\(\)|\bJwts\.parser(?:Builder)?\(\)[\s.]*unsecured\(\)",
         check: Check::Always,
     },
     // ---- hard-coded secrets

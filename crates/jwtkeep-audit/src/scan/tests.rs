@@ -193,6 +193,7 @@ String t = JWT.create().withExpiresAt(new Date(System.currentTimeMillis() + 1000
 DecodedJWT jwt = JWT.decode(token);
 Jwts.parser().setSigningKey("s3cr3t").setAllowedClockSkewSeconds(86400).parseClaimsJws(t);
 JWTVerifier v = JWT.require(Algorithm.none()).build();
+Object o = Jwts.parser().unsecured().build().parse(t);
 "#;
     assert_eq!(
         found("Auth.java", code),
@@ -203,6 +204,7 @@ JWTVerifier v = JWT.require(Algorithm.none()).build();
             "jwt-expiry-disabled@4",
             "jwt-hardcoded-secret@4",
             "jwt-none-alg@5",
+            "jwt-none-alg@6",
         ]
     );
 }
@@ -239,6 +241,7 @@ let exp = now + Duration::days(90);
 let secret = std::env::var("JWT_SECRET").unwrap_or_else(|_| "dev".into());
 println!("token = {}", token);
 let k = HS256Key::from_bytes(b"0123456789abcdef0123456789abcdef");
+v.algorithms = vec![Algorithm::HS256, Algorithm::RS256];
 "#;
     assert_eq!(
         found("src/auth.rs", code),
@@ -250,6 +253,7 @@ let k = HS256Key::from_bytes(b"0123456789abcdef0123456789abcdef");
             "jwt-secret-fallback@6",
             "jwt-logged@7",
             "jwt-hardcoded-secret@8",
+            "jwt-mixed-algorithms@9",
         ]
     );
 }

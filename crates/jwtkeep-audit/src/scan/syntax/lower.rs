@@ -763,6 +763,42 @@ impl<'t> Lower<'t> {
             "array" | "list" | "tuple" | "set" | "array_initializer" | "array_expression" => {
                 Expr::List(named(node).map(|n| self.expr(n, d)).collect(), at)
             }
+            // Rust `vec![Algorithm::HS256, Algorithm::RS256]`: macro input is
+            // tokens, not expressions; a flat list of paths and strings is
+            // read from its text.
+            "macro_invocation" => {
+                let is_vec = node
+                    .child_by_field_name("macro")
+                    .is_some_and(|m| self.text(m) == "vec");
+                let tokens = named(node).find(|n| n.kind() == "token_tree");
+                match tokens {
+                    Some(t) if is_vec && t.byte_range().len() <= 1024 => {
+                        let inner = self.text(t).get(1..).unwrap_or_default();
+                        let inner = inner
+                            .get(..inner.len().saturating_sub(1))
+                            .unwrap_or_default();
+                        if inner.contains(['(', '[', '{', ';']) {
+                            return Expr::Other;
+                        }
+                        let items = inner
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|i| !i.is_empty())
+                            .map(
+                                |i| match i.strip_prefix('"').and_then(|i| i.strip_suffix('"')) {
+                                    Some(text) => Expr::Str {
+                                        text: text.to_owned(),
+                                        at,
+                                    },
+                                    None => Expr::Path(i.replace("::", "."), at),
+                                },
+                            )
+                            .collect();
+                        Expr::List(items, at)
+                    }
+                    _ => Expr::Other,
+                }
+            }
             "func_literal"
             | "arrow_function"
             | "function_expression"
