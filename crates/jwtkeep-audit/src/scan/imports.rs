@@ -22,6 +22,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::flow::{self, Imported};
 use super::syntax::{self, Family, Grammar};
@@ -33,13 +34,14 @@ const MAX_ROUNDS: usize = 4;
 /// At most this many distinct names followed per scan (each costs a parse).
 const MAX_FOLLOWED: usize = 4096;
 
-/// Follows `pending` into the files they name; adds the findings (each
-/// replacing a pattern finding of its rule on its line) and the secrets
-/// found for the committed-token triage.
+/// Follows `pending` into the files they name, on up to `threads` threads;
+/// adds the findings (each replacing a pattern finding of its rule on its
+/// line) and the secrets found for the committed-token triage.
 pub(crate) fn follow(
     root: &Path,
     code_files: &HashSet<String>,
     mut pending: Vec<Imported>,
+    threads: usize,
     findings: &mut Vec<Finding>,
     secrets: &mut Vec<triage::SecretAt>,
 ) {
@@ -48,6 +50,7 @@ pub(crate) fn follow(
     }
     let dirs = by_dir(code_files);
     let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut added: Vec<Finding> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         // Target file -> the names wanted from it.
         let mut wanted: BTreeMap<String, Vec<Imported>> = BTreeMap::new();
@@ -68,43 +71,87 @@ pub(crate) fn follow(
             }
         }
         if wanted.is_empty() {
-            return;
+            break;
         }
-        for (target, names) in wanted {
-            let Some(grammar) = Grammar::of(Path::new(&target)) else {
-                continue;
-            };
-            let Ok(text) = std::fs::read(root.join(&target)) else {
-                continue;
-            };
-            let Some(module) = syntax::parse(grammar, &text) else {
-                continue;
-            };
-            let flow = flow::Flow::new(&module, grammar.family(), &text);
-            let mut hits = Vec::new();
-            let mut found = Vec::new();
-            for imported in &names {
-                flow.exported(&target, imported, &mut hits, &mut found, &mut pending);
-            }
-            let mut file = FileScan::new(&target, &text);
-            for (offset, secret) in found {
-                secrets.push(triage::SecretAt {
-                    path: target.clone(),
-                    line: file.locate(offset).0,
-                    secret,
-                });
-            }
-            file.refine(&module, hits);
-            for finding in file.finish() {
-                findings.retain(|f| {
-                    !(f.path == finding.path
-                        && f.line == finding.line
-                        && f.rule.id == finding.rule.id)
-                });
-                findings.push(finding);
-            }
+        let wanted: Vec<(String, Vec<Imported>)> = wanted.into_iter().collect();
+        let next = AtomicUsize::new(0);
+        let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads.clamp(1, wanted.len()))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Outcome::default();
+                        while let Some((target, names)) =
+                            wanted.get(next.fetch_add(1, Ordering::Relaxed))
+                        {
+                            follow_into(root, target, names, &mut out);
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        for out in outcomes {
+            added.extend(out.findings);
+            secrets.extend(out.secrets);
+            pending.extend(out.next);
         }
     }
+    // One literal reached from several files is one finding; it replaces a
+    // pattern finding of its rule on its line.
+    added.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.rule.id).cmp(&(&b.path, b.line, b.column, b.rule.id))
+    });
+    added.dedup_by(|a, b| {
+        a.path == b.path && a.line == b.line && a.column == b.column && a.rule.id == b.rule.id
+    });
+    let replaced: HashSet<(&str, usize, &str)> = added
+        .iter()
+        .map(|f| (f.path.as_str(), f.line, f.rule.id))
+        .collect();
+    findings.retain(|f| !replaced.contains(&(f.path.as_str(), f.line, f.rule.id)));
+    findings.extend(added);
+}
+
+/// What following names into files yielded (no `Debug`: it holds secrets).
+#[derive(Default)]
+struct Outcome {
+    findings: Vec<Finding>,
+    secrets: Vec<triage::SecretAt>,
+    /// Names those files take from further files.
+    next: Vec<Imported>,
+}
+
+/// Parses `target` and judges what it gives under each of `names`.
+fn follow_into(root: &Path, target: &str, names: &[Imported], out: &mut Outcome) {
+    let Some(grammar) = Grammar::of(Path::new(target)) else {
+        return;
+    };
+    let Ok(text) = std::fs::read(root.join(target)) else {
+        return;
+    };
+    let Some(module) = syntax::parse(grammar, &text) else {
+        return;
+    };
+    let flow = flow::Flow::new(&module, grammar.family(), &text);
+    let mut hits = Vec::new();
+    let mut found = Vec::new();
+    for imported in names {
+        flow.exported(target, imported, &mut hits, &mut found, &mut out.next);
+    }
+    let mut file = FileScan::new(target, &text);
+    for (offset, secret) in found {
+        out.secrets.push(triage::SecretAt {
+            path: target.to_owned(),
+            line: file.locate(offset).0,
+            secret,
+        });
+    }
+    file.refine(&module, hits);
+    out.findings.extend(file.finish());
 }
 
 /// The code files of each directory.

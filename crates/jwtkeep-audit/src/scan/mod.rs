@@ -443,7 +443,14 @@ impl Scanner {
         let mut secrets = secrets.into_inner().unwrap_or_else(|e| e.into_inner());
         let code_files = code_files.into_inner().unwrap_or_else(|e| e.into_inner());
         let imported = imported.into_inner().unwrap_or_else(|e| e.into_inner());
-        imports::follow(root, &code_files, imported, &mut findings, &mut secrets);
+        imports::follow(
+            root,
+            &code_files,
+            imported,
+            threads,
+            &mut findings,
+            &mut secrets,
+        );
         triage::apply(&mut findings, &tokens, &secrets, &self.triage, threads);
         findings.sort_by(|a, b| {
             (&a.path, a.line, a.column, a.rule.id).cmp(&(&b.path, b.line, b.column, b.rule.id))
