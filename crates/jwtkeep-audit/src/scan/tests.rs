@@ -437,6 +437,15 @@ fn secrets_are_followed_across_imports_and_reported_where_written() {
             "svc/main.py",
             "import jwt\nfrom app import config\njwt.encode({'exp': 1}, config.SECRET, algorithm='HS256')\n".to_owned(),
         ),
+        // Kotlin: an imported object of another package of the tree.
+        (
+            "kt/src/main/kotlin/shop/config/Secrets.kt",
+            "package shop.config\n\nobject Secrets {\n    const val JWT = \"kotlin-imported\"\n}\n".to_owned(),
+        ),
+        (
+            "kt/src/main/kotlin/shop/auth/Tokens.kt",
+            "package shop.auth\n\nimport com.auth0.jwt.JWT\nimport com.auth0.jwt.algorithms.Algorithm\nimport shop.config.Secrets as S\n\nfun issue(u: String): String = JWT.create().withSubject(u).withExpiresAt(java.util.Date()).sign(Algorithm.HMAC256(S.JWT))\n".to_owned(),
+        ),
         // Go: a local of another file of the package is not package-level.
         (
             "gosvc/auth/key.go",
@@ -456,6 +465,11 @@ fn secrets_are_followed_across_imports_and_reported_where_written() {
     assert_eq!(
         secrets,
         [
+            (
+                "kt/src/main/kotlin/shop/config/Secrets.kt".to_owned(),
+                4,
+                "jwt-hardcoded-secret"
+            ),
             ("svc/app/config.py".to_owned(), 1, "jwt-hardcoded-secret"),
             ("web/src/keys.ts".to_owned(), 1, "jwt-hardcoded-secret"),
             (

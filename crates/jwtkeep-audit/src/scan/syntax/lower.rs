@@ -296,7 +296,12 @@ impl<'t> Lower<'t> {
             | "import_from_statement"
             | "import_spec"
             | "import_declaration"
-            | "use_declaration" => {
+            | "use_declaration"
+            // Kotlin's import is a named node `import`; elsewhere `import`
+            // is the keyword token.
+            | "import"
+                if node.is_named() =>
+            {
                 self.import(node, module);
                 true
             }
@@ -593,9 +598,14 @@ impl<'t> Lower<'t> {
                     .trim_start_matches("static ")
                     .trim_end_matches(';')
                     .trim();
+                // Kotlin: `import a.b.Config as Settings`.
+                let (full, alias) = match full.split_once(" as ") {
+                    Some((f, a)) => (f.trim(), Some(a.trim())),
+                    None => (full, None),
+                };
                 if let Some(last) = full.rsplit('.').next() {
                     if last != "*" {
-                        bind(last, full.to_owned(), full, None);
+                        bind(alias.unwrap_or(last), full.to_owned(), full, None);
                     }
                 }
             }
