@@ -64,8 +64,10 @@ pub(crate) enum ConfigKind {
     Env,
     /// `.env.example` and its kind: meant to be committed.
     EnvTemplate,
-    /// YAML: docker-compose files and Kubernetes manifests.
+    /// YAML: docker-compose files, Kubernetes manifests, Spring's `application.yml`.
     Yaml,
+    /// Java `.properties` (Spring's `application.properties`): `name=value`.
+    Properties,
     /// `*.pem` and `*.key`.
     KeyFile,
 }
@@ -92,6 +94,7 @@ pub(crate) fn kind_of(path: &Path) -> Option<ConfigKind> {
     }
     match path.extension()?.to_str()? {
         "yml" | "yaml" => Some(ConfigKind::Yaml),
+        "properties" => Some(ConfigKind::Properties),
         "pem" | "key" => Some(ConfigKind::KeyFile),
         _ => None,
     }
@@ -152,7 +155,7 @@ impl ConfigPatterns {
     ) -> Vec<WeakSetting> {
         let mut out = Vec::new();
         let patterns: &[&Regex] = match kind {
-            ConfigKind::Env | ConfigKind::EnvTemplate => &[&self.env_line],
+            ConfigKind::Env | ConfigKind::EnvTemplate | ConfigKind::Properties => &[&self.env_line],
             ConfigKind::Yaml => &[&self.yaml_entry, &self.k8s_env],
             ConfigKind::KeyFile => &[],
         };
@@ -169,6 +172,9 @@ impl ConfigPatterns {
                     continue;
                 };
                 let name = String::from_utf8_lossy(name.as_bytes()).into_owned();
+                if !holds_secret(&name) {
+                    continue;
+                }
                 let raw = String::from_utf8_lossy(value.as_bytes()).trim().to_owned();
                 let in_data = k8s_secret && under_data_key(text, whole.start());
                 let value = if in_data {
@@ -202,6 +208,69 @@ impl ConfigPatterns {
         out.dedup_by_key(|w| w.offset);
         out
     }
+}
+
+/// Whether a setting whose name matched the secret-ish pattern holds a
+/// secret: `JWT_EXPIRES_IN`, `JWT_ISSUER`, `JWT_ALGORITHM`,
+/// `jwtExpirationMs`, `JWT_PUBLIC_KEY` are about JWTs but are not secrets.
+fn holds_secret(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    const NOT_SECRET: &[&str] = &[
+        "expir",
+        "ttl",
+        "lifetime",
+        "duration",
+        "timeout",
+        "issuer",
+        "audience",
+        "algorithm",
+        "header",
+        "prefix",
+        "enabled",
+        "url",
+        "uri",
+        "endpoint",
+        "version",
+        "leeway",
+        "skew",
+        "maxage",
+        "max_age",
+        "domain",
+        "public",
+        "location",
+        "length",
+        "_path",
+        "_file",
+        "_name",
+        "_type",
+    ];
+    if NOT_SECRET.iter().any(|w| lower.contains(w)) {
+        return false;
+    }
+    // A unit or a claim name as the last word: `JWT_TTL_MS`, `JWT_ALG`, `JWT_ISS`.
+    let last = lower.rsplit(['_', '.', '-']).next().unwrap_or_default();
+    let camel_last = name
+        .rfind(|c: char| c.is_ascii_uppercase())
+        .and_then(|i| name.get(i..))
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    ![last, camel_last.as_str()].iter().any(|w| {
+        matches!(
+            *w,
+            "ms" | "alg"
+                | "iss"
+                | "aud"
+                | "exp"
+                | "age"
+                | "seconds"
+                | "secs"
+                | "minutes"
+                | "hours"
+                | "days"
+                | "mode"
+                | "size"
+        )
+    })
 }
 
 fn memchr_find(haystack: &[u8], needle: &[u8]) -> bool {
@@ -274,6 +343,22 @@ mod tests {
         assert_eq!(names, ["JWT_SECRET", "REFRESH_SECRET"]);
         assert!(found[0].known && !found[1].known);
 
+        // About JWTs, but not secrets: lifetimes, issuers, algorithms, public keys.
+        let env = b"JWT_EXPIRES_IN=90d\nJWT_COOKIE_EXPIRES_IN=90\nJWT_ISSUER=shop\nJWT_ALGORITHM=HS256\nJWT_PUBLIC_KEY=abc\nJWT_TTL_MS=900\nJWT_ALG=HS256\nJWT_COOKIE_SECRET=short\n";
+        let found = p.weak_settings(ConfigKind::Env, env, &mut Vec::new());
+        let names: Vec<&str> = found.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["JWT_COOKIE_SECRET"]);
+
+        // Spring: application.properties and application.yml.
+        let props = b"server.port=8080\njwt.secret=mySecretKey\njwt.expiration=86400000\n";
+        let found = p.weak_settings(ConfigKind::Properties, props, &mut Vec::new());
+        let names: Vec<&str> = found.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["jwt.secret"]);
+        let yml = b"app:\n  jwtSecret: bezKoderSecretKey\n  jwtExpirationMs: 86400000\n";
+        let found = p.weak_settings(ConfigKind::Yaml, yml, &mut Vec::new());
+        let names: Vec<&str> = found.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["jwtSecret"]);
+
         let compose = b"services:\n  api:\n    environment:\n      - JWT_SECRET=changeme\n      JWT_REFRESH_SECRET: \"${REFRESH}\"\n      SESSION_SECRET: 'secret123'\n";
         let names: Vec<String> = p
             .weak_settings(ConfigKind::Yaml, compose, &mut Vec::new())
@@ -305,6 +390,10 @@ mod tests {
     #[test]
     fn names_files_by_what_they_hold() {
         assert_eq!(kind_of(Path::new("a/.env")), Some(ConfigKind::Env));
+        assert_eq!(
+            kind_of(Path::new("src/main/resources/application.properties")),
+            Some(ConfigKind::Properties)
+        );
         assert_eq!(kind_of(Path::new(".env.production")), Some(ConfigKind::Env));
         assert_eq!(
             kind_of(Path::new(".env.example")),
