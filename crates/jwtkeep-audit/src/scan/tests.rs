@@ -146,6 +146,24 @@ print("token:", token)
 }
 
 #[test]
+fn a_pydantic_settings_default_is_a_fallback_not_a_constant() {
+    let code = r#"import jwt
+from pydantic_settings import BaseSettings
+class Settings(BaseSettings):
+    jwt_secret: str = "dev-secret"
+class Plain:
+    jwt_secret = "plain-secret"
+def a(t):
+    return jwt.decode(t, Settings().jwt_secret, algorithms=["HS256"])
+def b(t):
+    return jwt.decode(t, Plain.jwt_secret, algorithms=["HS256"])
+"#;
+    let f = found("app/settings.py", code);
+    assert!(f.contains(&"jwt-secret-fallback@4".to_owned()), "{f:?}");
+    assert!(f.contains(&"jwt-hardcoded-secret@6".to_owned()), "{f:?}");
+}
+
+#[test]
 fn authlib_takes_the_key_third() {
     let code = "from authlib.jose import jwt\ns = jwt.encode({'alg': 'HS256'}, payload, 'secret')\nt = jwt.encode(header, {'sub': '1'}, key)\n";
     // The third call's payload has no exp.

@@ -349,6 +349,16 @@ impl<'t> Lower<'t> {
                         for (t, v) in named(target).zip(named(value)) {
                             bind(t, self.expr(v, 0));
                         }
+                    } else if self.in_settings_class(node) {
+                        // pydantic's `class Settings(BaseSettings): jwt_secret: str
+                        // = "dev"`: the environment variable wins, the literal
+                        // is its fallback.
+                        let var = format!("os.environ.{}", self.text(target).to_ascii_uppercase());
+                        let env = Expr::Path(var, target.start_byte());
+                        bind(
+                            target,
+                            Expr::Either(Box::new(env), Box::new(self.expr(value, 0))),
+                        );
                     } else {
                         bind(target, self.expr(value, 0));
                     }
@@ -430,6 +440,24 @@ impl<'t> Lower<'t> {
             }
             _ => {}
         }
+    }
+
+    /// Whether a Python assignment is an attribute of a pydantic settings
+    /// class (`class Settings(BaseSettings)`), which the environment fills.
+    fn in_settings_class(&self, node: Node<'_>) -> bool {
+        if self.grammar != Grammar::Python {
+            return false;
+        }
+        // assignment -> expression_statement -> block -> class_definition
+        let class = node
+            .parent()
+            .and_then(|n| n.parent())
+            .and_then(|n| n.parent());
+        class.is_some_and(|c| {
+            c.kind() == "class_definition"
+                && c.child_by_field_name("superclasses")
+                    .is_some_and(|s| self.short(s).contains("BaseSettings"))
+        })
     }
 
     /// The paths an assignment target names.
