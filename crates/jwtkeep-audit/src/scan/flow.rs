@@ -840,7 +840,9 @@ impl<'m> Flow<'m> {
             return None;
         }
         match e {
-            Expr::Object { pairs, ty, .. } => {
+            Expr::Object {
+                pairs, ty, items, ..
+            } => {
                 if member(pairs, keys).is_some() {
                     return Some(true);
                 }
@@ -859,7 +861,21 @@ impl<'m> Flow<'m> {
                         return self.sets(v, keys, hops + 1);
                     }
                 }
-                Some(false)
+                // Spread objects (`{ ...options }`) and positional values: set
+                // when one of them sets it, unknown when one cannot be told.
+                let mut unknown = false;
+                for item in items {
+                    match self.sets(item, keys, hops + 1) {
+                        Some(true) => return Some(true),
+                        None => unknown = true,
+                        Some(false) => {}
+                    }
+                }
+                if unknown {
+                    None
+                } else {
+                    Some(false)
+                }
             }
             Expr::Path(p, _) => {
                 if keys

@@ -146,6 +146,18 @@ print("token:", token)
 }
 
 #[test]
+fn an_expiry_set_through_a_spread_object_counts() {
+    let code = r#"const jwt = require('jsonwebtoken');
+const key = process.env.KEY;
+const base = { expiresIn: '1h' };
+const plain = { audience: 'api' };
+jwt.sign({ a: 1 }, key, { ...base, audience: 'x' });
+jwt.sign({ a: 1 }, key, { ...plain, issuer: 'y' });
+"#;
+    assert_eq!(found("src/t.js", code), ["jwt-no-expiry@6"]);
+}
+
+#[test]
 fn a_pydantic_settings_default_is_a_fallback_not_a_constant() {
     let code = r#"import jwt
 from pydantic_settings import BaseSettings

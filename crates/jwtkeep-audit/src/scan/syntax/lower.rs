@@ -1200,6 +1200,13 @@ impl<'t> Lower<'t> {
                     let name = self.text(child).to_owned();
                     pairs.push((name.clone(), Expr::Path(name, child.start_byte())));
                 }
+                // `{ ...options }`, `{**options}`, Rust's `..Default::default()`:
+                // another object's members, kept as an item.
+                "spread_element" | "dictionary_splat" | "base_field_initializer" => {
+                    if let Some(inner) = named(child).next() {
+                        items.push(self.expr(inner, d));
+                    }
+                }
                 "field_initializer_list" | "literal_value" => {
                     let mut inner: Vec<Node<'_>> = named(child).collect();
                     inner.reverse();
