@@ -861,21 +861,8 @@ impl<'m> Flow<'m> {
                         return self.sets(v, keys, hops + 1);
                     }
                 }
-                // Spread objects (`{ ...options }`) and positional values: set
-                // when one of them sets it, unknown when one cannot be told.
-                let mut unknown = false;
-                for item in items {
-                    match self.sets(item, keys, hops + 1) {
-                        Some(true) => return Some(true),
-                        None => unknown = true,
-                        Some(false) => {}
-                    }
-                }
-                if unknown {
-                    None
-                } else {
-                    Some(false)
-                }
+                // Spread objects (`{ ...options }`) and positional values.
+                self.any_sets(items, keys, hops)
             }
             Expr::Path(p, _) => {
                 if keys
@@ -888,22 +875,33 @@ impl<'m> Flow<'m> {
                 if values.is_empty() {
                     return None;
                 }
-                let mut any_unknown = false;
-                for v in values {
-                    match self.sets(v, keys, hops + 1) {
-                        Some(true) => return Some(true),
-                        None => any_unknown = true,
-                        Some(false) => {}
-                    }
-                }
-                if any_unknown {
-                    None
-                } else {
-                    Some(false)
-                }
+                self.any_sets(values, keys, hops)
             }
             Expr::Call(c) if c.new && c.args.is_empty() => Some(false),
             _ => None,
+        }
+    }
+
+    /// Whether one of `values` sets one of `keys`: yes when one does,
+    /// unknown when one cannot be told, else no.
+    fn any_sets(
+        &self,
+        values: impl IntoIterator<Item = &'m Expr>,
+        keys: &[&str],
+        hops: usize,
+    ) -> Option<bool> {
+        let mut unknown = false;
+        for v in values {
+            match self.sets(v, keys, hops + 1) {
+                Some(true) => return Some(true),
+                None => unknown = true,
+                Some(false) => {}
+            }
+        }
+        if unknown {
+            None
+        } else {
+            Some(false)
         }
     }
 
