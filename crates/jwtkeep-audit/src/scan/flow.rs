@@ -301,6 +301,29 @@ impl<'m> Flow<'m> {
     /// another file of the package; in Java and Kotlin, a class of the same
     /// package (`Config.SECRET`).
     fn unbound(&self, path: &str) -> Val {
+        let constant = root(path).starts_with(|c: char| c.is_ascii_uppercase())
+            && !self.by_path.contains_key(root(path));
+        if self.family == Family::Ruby && constant {
+            // A constant of a file this one requires, or of a Rails initializer.
+            let mut from: Vec<Val> = self
+                .module
+                .calls
+                .iter()
+                .filter(|c| c.recv.is_none() && c.name == "require_relative")
+                .filter_map(|c| match arg(&c.args, 0, "") {
+                    Some(Expr::Str { text, .. }) => Some(Val::Import {
+                        module: format!("./{text}"),
+                        name: path.to_owned(),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            from.push(Val::Import {
+                module: String::new(),
+                name: path.to_owned(),
+            });
+            return Val::Alt(from);
+        }
         let same_package = match self.family {
             Family::Go => !self.by_path.contains_key(root(path)),
             Family::Jvm => {
@@ -721,6 +744,14 @@ impl<'m> Flow<'m> {
                 format!("module.exports.{name}"),
                 format!("exports.{name}"),
             ],
+            // `Config::SECRET` in `module Config; SECRET = ...; end`.
+            (Family::Ruby, Some(_))
+                if name
+                    .split('.')
+                    .all(|s| s.starts_with(|c: char| c.is_ascii_uppercase())) =>
+            {
+                vec![name.to_owned(), last(name).to_owned()]
+            }
             _ => vec![name.to_owned()],
         };
         // Only what the module itself binds: a function's local of the same

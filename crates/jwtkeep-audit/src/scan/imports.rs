@@ -12,7 +12,9 @@
 //! - Java and Kotlin: an imported class of this tree, or a class of the
 //!   same package (`Config.SECRET`);
 //! - Rust: `use crate::config::SECRET` (and `self::`), from the crate's
-//!   `src` directory.
+//!   `src` directory;
+//! - Ruby: constants of the files a file `require_relative`s, and of Rails
+//!   initializers (`config/initializers/*.rb`).
 //!
 //! The per-file pass records each such name ([`flow::Imported`]); after the
 //! walk this pass parses the file it names, follows the value there, and
@@ -303,7 +305,34 @@ fn resolve(
                 .into_iter()
                 .collect()
         }
-        Family::Ruby => Vec::new(),
+        Family::Ruby => {
+            if module.is_empty() {
+                // Rails loads config/initializers/*.rb before anything else.
+                let mut out: Vec<(String, String)> = dirs
+                    .iter()
+                    .filter(|(d, _)| {
+                        **d == "config/initializers" || d.ends_with("/config/initializers")
+                    })
+                    .flat_map(|(_, files)| files.iter())
+                    .filter(|f| f.ends_with(".rb"))
+                    .map(|f| ((*f).to_owned(), name.clone()))
+                    .collect();
+                out.sort();
+                return out;
+            }
+            let Some(path) = join(from_dir, module) else {
+                return Vec::new();
+            };
+            let path = if path.ends_with(".rb") {
+                path
+            } else {
+                format!("{path}.rb")
+            };
+            existing(vec![path])
+                .map(|t| (t, name))
+                .into_iter()
+                .collect()
+        }
     }
 }
 

@@ -476,6 +476,17 @@ fn secrets_are_followed_across_imports_and_reported_where_written() {
             "kt/src/main/kotlin/shop/auth/Tokens.kt",
             "package shop.auth\n\nimport com.auth0.jwt.JWT\nimport com.auth0.jwt.algorithms.Algorithm\nimport shop.config.Secrets as S\n\nfun issue(u: String): String = JWT.create().withSubject(u).withExpiresAt(java.util.Date()).sign(Algorithm.HMAC256(S.JWT))\n".to_owned(),
         ),
+        // Ruby: a constant of a required file, and of a Rails initializer.
+        ("rb/lib/keys.rb", "module Keys\n  HMAC = 'ruby-required'\nend\n".to_owned()),
+        (
+            "rb/lib/token.rb",
+            "require 'jwt'\nrequire_relative 'keys'\n\ndef issue(p)\n  p[:exp] = 1\n  JWT.encode(p, Keys::HMAC, 'HS256')\nend\n".to_owned(),
+        ),
+        ("rb/config/initializers/jwt.rb", "JWT_KEY = 'ruby-initializer'\n".to_owned()),
+        (
+            "rb/app/lib/auth.rb",
+            "require 'jwt'\n\ndef issue(p)\n  p[:exp] = 1\n  JWT.encode(p, JWT_KEY, 'HS256')\nend\n".to_owned(),
+        ),
         // Go: a local of another file of the package is not package-level.
         (
             "gosvc/auth/key.go",
@@ -500,6 +511,12 @@ fn secrets_are_followed_across_imports_and_reported_where_written() {
                 4,
                 "jwt-hardcoded-secret"
             ),
+            (
+                "rb/config/initializers/jwt.rb".to_owned(),
+                1,
+                "jwt-hardcoded-secret"
+            ),
+            ("rb/lib/keys.rb".to_owned(), 2, "jwt-hardcoded-secret"),
             ("svc/app/config.py".to_owned(), 1, "jwt-hardcoded-secret"),
             ("web/src/keys.ts".to_owned(), 1, "jwt-hardcoded-secret"),
             (

@@ -1,0 +1,3 @@
+module Keys
+  HMAC = 'required-relative-secret' # jwtkeep:expect jwt-hardcoded-secret
+end

@@ -1,0 +1,1 @@
+JWT_SECRET = 'rails-initializer-secret' # jwtkeep:expect jwt-hardcoded-secret
