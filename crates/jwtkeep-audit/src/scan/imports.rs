@@ -104,8 +104,11 @@ pub(crate) fn follow(
     }
     // One literal reached from several files is one finding; it replaces a
     // pattern finding of its rule on its line.
+    // The message breaks ties, so that the same tree gives the same report
+    // whichever thread finished first.
     added.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.rule.id).cmp(&(&b.path, b.line, b.column, b.rule.id))
+        (&a.path, a.line, a.column, a.rule.id, &a.message)
+            .cmp(&(&b.path, b.line, b.column, b.rule.id, &b.message))
     });
     added.dedup_by(|a, b| {
         a.path == b.path && a.line == b.line && a.column == b.column && a.rule.id == b.rule.id

@@ -438,6 +438,11 @@ fn secrets_are_followed_across_imports_and_reported_where_written() {
             "web/src/app.ts",
             "import jwt from 'jsonwebtoken';\nimport { jwtSecret } from './config';\nimport { k } from './keys.js';\njwt.sign({ a: 1 }, jwtSecret, { expiresIn: 60 });\njwt.sign({ a: 1 }, k, { expiresIn: 60 });\n".to_owned(),
         ),
+        // The same literal reached from a second file: one finding.
+        (
+            "web/src/app2.ts",
+            "import jwt from 'jsonwebtoken';\nimport { k } from './keys';\njwt.sign({ a: 1 }, k, { expiresIn: 60 });\n".to_owned(),
+        ),
         // A cycle ends.
         ("web/src/a.js", "const { x } = require('./b');\nexports.y = x;\n".to_owned()),
         ("web/src/b.js", "const { y } = require('./a');\nexports.x = y;\n".to_owned()),
@@ -537,6 +542,13 @@ fn secrets_are_followed_across_imports_and_reported_where_written() {
             .contains("reaches jwt.sign (web/src/app.ts:4)"),
         "{}",
         chained.message
+    );
+    // Whichever thread finished first, the first importer by name is named.
+    let keys = found.iter().find(|f| f.path == "web/src/keys.ts").unwrap();
+    assert!(
+        keys.message.contains("(web/src/app.ts:5)"),
+        "{}",
+        keys.message
     );
     let py = found
         .iter()
