@@ -1397,10 +1397,11 @@ fn collect_imports(val: &Val, beside_env: bool, out: &mut dyn FnMut(String, Stri
     match val {
         Val::Import { module, name } => out(module.clone(), name.clone(), beside_env),
         Val::Alt(branches) => {
+            // Another file's value beside it is no environment read.
             let env = beside_env
                 || branches
                     .iter()
-                    .any(|b| matches!(b, Val::Env(_) | Val::Unknown | Val::Concat(..)));
+                    .any(|b| not_literal(b) && !matches!(b, Val::Import { .. }));
             for b in branches {
                 collect_imports(b, env, out);
             }

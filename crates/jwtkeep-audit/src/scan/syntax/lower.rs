@@ -983,7 +983,7 @@ impl<'t> Lower<'t> {
         let at = node.start_byte();
         let kind = node.kind();
         let new = matches!(kind, "new_expression" | "object_creation_expression");
-        let (callee, args_node) = match kind {
+        let (name, path, recv, args, new) = match kind {
             "type_conversion_expression" => {
                 let ty = node.child_by_field_name("type");
                 let operand = node.child_by_field_name("operand");
@@ -996,14 +996,7 @@ impl<'t> Lower<'t> {
                         }]
                     })
                     .unwrap_or_default();
-                return Expr::Call(Box::new(Call {
-                    path: Some(name.clone()),
-                    name,
-                    recv: None,
-                    args,
-                    new: false,
-                    at,
-                }));
+                (name.clone(), Some(name), None, args, false)
             }
             // Java `object.name(args)`, Ruby `receiver.method args`.
             "method_invocation" | "call"
@@ -1031,57 +1024,50 @@ impl<'t> Lower<'t> {
                     .map(|a| self.args(a, d))
                     .unwrap_or_default();
                 let new = new || name == "new";
-                return Expr::Call(Box::new(Call {
-                    name,
-                    path,
-                    recv,
-                    args,
-                    new,
-                    at,
-                }));
+                (name, path, recv, args, new)
             }
             _ => {
                 let callee = field(node, &["function", "constructor", "type"])
                     .or_else(|| named(node).next());
-                let args = node.child_by_field_name("arguments").or_else(|| {
+                let Some(mut callee) = callee else {
+                    return Expr::Other;
+                };
+                let args_node = node.child_by_field_name("arguments").or_else(|| {
                     named(node).find(|n| matches!(n.kind(), "value_arguments" | "call_suffix"))
                 });
-                (callee, args)
-            }
-        };
-        let Some(mut callee) = callee else {
-            return Expr::Other;
-        };
-        // `f::<T>(x)`, `f<T>(x)`.
-        if callee.kind() == "generic_function" {
-            if let Some(f) = callee.child_by_field_name("function") {
-                callee = f;
-            }
-        }
-        let args = args_node.map(|a| self.args(a, d)).unwrap_or_default();
-        let (name, path, recv) = if is_member(callee.kind()) {
-            match self.member(callee, d) {
-                Expr::Path(p, _) => {
-                    let name = p.rsplit('.').next().unwrap_or_default().to_owned();
-                    let recv = p
-                        .rsplit_once('.')
-                        .map(|(r, _)| Expr::Path(r.to_owned(), at));
-                    (name, Some(p), recv)
+                // `f::<T>(x)`, `f<T>(x)`.
+                if callee.kind() == "generic_function" {
+                    if let Some(f) = callee.child_by_field_name("function") {
+                        callee = f;
+                    }
                 }
-                Expr::Member(obj, name) => (name, None, Some(*obj)),
-                _ => return Expr::Other,
-            }
-        } else {
-            match self.expr(callee, d) {
-                Expr::Path(p, _) => (p.clone(), Some(p), None),
-                // A type (`[]byte`) names the call; anything longer (a
-                // function expression called in place) does not: copying
-                // its text at every level of nesting would be quadratic.
-                _ => (self.short(callee).to_owned(), None, None),
+                let args = args_node.map(|a| self.args(a, d)).unwrap_or_default();
+                let (name, path, recv) = if is_member(callee.kind()) {
+                    match self.member(callee, d) {
+                        Expr::Path(p, _) => {
+                            let name = p.rsplit('.').next().unwrap_or_default().to_owned();
+                            let recv = p
+                                .rsplit_once('.')
+                                .map(|(r, _)| Expr::Path(r.to_owned(), at));
+                            (name, Some(p), recv)
+                        }
+                        Expr::Member(obj, name) => (name, None, Some(*obj)),
+                        _ => return Expr::Other,
+                    }
+                } else {
+                    match self.expr(callee, d) {
+                        Expr::Path(p, _) => (p.clone(), Some(p), None),
+                        // A type (`[]byte`) names the call; anything longer (a
+                        // function expression called in place) does not: copying
+                        // its text at every level of nesting would be quadratic.
+                        _ => (self.short(callee).to_owned(), None, None),
+                    }
+                };
+                // Kotlin and Rust build objects with plain calls; an upper-case callee is a class.
+                let new = new || name.starts_with(|c: char| c.is_ascii_uppercase());
+                (name, path, recv, args, new)
             }
         };
-        // Kotlin and Rust build objects with plain calls; an upper-case callee is a class.
-        let new = new || name.starts_with(|c: char| c.is_ascii_uppercase());
         Expr::Call(Box::new(Call {
             name,
             path,
